@@ -1,0 +1,28 @@
+"""harness: serve any ASGI app (kiln folders included) on a real port for one test.
+
+>>> from harness import TestApp
+>>> with TestApp("tests/fixtures/todo-app") as app:   # doctest: +SKIP
+...     assert app.get("/health").json()["status"] == "ok"
+"""
+
+from harness.app import TestApp
+from harness.clock import AppClock
+from harness.errors import HarnessError, LocalOnly, NoDatabase, StartError, StartTimeout, TargetError
+from harness.ids import RUN_ID, unique_id
+from harness.logs import LogBuffer
+from harness.recorder import Exchange
+
+__all__ = [
+    "RUN_ID",
+    "AppClock",
+    "Exchange",
+    "HarnessError",
+    "LocalOnly",
+    "LogBuffer",
+    "NoDatabase",
+    "StartError",
+    "StartTimeout",
+    "TargetError",
+    "TestApp",
+    "unique_id",
+]

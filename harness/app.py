@@ -1,0 +1,319 @@
+"""``TestApp``: one app, served for one test on its own port with its own data directory."""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import shutil
+import ssl
+import sys
+import tempfile
+from collections import deque
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+from websockets.sync.client import ClientConnection, connect
+
+from harness import logs
+from harness.clock import AppClock, KilnClock, ProcessClock
+from harness.diagnostics import render_diagnostics
+from harness.errors import HarnessError, LocalOnly, NoDatabase
+from harness.recorder import Exchange, Recorder, httpx_hook
+from harness.server import ServerThread
+from harness.targets import Served, Target, resolve
+
+__all__ = ["TestApp"]
+
+_DEFAULT_TIMEOUT = httpx.Timeout(10.0)
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One SSL context for every client: loading CA certificates costs ~20 ms, so do it once."""
+    return ssl.create_default_context()
+
+
+class TestApp:
+    """Serve ``target`` on 127.0.0.1 for one test, with real clients and a look inside.
+
+    ``target`` is an ASGI app, a factory ``factory(data_dir) -> app``, a ``"module:attr"`` string
+    or a kiln app folder. The constructor returns once the server answers, or raises
+    :class:`harness.StartError` carrying the app's own exception. Use it as a context manager, or
+    call :meth:`close`.
+
+    The data directory is created under ``data_root`` (pytest's temporary directory under the
+    plugin, else the system's), removed on :meth:`close`, and kept, with its path printed, when the
+    ``with`` block raised or ``keep_data`` is true.
+
+    With ``base_url`` the harness starts nothing and talks to that server (remote mode); ``db``,
+    ``clock``, ``logs`` and ``data_dir`` then raise :class:`harness.LocalOnly`.
+    """
+
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        settings: Mapping[str, Any] | None = None,
+        secrets: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+        data_root: str | Path | None = None,
+        keep_data: bool = False,
+        db_path: str | Path | None = None,
+        startup_timeout: float = 5.0,
+        shutdown_timeout: float = 5.0,
+    ) -> None:
+        self.keep_data = keep_data
+        self._client: httpx.Client | None = None
+        self._sockets: list[ClientConnection] = []
+        self._db: Any = None
+        self._clock: KilnClock | ProcessClock | None = None
+        self._server: ServerThread | None = None
+        self._data_dir: Path | None = None
+        self._served: Served | None = None
+        self._logs = logs.LogBuffer()
+        self._remote_exchanges: deque[Exchange] = deque(maxlen=200)
+        self._recorder: Recorder | None = None
+        self.closed = False
+        if base_url is not None:
+            self.remote = True
+            self.url = base_url.rstrip("/")
+            self.name = str(target)
+            self.port = urlsplit(self.url).port or (443 if self.url.startswith("https") else 80)
+            return
+        self.remote = False
+        self._start(target, settings, secrets, data_root, db_path, startup_timeout, shutdown_timeout)
+
+    def _start(
+        self,
+        target: Target,
+        settings: Mapping[str, Any] | None,
+        secrets: Mapping[str, str] | None,
+        data_root: str | Path | None,
+        db_path: str | Path | None,
+        startup_timeout: float,
+        shutdown_timeout: float,
+    ) -> None:
+        self._data_dir = Path(tempfile.mkdtemp(prefix="app-", dir=data_root))
+        attached = False
+        try:
+            served = resolve(target, self._data_dir, settings=settings, secrets=secrets)
+            if db_path is not None:
+                served.db_path = self._data_dir / db_path
+            self._served = served
+            self.name = served.name
+            self._recorder = Recorder(served.asgi)
+            context = contextvars.Context()
+            context.run(self._logs.bind)
+            logs.attach()
+            attached = True
+            self._server = ServerThread(
+                self._recorder,
+                startup_timeout=startup_timeout,
+                shutdown_timeout=shutdown_timeout,
+                context=context,
+            )
+            self._server.start()
+        except BaseException:
+            if attached:
+                logs.detach()
+            self._server = None
+            shutil.rmtree(self._data_dir, ignore_errors=True)
+            self.closed = True
+            raise
+        self.port = self._server.port
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def __enter__(self) -> TestApp:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close(keep_data=exc is not None or None)
+
+    def close(self, keep_data: bool | None = None) -> None:
+        """Close the clients, stop the server, and remove the data directory unless it is kept.
+
+        ``keep_data`` overrides the constructor's choice for this call. Safe to call twice.
+        """
+        if self.closed:
+            return
+        self.closed = True
+        for sock in self._sockets:
+            sock.close(code=1001, reason="test app closing")
+        self._sockets.clear()
+        if self._client is not None:
+            self._client.close()
+        if self._db is not None:
+            self._db.conn.close()
+            self._db = None
+        if self._server is not None:
+            self._server.stop()
+            logs.detach()
+        if self._clock is not None:
+            self._clock.close()
+        if self._data_dir is not None:
+            keep = self.keep_data if keep_data is None else keep_data
+            if keep:
+                print(f"harness: kept data directory of {self.name}: {self._data_dir}", file=sys.stderr)
+            else:
+                shutil.rmtree(self._data_dir, ignore_errors=True)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "remote" if self.remote else "serving"
+        return f"<TestApp {self.name} {state} at {self.url}>"
+
+    # -- clients ---------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> httpx.Client:
+        """An ``httpx.Client`` whose base URL is the app; created on first use, closed with the app."""
+        if self._client is None:
+            self._check_open()
+            hooks = {"response": [httpx_hook(self._remote_exchanges)]} if self.remote else {}
+            self._client = httpx.Client(
+                base_url=self.url,
+                verify=_ssl_context(),
+                trust_env=self.remote,
+                timeout=_DEFAULT_TIMEOUT,
+                event_hooks=hooks,
+            )
+        return self._client
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a request with httpx's keyword arguments; ``url`` is relative to the app."""
+        return self.client.request(method, url, **kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        """``GET url``."""
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        """``POST url``."""
+        return self.client.post(url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        """``PUT url``."""
+        return self.client.put(url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        """``PATCH url``."""
+        return self.client.patch(url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        """``DELETE url`` (httpx's own ``delete`` takes no body; use :meth:`request` for one)."""
+        return self.client.delete(url, **kwargs)
+
+    def head(self, url: str, **kwargs: Any) -> httpx.Response:
+        """``HEAD url``."""
+        return self.client.head(url, **kwargs)
+
+    def options(self, url: str, **kwargs: Any) -> httpx.Response:
+        """``OPTIONS url``."""
+        return self.client.options(url, **kwargs)
+
+    @property
+    def ws_url(self) -> str:
+        """The app's base URL with a ``ws://`` (or ``wss://``) scheme."""
+        return "ws" + self.url.removeprefix("http")
+
+    def ws(
+        self, path: str, *, token: str | None = None, params: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> ClientConnection:
+        """Open a WebSocket to ``path``: a connected ``websockets`` sync client, closed with the app.
+
+        ``token`` is sent as the ``?token=`` query parameter; other keywords go to
+        ``websockets.sync.client.connect`` (``additional_headers``, ``subprotocols`` …).
+        """
+        self._check_open()
+        query = dict(params or {})
+        if token is not None:
+            query["token"] = token
+        url = self.ws_url + path
+        if query:
+            url += ("&" if "?" in path else "?") + urlencode(query)
+        kwargs.setdefault("open_timeout", 5)
+        kwargs.setdefault("close_timeout", 2)
+        if not self.remote:
+            kwargs.setdefault("proxy", None)
+        connection = connect(url, legacy=True, **kwargs)  # a connected client, usable with or without `with`
+        self._sockets.append(connection)
+        return connection
+
+    # -- looking inside --------------------------------------------------------------------------
+
+    @property
+    def data_dir(self) -> Path:
+        """The app's own data directory."""
+        self._local_only("data_dir")
+        assert self._data_dir is not None
+        return self._data_dir
+
+    @property
+    def db_path(self) -> Path | None:
+        """The path of the app's SQLite database, if it has one."""
+        self._local_only("db_path")
+        assert self._served is not None and self._data_dir is not None
+        if self._served.db_path is not None:
+            return self._served.db_path
+        default = self._data_dir / "app.db"
+        return default if default.exists() else None
+
+    @property
+    def db(self) -> Any:
+        """A ``sqlite_utils.Database`` on the app's own database, opened on first use."""
+        self._local_only("db")
+        if self._db is None:
+            path = self.db_path
+            if path is None:
+                raise NoDatabase(
+                    f"{self.name} has no database: kiln apps have one; for other apps pass "
+                    f"TestApp(..., db_path='name.db') relative to the data directory"
+                )
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(path)
+        return self._db
+
+    @property
+    def clock(self) -> AppClock:
+        """Move the time the app sees: ``set(when)``, ``advance(**timedelta_kwargs)``, ``now()``."""
+        self._local_only("clock")
+        if self._clock is None:
+            assert self._served is not None
+            kiln_clock = self._served.kiln_clock
+            self._clock = KilnClock(kiln_clock) if kiln_clock is not None else ProcessClock()
+        return self._clock
+
+    @property
+    def logs(self) -> logs.LogBuffer:
+        """The log records emitted while serving this app (not its neighbours), each with ``request_id``."""
+        self._local_only("logs")
+        return self._logs
+
+    @property
+    def requests(self) -> list[Exchange]:
+        """The last requests the app answered (locally, from any client; remotely, from ours)."""
+        if self._recorder is not None:
+            return list(self._recorder.exchanges)
+        return list(self._remote_exchanges)
+
+    def diagnostics(self) -> str:
+        """Text for a failure report: log tail, last requests, tables with row counts, data directory."""
+        return render_diagnostics(self)
+
+    def _local_only(self, feature: str) -> None:
+        if self.remote:
+            raise LocalOnly(feature)
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise HarnessError(f"{self!r} is closed")

@@ -1,0 +1,104 @@
+"""``TestApp.clock``: move the time an app sees, without sleeping.
+
+For kiln apps the harness drives the app's own injected :class:`kiln.clock.Clock`, which only that
+app reads. For any other app it uses time-machine, which moves ``time.time()`` and
+``datetime.now()`` for the whole process (the server thread included) but leaves
+``time.monotonic()`` alone, so asyncio timers keep working.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from kiln.clock import Clock, utc
+
+__all__ = ["AppClock", "KilnClock", "ProcessClock", "Instant", "to_datetime"]
+
+Instant = datetime | str | float | int
+
+
+def to_datetime(when: Instant) -> datetime:
+    """Accept an aware or naive (UTC) datetime, an ISO-8601 string (``Z`` allowed) or a timestamp."""
+    if isinstance(when, datetime):
+        return utc(when)
+    if isinstance(when, int | float):
+        return datetime.fromtimestamp(when, UTC)
+    if isinstance(when, str):
+        try:
+            return utc(datetime.fromisoformat(when.replace("Z", "+00:00").replace("z", "+00:00")))
+        except ValueError:
+            raise ValueError(f"not an ISO-8601 instant: {when!r}") from None
+    raise TypeError(f"expected a datetime, an ISO-8601 string or a timestamp, not {type(when).__name__}")
+
+
+class AppClock(Protocol):
+    """What ``TestApp.clock`` offers, whichever clock is behind it."""
+
+    def set(self, when: Instant) -> None:
+        """Freeze the app's time at ``when``."""
+
+    def advance(self, **delta: float) -> None:
+        """Move the app's time by ``timedelta(**delta)``: ``advance(hours=2)``."""
+
+    def now(self) -> datetime:
+        """The time the app sees, as an aware UTC datetime."""
+
+
+class KilnClock:
+    """Drives a kiln app's own clock; nothing else in the process is affected."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def set(self, when: Instant) -> None:
+        """Freeze the app's time at ``when``."""
+        self.clock.set(to_datetime(when))
+
+    def advance(self, **delta: float) -> None:
+        """Move the app's time by ``timedelta(**delta)``."""
+        self.clock.advance(timedelta(**delta))
+
+    def now(self) -> datetime:
+        """The time the app sees."""
+        return self.clock.now()
+
+    def close(self) -> None:
+        """Nothing to undo: the clock dies with its app."""
+
+
+class ProcessClock:
+    """Moves the process clock with time-machine, for apps that read ``time.time()``/``datetime.now()``.
+
+    Travel starts on the first :meth:`set` or :meth:`advance` and ends at :meth:`close`. Since the
+    process clock is shared, two such apps in one test see the same moved time.
+    """
+
+    def __init__(self) -> None:
+        self._travel: Any = None
+        self._coordinates: Any = None
+
+    def set(self, when: Instant) -> None:
+        """Freeze the process clock at ``when``."""
+        destination = to_datetime(when)
+        if self._coordinates is None:
+            import time_machine
+
+            self._travel = time_machine.travel(destination, tick=False)
+            self._coordinates = self._travel.start()
+        else:
+            self._coordinates.move_to(destination)
+
+    def advance(self, **delta: float) -> None:
+        """Move the process clock by ``timedelta(**delta)`` and keep it frozen there."""
+        self.set(self.now() + timedelta(**delta))
+
+    def now(self) -> datetime:
+        """The process's (possibly moved) time."""
+        return datetime.now(UTC)
+
+    def close(self) -> None:
+        """Return the process to real time."""
+        if self._travel is not None:
+            self._travel.stop()
+            self._travel = self._coordinates = None

@@ -1,0 +1,76 @@
+"""The fixtures the harness's pytest plugin provides: ``test_app`` and ``app``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.app import TestApp
+from harness.targets import Target
+
+__all__ = ["APPS_KEY", "FAILED_KEY", "app", "resolve_fixture_name", "test_app"]
+
+#: The TestApps a test started, so a failure report can show their diagnostics.
+APPS_KEY = pytest.StashKey[list[TestApp]]()
+#: Set on an item when one of its phases failed, so its apps keep their data directories.
+FAILED_KEY = pytest.StashKey[bool]()
+
+
+def resolve_fixture_name(config: pytest.Config, target: Target) -> Target:
+    """A bare name such as ``"todo-app"`` becomes the folder of that name under ``kiln_fixtures``."""
+    if not isinstance(target, str) or ":" in target or "/" in target or Path(target).is_dir():
+        return target
+    fixtures_dir = config.rootpath / str(config.getini("kiln_fixtures"))
+    folder = fixtures_dir / target
+    if folder.is_dir():
+        return folder
+    known = sorted(p.name for p in fixtures_dir.iterdir() if p.is_dir()) if fixtures_dir.is_dir() else []
+    raise pytest.UsageError(
+        f"no fixture app named {target!r} in {fixtures_dir} (known: {', '.join(known) or 'none'}); "
+        f"set the ini option kiln_fixtures to the folder holding your fixture apps"
+    )
+
+
+@pytest.fixture
+def test_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., TestApp]]:
+    """Start apps for this test: ``test_app("todo-app", settings={...}, secrets={...})``.
+
+    The target is a fixture app name (a folder under the ini option ``kiln_fixtures``, default
+    ``tests/fixtures``), a folder path, an ASGI app, a factory or a ``"module:attr"`` string; other
+    keywords go to :class:`harness.TestApp`. Each app gets its own port and data directory under
+    pytest's temporary directory. With ``--base-url`` nothing starts and the app talks to that
+    server. Apps are closed after the test; a failed test keeps their data directories and its
+    report shows each app's diagnostics.
+    """
+    config = request.config
+    started: list[TestApp] = []
+    request.node.stash[APPS_KEY] = started
+    data_root = tmp_path_factory.getbasetemp() / "harness"
+    data_root.mkdir(exist_ok=True)
+
+    def start(target: Target, **kwargs: Any) -> TestApp:
+        kwargs.setdefault("base_url", config.getoption("base_url"))
+        kwargs.setdefault("keep_data", config.getoption("keep_data"))
+        kwargs.setdefault("data_root", data_root)
+        started.append(TestApp(resolve_fixture_name(config, target), **kwargs))
+        return started[-1]
+
+    yield start
+    failed = request.node.stash.get(FAILED_KEY, False)
+    for started_app in reversed(started):
+        started_app.close(keep_data=True if failed else None)
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, test_app: Callable[..., TestApp]) -> TestApp:
+    """The app named by the test's ``@pytest.mark.app("todo-app", **testapp_kwargs)`` marker."""
+    marker = request.node.get_closest_marker("app")
+    if marker is None or not marker.args:
+        raise pytest.UsageError(
+            f"{request.node.nodeid} uses the `app` fixture without naming an app: "
+            f'add @pytest.mark.app("todo-app") to the test, its class or its module'
+        )
+    return test_app(*marker.args, **marker.kwargs)

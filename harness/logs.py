@@ -1,0 +1,130 @@
+"""Capture the log records each served app emits, kept apart per ``TestApp``.
+
+One handler on the root logger serves every ``TestApp`` in the process. Each server runs in its
+own :mod:`contextvars` context holding its :class:`LogBuffer`; asyncio tasks, callbacks and the
+worker threads Starlette runs sync endpoints in all inherit that context, so a record lands in the
+buffer of the server that emitted it, never in a neighbour's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import overload
+
+__all__ = ["LogBuffer", "format_record", "request_id_var"]
+
+#: The request id of the request being served, set by the recorder for each HTTP/WebSocket scope.
+request_id_var: ContextVar[str | None] = ContextVar("harness_request_id", default=None)
+_buffer_var: ContextVar[LogBuffer | None] = ContextVar("harness_log_buffer", default=None)
+
+
+class LogBuffer(Sequence[logging.LogRecord]):
+    """The log records one served app emitted, oldest first, each with a ``request_id`` attribute.
+
+    ``request_id`` is the record's own when the app set one, else the id of the request being
+    served when it was emitted, else ``None``.
+    """
+
+    def __init__(self, maxlen: int = 10_000) -> None:
+        self._records: deque[logging.LogRecord] = deque(maxlen=maxlen)
+
+    def append(self, record: logging.LogRecord) -> None:
+        """Keep ``record``; the oldest records go once ``maxlen`` is reached."""
+        self._records.append(record)
+
+    @overload
+    def __getitem__(self, index: int) -> logging.LogRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[logging.LogRecord]: ...
+    def __getitem__(self, index: int | slice) -> logging.LogRecord | list[logging.LogRecord]:
+        if isinstance(index, slice):
+            return list(self._records)[index]
+        return self._records[index]
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[logging.LogRecord]:
+        return iter(list(self._records))
+
+    @property
+    def messages(self) -> list[str]:
+        """Every record's formatted message, oldest first."""
+        return [record.getMessage() for record in self]
+
+    @property
+    def text(self) -> str:
+        """Every record as one line of text (plus its traceback, if any)."""
+        return "\n".join(format_record(record) for record in self)
+
+    def bind(self) -> None:
+        """Make this buffer the destination of records emitted in the current context."""
+        _buffer_var.set(self)
+
+
+class _RoutingHandler(logging.Handler):
+    """Sends each record to the buffer of the context it was emitted in."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        buffer = _buffer_var.get()
+        if buffer is None:
+            return
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id_var.get()
+        buffer.append(record)
+
+
+_handler = _RoutingHandler(level=logging.NOTSET)
+_lock = threading.Lock()
+_users = 0
+_saved_root_level: int | None = None
+
+
+def attach() -> None:
+    """Install the routing handler (reference counted), and let INFO records reach it.
+
+    The root logger is lowered to INFO while any ``TestApp`` is serving, as ``caplog.set_level``
+    would, and restored when the last one stops.
+    """
+    global _users, _saved_root_level
+    with _lock:
+        _users += 1
+        if _users == 1:
+            root = logging.getLogger()
+            root.addHandler(_handler)
+            if root.level > logging.INFO or root.level == logging.NOTSET:
+                _saved_root_level = root.level
+                root.setLevel(logging.INFO)
+
+
+def detach() -> None:
+    """Undo one :func:`attach`."""
+    global _users, _saved_root_level
+    with _lock:
+        _users -= 1
+        if _users == 0:
+            root = logging.getLogger()
+            root.removeHandler(_handler)
+            if _saved_root_level is not None:
+                root.setLevel(_saved_root_level)
+                _saved_root_level = None
+
+
+def format_record(record: logging.LogRecord) -> str:
+    """One readable line per record: time, level, logger, request id, message, then any traceback."""
+    when = datetime.fromtimestamp(record.created, UTC).strftime("%H:%M:%S.%f")[:-3]
+    request_id = getattr(record, "request_id", None)
+    line = f"{when} {record.levelname:<7} {record.name}"
+    if request_id:
+        line += f" [{request_id}]"
+    line += f": {record.getMessage()}"
+    if record.exc_info:
+        line += "\n" + logging.Formatter().formatException(record.exc_info)
+    elif record.exc_text:
+        line += "\n" + record.exc_text
+    return line

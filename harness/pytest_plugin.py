@@ -1,0 +1,90 @@
+"""The harness's pytest plugin: options, markers, category markers and failure diagnostics.
+
+Registered through the ``pytest11`` entry point, so installing the distribution enables it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+from harness.fixtures import APPS_KEY, FAILED_KEY, app, test_app
+
+__all__ = ["CATEGORIES", "app", "test_app"]
+
+#: Integration-test categories: a test under ``tests/integration/<category>/`` gets that marker.
+CATEGORIES = {
+    "routing": "declared routes, methods, parameters and redirects",
+    "entity": "entity REST collections: CRUD, lists, filters and ETags",
+    "fk": "relations: ref fields, eager loading and delete semantics",
+    "search": "full-text and semantic search",
+    "auth": "users, tokens, guards and roles",
+    "upload": "file uploads, blobs, thumbnails and presigned URLs",
+    "websocket": "WebSocket rooms and realtime events",
+    "template": "templates, static files and the SPA fallback",
+    "errors": "the error envelope, request ids and error pages",
+}
+
+_MARKERS = {
+    "app(name, **kwargs)": "start the named fixture app for the `app` fixture",
+    "regression": "pins a bug that was found and fixed",
+    "local_only": "needs the local server (db, clock, logs); skipped with --base-url",
+    "browser": "drives a real browser",
+    "slow": "takes more than a second",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "kiln harness")
+    group.addoption(
+        "--base-url",
+        metavar="URL",
+        default=None,
+        help="run against the server at URL instead of starting apps (remote mode)",
+    )
+    group.addoption(
+        "--keep-data",
+        action="store_true",
+        default=False,
+        help="keep every test app's data directory and print its path",
+    )
+    parser.addini("kiln_fixtures", "folder of fixture apps, relative to the rootdir", default="tests/fixtures")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, help_text in {**CATEGORIES, **_MARKERS}.items():
+        config.addinivalue_line("markers", f"{name}: {help_text}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    remote = config.getoption("base_url") is not None
+    skip_local = pytest.mark.skip(reason="local_only: needs the local server, and --base-url is set")
+    for item in items:
+        category = category_of(item.path)
+        if category is not None:
+            item.add_marker(category)
+        if remote and item.get_closest_marker("local_only"):
+            item.add_marker(skip_local)
+
+
+def category_of(path: Path) -> str | None:
+    """The category of a test file under ``…/integration/<category>/``, if any."""
+    parts = path.parts
+    for index, part in enumerate(parts[:-1]):
+        if part == "integration" and parts[index + 1] in CATEGORIES:
+            return parts[index + 1]
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed:
+        item.stash[FAILED_KEY] = True
+        if report.when != "teardown":
+            for started in item.stash.get(APPS_KEY, []):
+                if not started.closed:
+                    report.sections.append((f"kiln diagnostics: {started.name}", started.diagnostics()))
+    return report

@@ -1,0 +1,133 @@
+"""Record the requests an app served, for diagnostics, and give each one a request id.
+
+Locally the :class:`Recorder` middleware sees every request the server answers, from any client.
+In remote mode :func:`httpx_hook` records what the harness's own clients sent.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from harness.logs import request_id_var
+from harness.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["Exchange", "Recorder", "httpx_hook"]
+
+_EXCERPT = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request and the response it got."""
+
+    method: str
+    path: str
+    status: int | None
+    request_id: str | None
+    duration_ms: float | None = None
+    excerpt: str = ""
+
+    def __str__(self) -> str:
+        status = self.status if self.status is not None else "---"
+        line = f"{self.method} {self.path} -> {status}"
+        if self.duration_ms is not None:
+            line += f" ({self.duration_ms:.1f} ms)"
+        if self.request_id:
+            line += f" [{self.request_id}]"
+        if self.excerpt and (self.status is None or self.status >= 400):
+            line += f"\n    {self.excerpt}"
+        return line
+
+
+class Recorder:
+    """ASGI middleware keeping the last ``maxlen`` exchanges and setting the request-id context.
+
+    The request id is the one the client sent in ``X-Request-Id``, else a fresh one; the recorded
+    exchange shows the id the app answered with in ``X-Request-Id`` when it set one.
+    """
+
+    def __init__(self, app: ASGIApp, maxlen: int = 200) -> None:
+        self.app = app
+        self.exchanges: deque[Exchange] = deque(maxlen=maxlen)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        request_id = _header(scope["headers"], b"x-request-id") or uuid.uuid4().hex[:12]
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status: int | None = None
+        answered_id: str | None = None
+        excerpt = bytearray()
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            recorded = True
+            path = scope.get("path", "")
+            if scope.get("query_string"):
+                path += "?" + scope["query_string"].decode("latin-1")
+            self.exchanges.append(
+                Exchange(
+                    method=scope.get("method", "WS"),
+                    path=path,
+                    status=status,
+                    request_id=answered_id or request_id,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                    excerpt=excerpt.decode("utf-8", "replace").strip(),
+                )
+            )
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status, answered_id
+            kind = message["type"]
+            if kind == "http.response.start":
+                status = message["status"]
+                answered_id = _header(message.get("headers", ()), b"x-request-id")
+            elif kind == "http.response.body" and len(excerpt) < _EXCERPT:
+                excerpt.extend(message.get("body", b"")[: _EXCERPT - len(excerpt)])
+            elif kind in ("websocket.accept", "websocket.close") and status is None:
+                # A WebSocket is recorded at its handshake's outcome, so an open one shows up.
+                status = 101 if kind == "websocket.accept" else 403
+                record()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            request_id_var.reset(token)
+            if not recorded:
+                record()
+
+
+def httpx_hook(exchanges: deque[Exchange]) -> Any:
+    """An httpx response hook recording each exchange into ``exchanges`` (remote mode)."""
+
+    def hook(response: httpx.Response) -> None:
+        request = response.request
+        path = request.url.raw_path.decode("ascii", "replace")
+        exchanges.append(
+            Exchange(
+                method=request.method,
+                path=path,
+                status=response.status_code,
+                request_id=response.headers.get("x-request-id"),
+            )
+        )
+
+    return hook
+
+
+def _header(headers: Any, name: bytes) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None

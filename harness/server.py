@@ -1,0 +1,303 @@
+"""Serve an ASGI app with uvicorn on a socket we bind ourselves, in a background thread.
+
+uvicorn's own ``Server.serve()`` is made for processes: it polls a flag every 0.1 s, sleeps a fixed
+0.1 s during shutdown and calls ``sys.exit`` when lifespan startup fails. A test harness starts and
+stops servers hundreds of times per run, so :class:`ServerThread` drives uvicorn's parts (``Config``,
+its protocol classes and its lifespan runner) from its own coroutine instead:
+
+* the listening socket is bound before the thread starts, so the port is known at once and a bind
+  failure is reported in the caller's thread;
+* startup failures are captured with the app's own exception, within ``startup_timeout``;
+* stopping is event driven: ``call_soon_threadsafe`` wakes the loop, connections are asked to close
+  and the loop waits on an event that fires when the last one has gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import socket
+import threading
+from email.utils import formatdate
+from typing import Any
+
+import uvicorn
+from uvicorn.server import ServerState
+
+from harness.errors import StartError, StartTimeout
+from harness.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["ServerThread", "bind_socket"]
+
+logger = logging.getLogger("harness.server")
+
+
+def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """Bind a TCP listening socket; port 0 asks the kernel for a free port.
+
+    The socket is created with ``IPPROTO_TCP`` explicitly: asyncio only sets ``TCP_NODELAY`` on
+    accepted sockets whose protocol is TCP, and without it every keep-alive request stalls ~40 ms
+    on Nagle's algorithm meeting delayed ACKs.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.setblocking(False)
+    except OSError as exc:
+        sock.close()
+        raise StartError(f"cannot bind {host}:{port}: {exc.strerror or exc}", cause=exc) from exc
+    return sock
+
+
+class _Connections(set[Any]):
+    """uvicorn's set of open connections, made to fire an event when it becomes empty."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emptied = asyncio.Event()
+
+    def discard(self, item: Any) -> None:
+        super().discard(item)
+        if not self:
+            self.emptied.set()
+
+    def remove(self, item: Any) -> None:
+        super().remove(item)
+        if not self:
+            self.emptied.set()
+
+
+class _LifespanProbe:
+    """Wraps the app for the lifespan scope only, to keep the app's own startup exception."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.error: BaseException | None = None
+        self.failure_message = ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def probing_send(message: dict[str, Any]) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                self.failure_message = message.get("message", "")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, probing_send)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+
+class ServerThread:
+    """One uvicorn server on one pre-bound socket, running in its own thread and event loop.
+
+    ``start()`` returns once the app's lifespan startup has completed and the socket accepts
+    connections, or raises :class:`StartError`. ``stop()`` closes connections (WebSockets get close
+    code 1012), runs lifespan shutdown and joins the thread. Neither ever waits longer than its
+    timeout, and a failed start leaves no thread or socket behind.
+
+    ``context`` is the :mod:`contextvars` context the server runs in; everything the server does
+    (including work the app hands to worker threads) sees the variables set in it.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        startup_timeout: float = 5.0,
+        shutdown_timeout: float = 5.0,
+        context: contextvars.Context | None = None,
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.requested_port = port
+        self.port = 0
+        self.startup_timeout = startup_timeout
+        self.shutdown_timeout = shutdown_timeout
+        self._context = context if context is not None else contextvars.Context()
+        self._sock: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the server thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Bind, start the thread and wait until the app answers; raise :class:`StartError` if it can't."""
+        self._sock = bind_socket(self.host, self.requested_port)
+        self.port = self._sock.getsockname()[1]
+        self._thread = threading.Thread(
+            target=self._context.run, args=(self._run,), name=f"harness-server-{self.port}", daemon=True
+        )
+        self._thread.start()
+        # The loop enforces startup_timeout itself; this wait is only a backstop for a loop that is
+        # blocked by synchronous code in the app's startup.
+        if not self._ready.wait(self.startup_timeout + 1.0):
+            self._abandon()
+            raise StartTimeout(
+                f"app did not start within {self.startup_timeout:g}s (its startup blocks the event loop)"
+            )
+        if self._error is not None:
+            self._thread.join(self.shutdown_timeout + 1.0)
+            self._close_socket()
+            error = self._error
+            if isinstance(error, StartError):
+                raise error
+            raise StartError(f"server failed to start: {type(error).__name__}: {error}", cause=error)
+
+    def stop(self) -> None:
+        """Ask the loop to shut down and wait for the thread; safe to call more than once."""
+        thread, loop, stop_event = self._thread, self._loop, self._stop_event
+        if thread is None:
+            return
+        if loop is not None and stop_event is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already closed on its own
+                loop.call_soon_threadsafe(stop_event.set)
+        # Connections, tasks and lifespan shutdown are each bounded by shutdown_timeout in the loop.
+        thread.join(3 * self.shutdown_timeout + 1.0)
+        if thread.is_alive():
+            logger.error("server thread %s did not stop; abandoning it", thread.name)
+        self._thread = None
+        self._close_socket()
+
+    # -- inside the server thread -------------------------------------------------------------
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as exc:
+            self._error = exc
+            if self._ready.is_set():
+                logger.error("server on port %s crashed", self.port, exc_info=exc)
+        finally:
+            try:
+                _cancel_remaining_tasks(loop)
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())
+            finally:
+                loop.close()
+                self._ready.set()
+
+    async def _serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._stop_event = asyncio.Event()
+        config = uvicorn.Config(
+            self.app,
+            lifespan="auto",
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+            ws="websockets-sansio",
+            timeout_graceful_shutdown=int(self.shutdown_timeout) or 1,
+        )
+        config.load()
+        app = config.loaded_app
+        probe = _LifespanProbe(app)
+        config.loaded_app = probe
+        lifespan = config.lifespan_class(config)
+        try:
+            await asyncio.wait_for(lifespan.startup(), self.startup_timeout)
+        except TimeoutError:
+            raise StartTimeout(f"app lifespan startup did not finish within {self.startup_timeout:g}s") from None
+        if lifespan.should_exit:
+            raise _startup_failure(probe)
+        config.loaded_app = app
+
+        state = ServerState()
+        connections = _Connections()
+        state.connections = connections
+
+        def create_protocol(_loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Protocol:
+            return config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=state, app_state=lifespan.state, _loop=_loop
+            )
+
+        assert self._sock is not None
+        server = await loop.create_server(create_protocol, sock=self._sock, backlog=config.backlog)
+        self._sock = None  # the asyncio server owns it now and closes it
+        date_header = _DateHeader(loop, state, config)
+        self._ready.set()
+        try:
+            await self._stop_event.wait()
+        finally:
+            date_header.cancel()
+            await self._shutdown(server, state, connections, lifespan)
+
+    async def _shutdown(
+        self, server: asyncio.Server, state: ServerState, connections: _Connections, lifespan: Any
+    ) -> None:
+        server.close()
+        for connection in list(connections):
+            connection.shutdown()  # idle HTTP closes now, busy HTTP after its response, WebSocket 1012
+        if connections:
+            try:
+                await asyncio.wait_for(connections.emptied.wait(), self.shutdown_timeout)
+            except TimeoutError:
+                logger.warning("%d connection(s) still open after %gs", len(connections), self.shutdown_timeout)
+        if state.tasks:
+            _done, pending = await asyncio.wait(set(state.tasks), timeout=self.shutdown_timeout)
+            for task in pending:
+                task.cancel()
+        try:
+            await asyncio.wait_for(lifespan.shutdown(), self.shutdown_timeout)
+        except TimeoutError:
+            logger.error("app lifespan shutdown did not finish within %gs; cancelled", self.shutdown_timeout)
+
+    def _abandon(self) -> None:
+        """Give up on a server whose startup blocked the loop: close what we can, keep nothing."""
+        self.stop()
+        self._close_socket()
+
+    def _close_socket(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+
+def _startup_failure(probe: _LifespanProbe) -> StartError:
+    error = probe.error
+    if error is not None:
+        return StartError(f"app lifespan startup failed: {type(error).__name__}: {error}", cause=error)
+    message = probe.failure_message.strip().splitlines()
+    detail = message[-1] if message else "the app reported lifespan.startup.failed"
+    return StartError(f"app lifespan startup failed: {detail}")
+
+
+class _DateHeader:
+    """Refreshes the ``Date`` header once a second, as uvicorn's main loop does."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, state: ServerState, config: uvicorn.Config) -> None:
+        self._loop, self._state, self._config = loop, state, config
+        self._handle: asyncio.TimerHandle | None = None
+        self._refresh()
+
+    def _refresh(self) -> None:
+        date = formatdate(usegmt=True).encode()
+        self._state.default_headers = [(b"date", date), *self._config.encoded_headers]
+        self._handle = self._loop.call_later(1.0, self._refresh)
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+
+
+def _cancel_remaining_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what the app left running (a hung lifespan, a background task) and let it unwind."""
+    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    if not tasks:
+        return
+    for task in tasks:
+        task.cancel()
+    loop.run_until_complete(asyncio.wait(tasks, timeout=1.0))

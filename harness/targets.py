@@ -1,0 +1,143 @@
+"""Turn what a test hands ``TestApp`` into an ASGI app to serve.
+
+A target is one of:
+
+* an ASGI app: a callable taking ``(scope, receive, send)``;
+* a factory: a callable taking the data directory, ``factory(data_dir) -> app``, and optionally
+  ``settings=`` and ``secrets=`` keywords;
+* a ``"package.module:attr"`` string naming either of those;
+* a kiln app folder (a path holding ``app.toml``), compiled once per process and given a copy of
+  its template database per data directory.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.errors import StartError, TargetError
+from harness.types import ASGIApp
+
+__all__ = ["Served", "Target", "resolve"]
+
+Target = ASGIApp | Callable[..., ASGIApp] | str | Path
+
+
+@dataclass
+class Served:
+    """What ``TestApp`` serves, with what it knows about the app's state."""
+
+    asgi: ASGIApp
+    name: str
+    db_path: Path | None = None
+    kiln_clock: Any = None  # kiln.clock.Clock, for kiln apps
+
+
+def resolve(
+    target: Target,
+    data_dir: Path,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, str] | None = None,
+) -> Served:
+    """Build the app ``target`` names for ``data_dir``; the app's own errors become :class:`StartError`."""
+    if isinstance(target, Path) or (isinstance(target, str) and ":" not in target):
+        return _kiln_folder(Path(target), data_dir, settings, secrets)
+    if isinstance(target, str):
+        target = _import(target)
+    if not callable(target):
+        raise TargetError(f"cannot serve {target!r}: expected an ASGI app, a factory, 'module:attr' or a folder")
+    if _is_factory(target):
+        return Served(_call_factory(target, data_dir, settings, secrets), _name_of(target))
+    if settings or secrets:
+        raise TargetError("settings= and secrets= need a kiln folder or a factory that accepts them")
+    return Served(target, _name_of(target))
+
+
+def _kiln_folder(
+    folder: Path, data_dir: Path, settings: Mapping[str, Any] | None, secrets: Mapping[str, str] | None
+) -> Served:
+    from kiln.clock import Clock
+    from kiln.compiler import compile_app
+    from kiln.errors import KilnError
+
+    if not folder.is_dir():
+        raise TargetError(f"cannot serve {str(folder)!r}: no such folder (a 'module:attr' string needs a colon)")
+    try:
+        compiled = compile_app(folder)
+        clock = Clock()
+        db_path = compiled.prepare(data_dir)
+        app = compiled.build(data_dir, clock=clock, settings=settings, secrets=secrets)
+    except KilnError as exc:
+        raise StartError(f"kiln app {folder} cannot start:\n{exc}", cause=exc) from exc
+    return Served(app, compiled.name, db_path=db_path, kiln_clock=clock)
+
+
+def _import(spec: str) -> Any:
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise TargetError(f"{spec!r} is not of the form 'package.module:attr'")
+    try:
+        found: Any = importlib.import_module(module_name)
+    except Exception as exc:
+        raise StartError(f"cannot import {module_name!r}: {type(exc).__name__}: {exc}", cause=exc) from exc
+    for part in attr.split("."):
+        try:
+            found = getattr(found, part)
+        except AttributeError as exc:
+            raise StartError(f"module {module_name!r} has no attribute {attr!r}", cause=exc) from exc
+    return found
+
+
+def _is_factory(target: Callable[..., Any]) -> bool:
+    """An ASGI app takes three positional arguments; a factory takes one, the data directory."""
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return False
+    positional = [
+        p
+        for p in signature.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    if len(positional) == 3:
+        return False
+    if len(positional) == 1:
+        return True
+    raise TargetError(
+        f"cannot serve {target!r}: an ASGI app takes (scope, receive, send) and a factory takes (data_dir), "
+        f"but it takes {len(positional)} required argument(s)"
+    )
+
+
+def _call_factory(
+    factory: Callable[..., Any],
+    data_dir: Path,
+    settings: Mapping[str, Any] | None,
+    secrets: Mapping[str, str] | None,
+) -> ASGIApp:
+    extra: dict[str, Any] = {}
+    if settings is not None:
+        extra["settings"] = settings
+    if secrets is not None:
+        extra["secrets"] = secrets
+    try:
+        app = factory(data_dir, **extra)
+    except TypeError as exc:
+        if extra and "unexpected keyword" in str(exc):
+            raise TargetError(f"factory {_name_of(factory)} does not accept {', '.join(extra)}=") from exc
+        raise StartError(f"app factory {_name_of(factory)} failed: {exc}", cause=exc) from exc
+    except Exception as exc:
+        raise StartError(f"app factory {_name_of(factory)} failed: {type(exc).__name__}: {exc}", cause=exc) from exc
+    if not callable(app):
+        raise TargetError(f"factory {_name_of(factory)} returned {app!r}, not an ASGI app")
+    return app  # type: ignore[no-any-return]
+
+
+def _name_of(target: Any) -> str:
+    name = getattr(target, "__qualname__", None) or type(target).__name__
+    return str(name).replace("<", "").replace(">", "").replace(".", "-")

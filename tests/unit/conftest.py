@@ -1,0 +1,37 @@
+"""Shared helpers for the harness's unit tests."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sample_apps
+
+
+@pytest.fixture
+def events() -> Iterator[list[str]]:
+    """The sample apps' event list, emptied before and after the test."""
+    sample_apps.events.clear()
+    yield sample_apps.events
+    sample_apps.events.clear()
+
+
+@pytest.fixture
+def data_root(tmp_path: Path) -> Path:
+    """A folder to create data directories in, so a test can see what is left behind."""
+    root = tmp_path / "data"
+    root.mkdir()
+    return root
+
+
+def open_fds() -> int:
+    """How many file descriptors this process has open."""
+    return len(os.listdir("/proc/self/fd"))
+
+
+def server_threads() -> list[threading.Thread]:
+    """The harness server threads alive now."""
+    return [t for t in threading.enumerate() if t.name.startswith("harness-server")]

@@ -1,0 +1,134 @@
+"""Starting and stopping: failures carry the app's own error, nothing hangs, nothing leaks."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+import sample_apps
+from conftest import open_fds, server_threads
+
+from harness import StartError, StartTimeout, TestApp
+from harness.server import ServerThread, bind_socket
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+def test_lifespan_startup_and_shutdown_run_once(events: list[str]) -> None:
+    with TestApp(sample_apps.with_lifespan) as app:
+        assert events == ["startup"]
+        assert app.get("/echo").status_code == 200
+    assert events == ["startup", "shutdown"]
+
+
+@pytest.mark.timeout(10)
+def test_lifespan_startup_failure_raises_app_error(data_root: Path) -> None:
+    with pytest.raises(StartError, match="ConnectionRefusedError: database at db.invalid refused") as info:
+        TestApp(sample_apps.lifespan_fails, data_root=data_root)
+    assert isinstance(info.value.cause, ConnectionRefusedError)
+    assert info.value.__cause__ is info.value.cause
+    assert server_threads() == []
+    assert list(data_root.iterdir()) == []
+
+
+@pytest.mark.timeout(10)
+def test_hanging_startup_raises_start_timeout(data_root: Path) -> None:
+    with pytest.raises(StartTimeout, match=r"did not finish within 0.3s"):
+        TestApp(sample_apps.startup_hangs, startup_timeout=0.3, data_root=data_root)
+    assert server_threads() == []
+    assert list(data_root.iterdir()) == []
+
+
+def test_import_error_raises_start_error_with_cause(data_root: Path) -> None:
+    with pytest.raises(StartError, match="cannot import 'broken_import': ModuleNotFoundError") as info:
+        TestApp("broken_import:app", data_root=data_root)
+    assert isinstance(info.value.cause, ModuleNotFoundError)
+    assert info.value.cause.name == "this_dependency_does_not_exist"
+    assert list(data_root.iterdir()) == []
+
+
+def test_missing_attribute_raises_start_error() -> None:
+    with pytest.raises(StartError, match="module 'sample_apps' has no attribute 'nope'"):
+        TestApp("sample_apps:nope")
+
+
+def test_broken_kiln_manifest_raises_start_error_without_traceback(tmp_path: Path) -> None:
+    (tmp_path / "app.toml").write_text('[app]\nnmae = "x"\n')
+    with pytest.raises(StartError) as info:
+        TestApp(tmp_path)
+    message = str(info.value)
+    assert 'app.toml: app.nmae: unknown key "nmae" (did you mean "name"?)' in message
+    assert "app.toml: app.name: is required" in message
+    assert "Traceback" not in message
+
+
+def test_bind_failure_raises_start_error_and_closes_socket() -> None:
+    taken = bind_socket()
+    taken.listen()
+    port = taken.getsockname()[1]
+    before = open_fds()
+    try:
+        with pytest.raises(StartError, match=f"cannot bind 127.0.0.1:{port}: Address already in use") as info:
+            ServerThread(sample_apps.app, port=port).start()
+        assert isinstance(info.value.cause, OSError)
+    finally:
+        taken.close()
+    assert open_fds() < before  # the failed socket is closed, and so is the one we took
+    assert server_threads() == []
+
+
+def test_bind_to_unavailable_address_raises_start_error() -> None:
+    with pytest.raises(StartError, match="cannot bind 203.0.113.1:0") as info:
+        bind_socket("203.0.113.1", 0)
+    assert isinstance(info.value.cause, OSError)
+
+
+def test_listening_socket_is_tcp_so_asyncio_sets_nodelay() -> None:
+    sock = bind_socket()
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockname()[0] == "127.0.0.1"
+    finally:
+        sock.close()
+
+
+@pytest.mark.timeout(10)
+def test_hanging_shutdown_is_cancelled_and_logged(events: list[str]) -> None:
+    app = TestApp(sample_apps.shutdown_hangs, shutdown_timeout=0.2)
+    logs = app.logs
+    app.close()
+    assert events == ["startup", "shutdown-begins"]
+    assert server_threads() == []
+    assert any("lifespan shutdown did not finish within 0.2s" in m for m in logs.messages)
+
+
+def test_stop_is_idempotent() -> None:
+    server = ServerThread(sample_apps.app)
+    server.start()
+    assert server.running
+    server.stop()
+    server.stop()
+    assert not server.running
+
+
+def test_start_stop_cycles_leave_no_threads_fds_or_dirs(data_root: Path) -> None:
+    # warm up once so lazily created process-wide resources are not counted as leaks
+    with TestApp(sample_apps.app, data_root=data_root) as app:
+        app.get("/echo")
+        app.get("/sync-log")
+    threads, fds = len(server_threads()), open_fds()
+    for _ in range(200):
+        with TestApp(sample_apps.app, data_root=data_root) as app:
+            assert app.get("/echo").status_code == 200
+            assert app.get("/sync-log").text == "hello"
+    assert len(server_threads()) == threads == 0
+    assert open_fds() == fds
+    assert list(data_root.iterdir()) == []
+
+
+def test_kiln_start_stop_cycles_leave_no_dirs(data_root: Path) -> None:
+    for _ in range(50):
+        with TestApp(FIXTURES / "todo-app", data_root=data_root) as app:
+            assert app.get("/health").json()["app"] == "todo"
+    assert list(data_root.iterdir()) == []
