@@ -261,7 +261,8 @@ class TestApp:
     def db_path(self) -> Path | None:
         """The path of the app's SQLite database, if it has one."""
         self._local_only("db_path")
-        assert self._served is not None and self._data_dir is not None
+        assert self._served is not None
+        assert self._data_dir is not None
         if self._served.db_path is not None:
             return self._served.db_path
         default = self._data_dir / "app.db"

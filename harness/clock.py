@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from kiln.clock import Clock, utc
 
-__all__ = ["AppClock", "KilnClock", "ProcessClock", "Instant", "to_datetime"]
+__all__ = ["AppClock", "Instant", "KilnClock", "ProcessClock", "to_datetime"]
 
 Instant = datetime | str | float | int
 

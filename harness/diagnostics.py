@@ -54,12 +54,10 @@ def table_counts(db_path: Path) -> dict[str, int | str]:
     except sqlite3.Error as exc:
         return {"(database)": f"cannot open: {exc}"}
     try:
-        names = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
+        query = (
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+        names = [row[0] for row in conn.execute(query)]
         counts: dict[str, int | str] = {}
         for name in names:
             try:

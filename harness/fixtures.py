@@ -35,7 +35,9 @@ def resolve_fixture_name(config: pytest.Config, target: Target) -> Target:
 
 
 @pytest.fixture
-def test_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., TestApp]]:
+def test_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., TestApp]]:
     """Start apps for this test: ``test_app("todo-app", settings={...}, secrets={...})``.
 
     The target is a fixture app name (a folder under the ini option ``kiln_fixtures``, default

@@ -50,7 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="keep every test app's data directory and print its path",
     )
-    parser.addini("kiln_fixtures", "folder of fixture apps, relative to the rootdir", default="tests/fixtures")
+    parser.addini(
+        "kiln_fixtures", "folder of fixture apps, relative to the rootdir", default="tests/fixtures"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,7 +81,9 @@ def category_of(path: Path) -> str | None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if report.failed:
         item.stash[FAILED_KEY] = True

@@ -62,7 +62,9 @@ class Recorder:
             await self.app(scope, receive, send)
             return
         request_id = _header(scope["headers"], b"x-request-id") or uuid.uuid4().hex[:12]
-        token = request_id_var.set(request_id)
+        # uvicorn runs each request in its own task, with its own copy of the context: no reset is
+        # needed, and the id stays set while uvicorn logs an exception the app let escape.
+        request_id_var.set(request_id)
         started = time.perf_counter()
         status: int | None = None
         answered_id: str | None = None
@@ -103,7 +105,6 @@ class Recorder:
         try:
             await self.app(scope, receive, recording_send)
         finally:
-            request_id_var.reset(token)
             if not recorded:
                 record()
 

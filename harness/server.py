@@ -27,7 +27,7 @@ import uvicorn
 from uvicorn.server import ServerState
 
 from harness.errors import StartError, StartTimeout
-from harness.types import ASGIApp, Receive, Scope, Send
+from harness.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["ServerThread", "bind_socket"]
 
@@ -79,7 +79,7 @@ class _LifespanProbe:
         self.failure_message = ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def probing_send(message: dict[str, Any]) -> None:
+        async def probing_send(message: Message) -> None:
             if message["type"] == "lifespan.startup.failed":
                 self.failure_message = message.get("message", "")
             await send(message)
@@ -210,7 +210,9 @@ class ServerThread:
         try:
             await asyncio.wait_for(lifespan.startup(), self.startup_timeout)
         except TimeoutError:
-            raise StartTimeout(f"app lifespan startup did not finish within {self.startup_timeout:g}s") from None
+            raise StartTimeout(
+                f"app lifespan startup did not finish within {self.startup_timeout:g}s"
+            ) from None
         if lifespan.should_exit:
             raise _startup_failure(probe)
         config.loaded_app = app
@@ -245,7 +247,9 @@ class ServerThread:
             try:
                 await asyncio.wait_for(connections.emptied.wait(), self.shutdown_timeout)
             except TimeoutError:
-                logger.warning("%d connection(s) still open after %gs", len(connections), self.shutdown_timeout)
+                logger.warning(
+                    "%d connection(s) still open after %gs", len(connections), self.shutdown_timeout
+                )
         if state.tasks:
             _done, pending = await asyncio.wait(set(state.tasks), timeout=self.shutdown_timeout)
             for task in pending:

@@ -17,7 +17,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from harness.errors import StartError, TargetError
 from harness.types import ASGIApp
@@ -50,12 +50,14 @@ def resolve(
     if isinstance(target, str):
         target = _import(target)
     if not callable(target):
-        raise TargetError(f"cannot serve {target!r}: expected an ASGI app, a factory, 'module:attr' or a folder")
+        raise TargetError(
+            f"cannot serve {target!r}: expected an ASGI app, a factory, 'module:attr' or a folder"
+        )
     if _is_factory(target):
         return Served(_call_factory(target, data_dir, settings, secrets), _name_of(target))
     if settings or secrets:
         raise TargetError("settings= and secrets= need a kiln folder or a factory that accepts them")
-    return Served(target, _name_of(target))
+    return Served(cast(ASGIApp, target), _name_of(target))  # three positional parameters: an ASGI app
 
 
 def _kiln_folder(
@@ -66,7 +68,9 @@ def _kiln_folder(
     from kiln.errors import KilnError
 
     if not folder.is_dir():
-        raise TargetError(f"cannot serve {str(folder)!r}: no such folder (a 'module:attr' string needs a colon)")
+        raise TargetError(
+            f"cannot serve {str(folder)!r}: no such folder (a 'module:attr' string needs a colon)"
+        )
     try:
         compiled = compile_app(folder)
         clock = Clock()
@@ -132,7 +136,9 @@ def _call_factory(
             raise TargetError(f"factory {_name_of(factory)} does not accept {', '.join(extra)}=") from exc
         raise StartError(f"app factory {_name_of(factory)} failed: {exc}", cause=exc) from exc
     except Exception as exc:
-        raise StartError(f"app factory {_name_of(factory)} failed: {type(exc).__name__}: {exc}", cause=exc) from exc
+        raise StartError(
+            f"app factory {_name_of(factory)} failed: {type(exc).__name__}: {exc}", cause=exc
+        ) from exc
     if not callable(app):
         raise TargetError(f"factory {_name_of(factory)} returned {app!r}, not an ASGI app")
     return app  # type: ignore[no-any-return]

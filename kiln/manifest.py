@@ -73,7 +73,11 @@ def load_manifest(folder: Path) -> Manifest:
             problems.append(Problem(MANIFEST, "app.name", "is required"))
         elif not isinstance(name, str) or not _NAME.match(name):
             problems.append(
-                Problem(MANIFEST, "app.name", "must be a name of letters, digits, '-' and '_' starting with a letter")
+                Problem(
+                    MANIFEST,
+                    "app.name",
+                    "must be a name of letters, digits, '-' and '_' starting with a letter",
+                )
             )
         debug = app.get("debug", False)
         if not isinstance(debug, bool):

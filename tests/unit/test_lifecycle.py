@@ -24,7 +24,7 @@ def test_lifespan_startup_and_shutdown_run_once(events: list[str]) -> None:
 
 @pytest.mark.timeout(10)
 def test_lifespan_startup_failure_raises_app_error(data_root: Path) -> None:
-    with pytest.raises(StartError, match="ConnectionRefusedError: database at db.invalid refused") as info:
+    with pytest.raises(StartError, match=r"ConnectionRefusedError: database at db\.invalid refused") as info:
         TestApp(sample_apps.lifespan_fails, data_root=data_root)
     assert isinstance(info.value.cause, ConnectionRefusedError)
     assert info.value.__cause__ is info.value.cause
@@ -79,7 +79,7 @@ def test_bind_failure_raises_start_error_and_closes_socket() -> None:
 
 
 def test_bind_to_unavailable_address_raises_start_error() -> None:
-    with pytest.raises(StartError, match="cannot bind 203.0.113.1:0") as info:
+    with pytest.raises(StartError, match=r"cannot bind 203\.0\.113\.1:0") as info:
         bind_socket("203.0.113.1", 0)
     assert isinstance(info.value.cause, OSError)
 

@@ -20,7 +20,13 @@ def test_testapp_serves_asgi_object_on_loopback_port() -> None:
         assert app.url == f"http://127.0.0.1:{app.port}"
         assert app.port > 0
         response = app.get("/echo", params={"q": "1"}, headers={"x-test": "yes"})
-        assert response.json() == {"method": "GET", "path": "/echo", "query": {"q": "1"}, "body": "", "header": "yes"}
+        assert response.json() == {
+            "method": "GET",
+            "path": "/echo",
+            "query": {"q": "1"},
+            "body": "",
+            "header": "yes",
+        }
         # a second, independent client reaches the same server over the network
         assert httpx.get(f"{app.url}/echo").json()["path"] == "/echo"
 

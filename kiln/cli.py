@@ -1,0 +1,81 @@
+"""The ``kiln`` command: ``kiln serve APP`` and ``kiln check APP``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kiln.compiler import CompiledApp, compile_app
+from kiln.errors import ManifestError
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``kiln`` command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiln", description="A declarative app server on embedded SQLite.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve an app folder with uvicorn")
+    serve.add_argument("app", type=Path, help="the app folder (holding app.toml)")
+    serve.add_argument("--data", type=Path, default=None, help="data directory (default: APP/.kiln/data)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, default=8000, help="port to bind, 0 for any free one (default: 8000)"
+    )
+    serve.add_argument("--debug", action="store_true", help="show tracebacks in error responses")
+    serve.add_argument(
+        "--mode", choices=["dev", "prod"], default="dev", help="reported by /health (default: dev)"
+    )
+    serve.set_defaults(run=_serve)
+
+    check = commands.add_parser("check", help="validate an app folder and list every problem")
+    check.add_argument("app", type=Path, help="the app folder (holding app.toml)")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def _compile(folder: Path) -> CompiledApp | None:
+    try:
+        return compile_app(folder)
+    except ManifestError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"{folder}: {len(exc.problems)} problem(s)", file=sys.stderr)
+        return None
+
+
+def _check(args: argparse.Namespace) -> int:
+    compiled = _compile(args.app)
+    if compiled is None:
+        return 1
+    for warning in compiled.manifest.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{args.app}: ok ({compiled.name})")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    compiled = _compile(args.app)
+    if compiled is None:
+        return 1
+    data_dir = args.data if args.data is not None else args.app / ".kiln" / "data"
+    compiled.prepare(data_dir)
+    app = compiled.build(data_dir, debug=args.debug or None, mode=args.mode)
+    print(f"kiln: serving {compiled.name} from {data_dir}", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

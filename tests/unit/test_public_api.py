@@ -1,0 +1,44 @@
+"""The public names of both packages are pinned: changing them is a decision, not an accident."""
+
+from __future__ import annotations
+
+import harness
+import kiln
+
+
+def test_harness_public_api() -> None:
+    assert sorted(harness.__all__) == sorted(
+        [
+            "RUN_ID",
+            "AppClock",
+            "Exchange",
+            "HarnessError",
+            "LocalOnly",
+            "LogBuffer",
+            "NoDatabase",
+            "StartError",
+            "StartTimeout",
+            "TargetError",
+            "TestApp",
+            "unique_id",
+        ]
+    )
+    for name in harness.__all__:
+        assert getattr(harness, name) is not None
+
+
+def test_kiln_public_api() -> None:
+    assert sorted(kiln.__all__) == [
+        "Clock",
+        "CompiledApp",
+        "KilnError",
+        "ManifestError",
+        "Problem",
+        "compile_app",
+    ]
+
+
+def test_harness_errors_share_one_base() -> None:
+    for name in ["LocalOnly", "NoDatabase", "StartError", "StartTimeout", "TargetError"]:
+        assert issubclass(getattr(harness, name), harness.HarnessError)
+    assert issubclass(harness.StartTimeout, harness.StartError)

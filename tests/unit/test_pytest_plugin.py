@@ -1,0 +1,223 @@
+"""The pytest plugin, tested the way pytest plugins are: pytester writes a test suite and runs it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sample_apps
+
+from harness import TestApp
+
+MANIFEST = '[app]\nname = "demo"\n'
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A project with a fixture app at tests/fixtures/demo-app."""
+    pytester.mkdir("tests")
+    pytester.mkdir("tests/fixtures")
+    app_dir = pytester.mkdir("tests/fixtures/demo-app")
+    (app_dir / "app.toml").write_text(MANIFEST)
+    return pytester
+
+
+def test_plugin_test_app_resolves_fixture_names(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_one="""
+        def test_health(test_app):
+            app = test_app("demo-app")
+            assert app.get("/health").json()["app"] == "demo"
+            assert app.data_dir.parent.name == "harness"
+        """
+    )
+    suite.runpytest().assert_outcomes(passed=1)
+
+
+def test_plugin_kiln_fixtures_ini_option_moves_the_folder(pytester: pytest.Pytester) -> None:
+    (pytester.mkdir("apps") / "other-app").mkdir()
+    (pytester.path / "apps" / "other-app" / "app.toml").write_text('[app]\nname = "other"\n')
+    pytester.makeini("[pytest]\nkiln_fixtures = apps\n")
+    pytester.makepyfile(
+        test_one="""
+        def test_health(test_app):
+            assert test_app("other-app").get("/health").json()["app"] == "other"
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_plugin_unknown_fixture_name_lists_known_ones(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_one="""
+        def test_typo(test_app):
+            test_app("demo-ap")
+        """
+    )
+    result = suite.runpytest()
+    result.assert_outcomes(errors=0, failed=1)
+    result.stdout.fnmatch_lines(["*no fixture app named 'demo-ap'*(known: demo-app)*"])
+
+
+def test_plugin_app_fixture_follows_marker(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_one="""
+        import pytest
+
+        @pytest.mark.app("demo-app")
+        def test_marked(app):
+            assert app.get("/health").json()["app"] == "demo"
+
+        def test_unmarked(app):
+            pass
+        """
+    )
+    result = suite.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*uses the `app` fixture without naming an app*@pytest.mark.app*"])
+
+
+def test_plugin_passes_settings_through_test_app(suite: pytest.Pytester) -> None:
+    suite.makeconftest(
+        f"""
+        import sys
+        sys.path.insert(0, {str(Path(sample_apps.__file__).parent)!r})
+        """
+    )
+    suite.makepyfile(
+        test_one="""
+        import sample_apps
+
+        def test_settings(test_app):
+            app = test_app(sample_apps.settings_factory, settings={"tone": "dry"})
+            assert app.get("/settings").json() == {"tone": "dry"}
+        """
+    )
+    suite.runpytest().assert_outcomes(passed=1)
+
+
+def test_plugin_marks_categories_from_folders(suite: pytest.Pytester) -> None:
+    for category in ("entity", "routing"):
+        folder = suite.path / "tests" / "integration" / category
+        folder.mkdir(parents=True)
+        (folder / f"test_{category}_cases.py").write_text("def test_case():\n    pass\n")
+    (suite.path / "tests" / "test_other.py").write_text("def test_case():\n    pass\n")
+    suite.runpytest("-m", "entity").assert_outcomes(passed=1)
+    suite.runpytest("-k", "routing").assert_outcomes(passed=1)
+    suite.runpytest("-m", "not entity and not routing").assert_outcomes(passed=1)
+    suite.runpytest("--strict-markers").assert_outcomes(passed=3)
+
+
+def test_plugin_registers_markers_and_options(pytester: pytest.Pytester) -> None:
+    markers = pytester.runpytest("--markers")
+    for name in ("entity:", "fk:", "errors:", "regression:", "local_only:", "browser:", "slow:", "app(name"):
+        markers.stdout.fnmatch_lines([f"@pytest.mark.{name}*"])
+    help_text = pytester.runpytest("--help")
+    help_text.stdout.fnmatch_lines(["kiln harness:", "*--base-url=URL*", "*--keep-data*", "*kiln_fixtures*"])
+
+
+def test_plugin_fixtures_have_docstrings(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--fixtures")
+    result.stdout.fnmatch_lines(
+        ["test_app -- *", "*Start apps for this test*", "app -- *", "*@pytest.mark.app*"]
+    )
+
+
+def test_plugin_failure_report_shows_diagnostics_and_keeps_data(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_one="""
+        def test_fails(test_app):
+            app = test_app("demo-app")
+            app.get("/health")
+            app.get("/not-here")
+            assert False, "deliberate"
+        """
+    )
+    result = suite.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- kiln diagnostics: demo -*",
+            "*log tail*",
+            "*GET /health -> 200*",
+            "*GET /not-here -> 404*",
+            "*_kiln_meta: 2*",
+            "data directory: *",
+        ]
+    )
+    kept = Path(re.search(r"data directory: (\S+)", result.stdout.str()).group(1))  # type: ignore[union-attr]
+    assert (kept / "kiln.db").exists()
+    result.stdout.fnmatch_lines(["*harness: kept data directory of demo: *"])
+
+
+def test_plugin_removes_data_of_passing_tests(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_one="""
+        def test_passes(test_app, request):
+            app = test_app("demo-app")
+            request.config.cache.set("seen/data_dir", str(app.data_dir))
+        """
+    )
+    result = suite.runpytest("-p", "cacheprovider")
+    result.assert_outcomes(passed=1)
+    seen = suite.runpytest("--cache-show", "seen/*").stdout.str()
+    data_dir = Path(re.search(r"'(/[^']+app-[^']+)'", seen).group(1))  # type: ignore[union-attr]
+    assert data_dir.parent.name == "harness"
+    assert not data_dir.exists()
+
+
+def test_plugin_keep_data_option_keeps_passing_tests_data(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_one="""
+        import pathlib
+
+        def test_passes(test_app):
+            app = test_app("demo-app")
+            print("DATA", app.data_dir)
+        """
+    )
+    result = suite.runpytest("--keep-data", "-s")
+    result.assert_outcomes(passed=1)
+    data_dir = Path(re.search(r"DATA (\S+)", result.stdout.str()).group(1))  # type: ignore[union-attr]
+    assert (data_dir / "kiln.db").exists()
+
+
+def test_plugin_remote_mode_uses_base_url_and_skips_local_only(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_one="""
+        import pytest
+        from harness import LocalOnly
+
+        def test_remote(test_app):
+            app = test_app("demo-app")
+            assert app.remote
+            assert app.get("/echo").json()["path"] == "/echo"
+            with pytest.raises(LocalOnly):
+                app.db
+
+        @pytest.mark.local_only
+        def test_needs_db(test_app):
+            test_app("demo-app").db
+        """
+    )
+    with TestApp(sample_apps.app) as server:  # stands in for a deployed server
+        result = suite.runpytest("--base-url", server.url, "-rs")
+        assert [e.path for e in server.requests] == ["/echo"]
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*local_only: needs the local server, and --base-url is set*"])
+
+
+def test_plugin_works_under_xdist(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_many="""
+        import pytest
+
+        @pytest.mark.parametrize("n", range(20))
+        def test_own_app(test_app, n):
+            app = test_app("demo-app")
+            app.db["_kiln_meta"].insert({"key": f"n{n}", "value": "x"})
+            assert app.db["_kiln_meta"].count == 3
+        """
+    )
+    suite.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider").assert_outcomes(passed=20)
