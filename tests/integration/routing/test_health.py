@@ -1,0 +1,39 @@
+"""GET /health answers the contract's body for the app being served."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import TestApp
+
+pytestmark = pytest.mark.app("todo-app")
+
+
+def test_health_answers_status_app_and_mode(app: TestApp) -> None:
+    response = app.get("/health")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"status": "ok", "app": "todo", "mode": "dev"}
+
+
+def test_health_head_has_headers_and_no_body(app: TestApp) -> None:
+    response = app.head("/health")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert int(response.headers["content-length"]) == len(b'{"status":"ok","app":"todo","mode":"dev"}')
+
+
+@pytest.mark.local_only
+def test_unknown_path_is_404_and_leaves_database_alone(app: TestApp) -> None:
+    before = list(app.db["_kiln_meta"].rows)
+    response = app.get("/no/such/page")
+    assert response.status_code == 404
+    assert list(app.db["_kiln_meta"].rows) == before
+    assert [(e.path, e.status) for e in app.requests] == [("/no/such/page", 404)]
+
+
+@pytest.mark.local_only
+def test_health_is_served_from_this_tests_own_data_dir(app: TestApp) -> None:
+    assert app.get("/health").status_code == 200
+    assert app.db_path is not None
+    assert app.db_path.parent == app.data_dir
