@@ -298,18 +298,25 @@ class TestApp:
     def logs(self) -> logs.LogBuffer:
         """The log records emitted while serving this app (not its neighbours), each with ``request_id``."""
         self._local_only("logs")
+        self._settle()
         return self._logs
 
     @property
     def requests(self) -> list[Exchange]:
         """The last requests the app answered (locally, from any client; remotely, from ours)."""
         if self._recorder is not None:
+            self._settle()
             return list(self._recorder.exchanges)
         return list(self._remote_exchanges)
 
     def diagnostics(self) -> str:
         """Text for a failure report: log tail, last requests, tables with row counts, data directory."""
         return render_diagnostics(self)
+
+    def _settle(self) -> None:
+        """Let requests the client already has answers to finish on the server (logs, records)."""
+        if self._recorder is not None and self._recorder.unsettled and self._server is not None:
+            self._server.run_in_loop(self._recorder.settle())
 
     def _local_only(self, feature: str) -> None:
         if self.remote:

@@ -6,6 +6,7 @@ In remote mode :func:`httpx_hook` records what the harness's own clients sent.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import deque
@@ -55,6 +56,20 @@ class Recorder:
     def __init__(self, app: ASGIApp, maxlen: int = 200) -> None:
         self.app = app
         self.exchanges: deque[Exchange] = deque(maxlen=maxlen)
+        # Requests whose response is fully sent but whose task has not finished: the client may
+        # already hold the response while the server still records the exchange or logs the
+        # exception the app raised after answering. ``settle()`` waits for exactly these.
+        self._finishing: set[asyncio.Task[None]] = set()
+
+    @property
+    def unsettled(self) -> bool:
+        """Whether some answered request is still finishing on the server."""
+        return bool(self._finishing)
+
+    async def settle(self, timeout: float = 2.0) -> None:
+        """Wait until every answered request has finished (run this on the server's loop)."""
+        if self._finishing:
+            await asyncio.wait(set(self._finishing), timeout=timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -94,8 +109,11 @@ class Recorder:
             if kind == "http.response.start":
                 status = message["status"]
                 answered_id = _header(message.get("headers", ()), b"x-request-id")
-            elif kind == "http.response.body" and len(excerpt) < _EXCERPT:
-                excerpt.extend(message.get("body", b"")[: _EXCERPT - len(excerpt)])
+            elif kind == "http.response.body":
+                if len(excerpt) < _EXCERPT:
+                    excerpt.extend(message.get("body", b"")[: _EXCERPT - len(excerpt)])
+                if not message.get("more_body", False):
+                    self._track_finishing()
             elif kind in ("websocket.accept", "websocket.close") and status is None:
                 # A WebSocket is recorded at its handshake's outcome, so an open one shows up.
                 status = 101 if kind == "websocket.accept" else 403
@@ -107,6 +125,12 @@ class Recorder:
         finally:
             if not recorded:
                 record()
+
+    def _track_finishing(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._finishing.add(task)  # type: ignore[arg-type]
+            task.add_done_callback(self._finishing.discard)  # type: ignore[arg-type]
 
 
 def httpx_hook(exchanges: deque[Exchange]) -> Any:

@@ -20,6 +20,7 @@ import contextvars
 import logging
 import socket
 import threading
+from collections.abc import Coroutine
 from email.utils import formatdate
 from typing import Any
 
@@ -154,6 +155,17 @@ class ServerThread:
             if isinstance(error, StartError):
                 raise error
             raise StartError(f"server failed to start: {type(error).__name__}: {error}", cause=error)
+
+    def run_in_loop(self, coroutine: Coroutine[Any, Any, None], timeout: float = 5.0) -> None:
+        """Run ``coroutine`` on the server's loop and wait for it; a no-op once the loop is gone."""
+        loop = self._loop
+        if loop is None or loop.is_closed() or not self.running:
+            coroutine.close()
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
+        except RuntimeError:  # the loop closed between the check and the call
+            coroutine.close()
 
     def stop(self) -> None:
         """Ask the loop to shut down and wait for the thread; safe to call more than once."""

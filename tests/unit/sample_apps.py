@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -69,6 +70,16 @@ async def boom(request: Request) -> Response:
     raise RuntimeError("kaboom")
 
 
+async def after_response(request: Request) -> PlainTextResponse:
+    """Answers at once, then logs from a background task that runs in the same request task."""
+
+    async def finish() -> None:
+        await asyncio.sleep(0.05)
+        logger.warning("background work finished")
+
+    return PlainTextResponse("accepted", background=BackgroundTask(finish))
+
+
 async def times(request: Request) -> JSONResponse:
     await asyncio.sleep(0.001)  # asyncio timers must still fire while time is moved
     return JSONResponse({"time": time.time(), "now": datetime.now(UTC).isoformat()})
@@ -80,6 +91,7 @@ ROUTES = [
     Route("/sync-log", sync_log_line),
     Route("/boom", boom),
     Route("/time", times),
+    Route("/background", after_response),
     WebSocketRoute("/ws", echo_socket),
 ]
 

@@ -52,5 +52,5 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     readme = (ROOT / "README.md").read_text()
     found = re.search(r"<!-- readme-test-command -->\n```sh\n(.+)\n```", readme)
     assert found is not None
-    assert "pytest -n auto" in found.group(1)
+    assert "coverage run -m pytest -n auto" in found.group(1)
     assert "readme-test-command" in (ROOT / ".ci" / "run").read_text()

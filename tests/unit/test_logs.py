@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 import sample_apps
 
 from harness import TestApp
@@ -65,3 +66,16 @@ def test_logs_remain_readable_after_close_and_root_level_is_restored() -> None:
     assert "async says after" in app.logs.messages
     assert root.level == level
     assert len(app.logs[-2:]) == 2
+
+
+@pytest.mark.regression
+def test_logs_wait_for_work_the_server_does_after_answering() -> None:
+    """A response can reach the client before its request has finished on the server: Starlette
+    runs background tasks after sending, and uvicorn logs an escaped exception after the 500 went
+    out. Reading logs or requests right after the response must still see that work."""
+    with TestApp(sample_apps.app) as app:
+        assert app.get("/background").text == "accepted"
+        assert "background work finished" in app.logs.messages
+        assert app.requests[-1].path == "/background"
+        assert app.get("/boom").status_code == 500
+        assert "RuntimeError: kaboom" in app.logs.text
