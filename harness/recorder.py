@@ -129,8 +129,8 @@ class Recorder:
     def _track_finishing(self) -> None:
         task = asyncio.current_task()
         if task is not None:
-            self._finishing.add(task)  # type: ignore[arg-type]
-            task.add_done_callback(self._finishing.discard)  # type: ignore[arg-type]
+            self._finishing.add(task)
+            task.add_done_callback(self._finishing.discard)
 
 
 def httpx_hook(exchanges: deque[Exchange]) -> Any:
