@@ -144,12 +144,14 @@ class ServerThread:
         # The loop enforces startup_timeout itself; this wait is only a backstop for a loop that is
         # blocked by synchronous code in the app's startup.
         if not self._ready.wait(self.startup_timeout + 1.0):
-            self._abandon()
+            # A thread cannot be killed: ask it to stop once its startup unblocks, and don't wait.
+            self.stop(join_timeout=0.1)
             raise StartTimeout(
                 f"app did not start within {self.startup_timeout:g}s (its startup blocks the event loop)"
             )
         if self._error is not None:
             self._thread.join(self.shutdown_timeout + 1.0)
+            self._thread = None
             self._close_socket()
             error = self._error
             if isinstance(error, StartError):
@@ -167,18 +169,21 @@ class ServerThread:
         except RuntimeError:  # the loop closed between the check and the call
             coroutine.close()
 
-    def stop(self) -> None:
-        """Ask the loop to shut down and wait for the thread; safe to call more than once."""
+    def stop(self, join_timeout: float | None = None) -> None:
+        """Ask the loop to shut down and wait for the thread; safe to call more than once.
+
+        Connections, tasks and lifespan shutdown are each bounded by ``shutdown_timeout`` in the
+        loop, so the default wait covers all three.
+        """
         thread, loop, stop_event = self._thread, self._loop, self._stop_event
         if thread is None:
             return
         if loop is not None and stop_event is not None:
             with contextlib.suppress(RuntimeError):  # the loop already closed on its own
                 loop.call_soon_threadsafe(stop_event.set)
-        # Connections, tasks and lifespan shutdown are each bounded by shutdown_timeout in the loop.
-        thread.join(3 * self.shutdown_timeout + 1.0)
+        thread.join(3 * self.shutdown_timeout + 1.0 if join_timeout is None else join_timeout)
         if thread.is_alive():
-            logger.error("server thread %s did not stop; abandoning it", thread.name)
+            logger.error("server thread %s did not stop in time; left to finish as a daemon", thread.name)
         self._thread = None
         self._close_socket()
 
@@ -270,11 +275,6 @@ class ServerThread:
             await asyncio.wait_for(lifespan.shutdown(), self.shutdown_timeout)
         except TimeoutError:
             logger.error("app lifespan shutdown did not finish within %gs; cancelled", self.shutdown_timeout)
-
-    def _abandon(self) -> None:
-        """Give up on a server whose startup blocked the loop: close what we can, keep nothing."""
-        self.stop()
-        self._close_socket()
 
     def _close_socket(self) -> None:
         if self._sock is not None:

@@ -154,6 +154,16 @@ startup_hangs = Starlette(routes=ROUTES, lifespan=hanging_startup)
 
 
 @contextlib.asynccontextmanager
+async def blocking_startup(app: Starlette) -> AsyncIterator[None]:
+    time.sleep(1.5)  # synchronous: the event loop cannot run, so no asyncio timeout can fire
+    events.append("startup-unblocked")
+    yield
+
+
+startup_blocks = Starlette(routes=ROUTES, lifespan=blocking_startup)
+
+
+@contextlib.asynccontextmanager
 async def hanging_shutdown(app: Starlette) -> AsyncIterator[None]:
     events.append("startup")
     yield

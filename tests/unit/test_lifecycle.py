@@ -40,6 +40,18 @@ def test_hanging_startup_raises_start_timeout(data_root: Path) -> None:
     assert list(data_root.iterdir()) == []
 
 
+@pytest.mark.timeout(10)
+def test_startup_blocking_the_loop_raises_and_the_thread_cleans_up(events: list[str]) -> None:
+    with pytest.raises(StartTimeout, match="its startup blocks the event loop"):
+        TestApp(sample_apps.startup_blocks, startup_timeout=0.2)
+    # The thread cannot be killed while the app blocks it. Once unblocked, the loop's own startup
+    # timeout fires and the lifespan is cancelled: the start already failed, so no shutdown runs.
+    for thread in server_threads():
+        thread.join(5)
+    assert server_threads() == []
+    assert events == ["startup-unblocked"]
+
+
 def test_import_error_raises_start_error_with_cause(data_root: Path) -> None:
     with pytest.raises(StartError, match="cannot import 'broken_import': ModuleNotFoundError") as info:
         TestApp("broken_import:app", data_root=data_root)
