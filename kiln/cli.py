@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiln.compiler import CompiledApp, compile_app
-from kiln.errors import ManifestError
+from kiln.errors import KilnError, ManifestError
 
 __all__ = ["main"]
 
@@ -70,7 +70,11 @@ def _serve(args: argparse.Namespace) -> int:
     if compiled is None:
         return 1
     data_dir = args.data if args.data is not None else args.app / ".kiln" / "data"
-    compiled.prepare(data_dir)
+    try:
+        compiled.prepare(data_dir)
+    except KilnError as exc:
+        print(f"error: {data_dir}: {exc}", file=sys.stderr)
+        return 1
     app = compiled.build(data_dir, debug=args.debug or None, mode=args.mode)
     print(f"kiln: serving {compiled.name} from {data_dir}", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)

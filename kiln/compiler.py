@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import shutil
-import sqlite3
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -28,11 +27,11 @@ from starlette.applications import Starlette
 
 from kiln.clock import Clock
 from kiln.manifest import MANIFEST, Manifest, load_manifest
+from kiln.store import connect, create_schema, migrate
 
 __all__ = ["DB_NAME", "CompiledApp", "compile_app"]
 
 DB_NAME = "kiln.db"
-SCHEMA_VERSION = 1
 
 _cache: dict[tuple[Path, int], CompiledApp] = {}
 _cache_lock = threading.Lock()
@@ -53,11 +52,21 @@ class CompiledApp:
         return self.manifest.name
 
     def prepare(self, data_dir: Path) -> Path:
-        """Give ``data_dir`` its database, copied from the template unless it exists; return its path."""
+        """Give ``data_dir`` its database and return its path.
+
+        A new directory gets a copy of the template; an existing database is migrated to this
+        manifest, or :class:`kiln.store.SchemaError` says which change would lose data.
+        """
         data_dir.mkdir(parents=True, exist_ok=True)
         db_path = data_dir / DB_NAME
         if not db_path.exists():
             shutil.copyfile(self.template_db, db_path)
+            return db_path
+        conn = connect(db_path)
+        try:
+            migrate(conn, self.manifest)
+        finally:
+            conn.close()
         return db_path
 
     def build(
@@ -107,14 +116,12 @@ def compile_app(folder: str | Path) -> CompiledApp:
 
 def _build_template(manifest: Manifest, version: int) -> Path:
     path = _templates_dir() / f"{manifest.name}-{version}-{id(manifest):x}.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("CREATE TABLE _kiln_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        conn.executemany(
-            "INSERT INTO _kiln_meta VALUES (?, ?)",
-            [("app", manifest.name), ("schema_version", str(SCHEMA_VERSION))],
-        )
-    conn.close()
+    conn = connect(path)
+    try:
+        create_schema(conn, manifest)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file, ready to copy
+    finally:
+        conn.close()
     return path
 
 

@@ -31,7 +31,8 @@ def test_diagnostics_of_kiln_app_list_its_tables() -> None:
     with TestApp(FIXTURES / "todo-app") as app:
         app.get("/health")
         text = app.diagnostics()
-    assert "tables in kiln.db:\n  _kiln_meta: 2" in text
+    assert "tables in kiln.db:\n  _kiln_meta: 3\n  categories: 0\n  projects: 0" in text
+    assert "  todos: 0" in text
     assert "GET /health -> 200" in text
 
 

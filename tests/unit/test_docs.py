@@ -10,8 +10,9 @@ import pytest
 
 import harness
 from harness import TestApp
-from kiln import manifest
 from kiln.cli import _parser
+from kiln.fieldtypes import NOT_BUILT_YET, TYPES
+from kiln.manifest import entities, loader, routes
 
 ROOT = Path(__file__).parents[2]
 HARNESS_DOC = (ROOT / "docs" / "harness.md").read_text()
@@ -28,9 +29,29 @@ def test_every_cli_command_is_documented(command: str) -> None:
     assert f"kiln {command} APP" in KILN_DOC
 
 
-@pytest.mark.parametrize("key", sorted(manifest._APP_KEYS | manifest._BUILT | manifest._NOT_BUILT_YET))
+MANIFEST_KEYS = (
+    loader._TOP
+    | loader._TOP_LATER
+    | loader._APP_KEYS
+    | loader._APP_LATER
+    | entities._ENTITY_KEYS
+    | entities._ENTITY_LATER
+    | entities._COMMON_OPTIONS
+    | routes._KEYS
+    | routes._LATER
+    | {option for kind in TYPES.values() for option in kind.options}
+    | {option for options in NOT_BUILT_YET.values() for option in options}
+)
+
+
+@pytest.mark.parametrize("key", sorted(MANIFEST_KEYS))
 def test_every_manifest_key_is_documented(key: str) -> None:
-    assert re.search(rf"(^|\W){key}\b", KILN_DOC), key
+    assert f"`{key}`" in KILN_DOC or f"{key} =" in KILN_DOC, key
+
+
+@pytest.mark.parametrize("type_name", sorted([*TYPES, *NOT_BUILT_YET]))
+def test_every_field_type_is_documented(type_name: str) -> None:
+    assert f"| `{type_name}` |" in KILN_DOC, type_name
 
 
 @pytest.mark.parametrize("name", sorted(n for n in dir(TestApp) if not n.startswith("_")))

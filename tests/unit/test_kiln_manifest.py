@@ -9,52 +9,325 @@ import pytest
 from kiln import ManifestError, compile_app
 from kiln.cli import main
 from kiln.manifest import load_manifest
+from kiln.manifest.model import MISSING
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
+APP = "[app]\nname = 'x'\n"
 
-BROKEN = [
-    ("", ["app.toml: app: is required: a table with at least `name`"]),
+# (id, app.toml after [app], expected error lines, each a prefix of one line of the message)
+BROKEN: list[tuple[str, str, list[str]]] = [
+    ("no-app-table", "\x00", ["app.toml: app: is required: a table with at least `name`"]),
+    ("bad-toml", "[entities\n", ["app.toml: invalid TOML: Expected ']' at the end of a table declaration"]),
+    ("app-not-table", "\x00app = 'x'\n", ["app.toml: app: must be a table"]),
+    ("name-missing", "\x00[app]\n", ["app.toml: app.name: is required"]),
+    ("name-not-string", "\x00[app]\nname = 3\n", ["app.toml: app.name: must be a name of letters"]),
+    ("app-key-typo", "nmae = 'y'\n", ['app.toml: app.nmae: unknown key "nmae" (did you mean "name"?)']),
+    ("debug-not-bool", "debug = 'yes'\n", ["app.toml: app.debug: must be true or false"]),
     (
-        "[app\nname='x'",
-        ["app.toml: invalid TOML: Expected ']' at the end of a table declaration (at line 1, column 5)"],
+        "top-level-typo",
+        "[entitys.Post.fields]\n",
+        ['app.toml: entitys: unknown key "entitys" (did you mean "entities"?)'],
     ),
-    ("[app]\n", ["app.toml: app.name: is required"]),
-    ("[app]\nname = 3\n", ["app.toml: app.name: must be a name of letters"]),
-    ("[app]\nname = '9lives'\n", ["app.toml: app.name: must be a name of letters"]),
-    ("[app]\nname = 'x'\nnmae = 'y'\n", ['app.toml: app.nmae: unknown key "nmae" (did you mean "name"?)']),
-    ("[app]\nname = 'x'\ndebug = 'yes'\n", ["app.toml: app.debug: must be true or false"]),
-    ("app = 'x'\n", ["app.toml: app: is required"]),
     (
-        "[ap]\nname = 'x'\n[entitys]\n",
+        "entity-lowercase",
+        "[entities.post.fields]\ntitle = {type = 'text'}\n",
+        ["app.toml: entities.post: must be a PascalCase name"],
+    ),
+    (
+        "entity-user-builtin",
+        "[entities.User.fields]\nname = {type = 'text'}\n",
+        ["app.toml: entities.User: the User entity is built in"],
+    ),
+    (
+        "entity-key-typo",
+        "[entities.Post]\nfeilds = {}\n",
+        ['app.toml: entities.Post.feilds: unknown key "feilds" (did you mean "fields"?)'],
+    ),
+    (
+        "plural-clash",
+        "[entities.Post]\nplural = 'items'\n[entities.Item.fields]\n",
+        ['app.toml: entities.Item.plural: "items" is already the collection of Post'],
+    ),
+    (
+        "plural-bad",
+        "[entities.Post]\nplural = 'My Posts'\n",
+        ["app.toml: entities.Post.plural: must be lower-case"],
+    ),
+    (
+        "field-no-type",
+        "[entities.Post.fields]\ntitle = {required = true}\n",
+        ["app.toml: entities.Post.fields.title.type: is required: one of text, int"],
+    ),
+    (
+        "field-type-typo",
+        "[entities.Post.fields]\ntitle = {type = 'txt'}\n",
+        ['app.toml: entities.Post.fields.title.type: unknown type "txt" (did you mean "text"?)'],
+    ),
+    (
+        "field-option-typo",
+        "[entities.Post.fields]\ntitle = {type = 'text', max_lenght = 3}\n",
         [
-            'app.toml: ap: unknown key "ap" (did you mean "app"?)',
-            'app.toml: entitys: unknown key "entitys" (did you mean "entities"?)',
+            'app.toml: entities.Post.fields.title.max_lenght: unknown key "max_lenght" (did you mean "max_length"?)'
         ],
+    ),
+    (
+        "option-wrong-type",
+        "[entities.Post.fields]\nviews = {type = 'int', max_length = 3}\n",
+        [
+            "app.toml: entities.Post.fields.views.max_length: does not apply to int fields (they take max, min)"
+        ],
+    ),
+    (
+        "field-reserved",
+        "[entities.Post.fields]\ncreated_at = {type = 'datetime'}\n",
+        ['app.toml: entities.Post.fields.created_at: "created_at" is reserved'],
+    ),
+    (
+        "field-query-name",
+        "[entities.Post.fields]\npage = {type = 'int'}\n",
+        ['app.toml: entities.Post.fields.page: "page" is reserved'],
+    ),
+    (
+        "field-bad-name",
+        "[entities.Post.fields]\nTitle = {type = 'text'}\n",
+        ["app.toml: entities.Post.fields.Title: must be a lower-case name"],
+    ),
+    (
+        "field-not-table",
+        "[entities.Post.fields]\ntitle = 'text'\n",
+        ['app.toml: entities.Post.fields.title: must be a table, such as { type = "text" }'],
+    ),
+    (
+        "min-over-max",
+        "[entities.Post.fields]\nviews = {type = 'int', min = 5, max = 1}\n",
+        ["app.toml: entities.Post.fields.views.min: must not be greater than max (1)"],
+    ),
+    (
+        "length-negative",
+        "[entities.Post.fields]\ntitle = {type = 'text', min_length = -1}\n",
+        ["app.toml: entities.Post.fields.title.min_length: must not be negative"],
+    ),
+    (
+        "bad-pattern",
+        "[entities.Post.fields]\nslug = {type = 'text', pattern = '[a-'}\n",
+        ["app.toml: entities.Post.fields.slug.pattern: is not a valid regular expression"],
+    ),
+    (
+        "enum-no-choices",
+        "[entities.Post.fields]\nstatus = {type = 'enum'}\n",
+        ["app.toml: entities.Post.fields.status.choices: is required for enum fields"],
+    ),
+    (
+        "enum-default-not-choice",
+        "[entities.Post.fields]\nstatus = {type = 'enum', choices = ['a', 'b'], default = 'c'}\n",
+        ["app.toml: entities.Post.fields.status.default: must be one of a, b"],
+    ),
+    (
+        "int-default-string",
+        "[entities.Post.fields]\nviews = {type = 'int', default = 'many'}\n",
+        ["app.toml: entities.Post.fields.views.default: must be an integer"],
+    ),
+    (
+        "required-not-bool",
+        "[entities.Post.fields]\ntitle = {type = 'text', required = 'yes'}\n",
+        ["app.toml: entities.Post.fields.title.required: must be true or false"],
+    ),
+    (
+        "search-negative",
+        "[entities.Post.fields]\ntitle = {type = 'text', search = -1}\n",
+        ["app.toml: entities.Post.fields.title.search: must be true, false or a positive weight"],
+    ),
+    (
+        "routes-not-array",
+        "\x00routes = 3\n[app]\nname = 'x'\n",
+        ["app.toml: routes: must be an array of tables"],
+    ),
+    (
+        "route-no-target",
+        "[[routes]]\npath = '/'\n",
+        ["app.toml: routes[0]: needs exactly one of template, handler or redirect (found none)"],
+    ),
+    (
+        "route-two-targets",
+        "[[routes]]\npath = '/'\nredirect = '/a'\nhandler = 'handlers:x'\n",
+        [
+            "app.toml: routes[0]: needs exactly one of template, handler or redirect (found handler and redirect)"
+        ],
+    ),
+    ("route-no-path", "[[routes]]\nredirect = '/a'\n", ["app.toml: routes[0].path: is required"]),
+    (
+        "route-bad-convertor",
+        "[[routes]]\npath = '/p/{id:integer}'\nredirect = '/'\n",
+        ['app.toml: routes[0].path: unknown parameter type "integer" (did you mean "int"?)'],
+    ),
+    (
+        "route-path-not-last",
+        "[[routes]]\npath = '/p/{rest:path}/x'\nredirect = '/'\n",
+        ['app.toml: routes[0].path: "{rest:path}" matches the rest of the path'],
+    ),
+    (
+        "route-dup-param",
+        "[[routes]]\npath = '/p/{a}/{a}'\nredirect = '/'\n",
+        ['app.toml: routes[0].path: parameter "a" appears twice'],
+    ),
+    (
+        "route-bad-method",
+        "[[routes]]\npath = '/'\nmethods = ['GET', 'FETCH']\nredirect = '/x'\n",
+        ['app.toml: routes[0].methods: unknown method "FETCH"'],
+    ),
+    (
+        "route-head-listed",
+        "[[routes]]\npath = '/'\nmethods = ['HEAD']\nredirect = '/x'\n",
+        ["app.toml: routes[0].methods: HEAD is answered automatically"],
+    ),
+    (
+        "route-missing-template",
+        "[[routes]]\npath = '/'\ntemplate = 'nope.html'\n",
+        ["app.toml: routes[0].template: templates/nope.html not found"],
+    ),
+    (
+        "route-template-escape",
+        "[[routes]]\npath = '/'\ntemplate = '../app.toml'\n",
+        ['app.toml: routes[0].template: "../app.toml" is outside templates/'],
+    ),
+    (
+        "route-handler-no-file",
+        "[[routes]]\npath = '/'\nhandler = 'handlers:index'\n",
+        ['app.toml: routes[0].handler: "handlers:index" needs a handlers.py'],
+    ),
+    (
+        "route-handler-format",
+        "[[routes]]\npath = '/'\nhandler = 'index'\n",
+        ["app.toml: routes[0].handler: must name a function in handlers.py"],
+    ),
+    (
+        "route-bad-status",
+        "[[routes]]\npath = '/'\nredirect = '/x'\nstatus = 200\n",
+        ["app.toml: routes[0].status: must be one of 301, 302, 303, 307, 308"],
+    ),
+    (
+        "route-status-no-redirect",
+        "[[routes]]\npath = '/'\ntemplate = 'x.html'\nstatus = 301\n",
+        ["app.toml: routes[0].status: is only for redirects"],
+    ),
+    (
+        "route-conflict",
+        "[[routes]]\npath = '/p/{slug}'\nredirect = '/'\n[[routes]]\npath = '/p/{name}'\nredirect = '/'\n",
+        ['app.toml: routes[1].path: "/p/{name}" conflicts with routes[0] ("/p/{slug}") for GET'],
+    ),
+    (
+        "route-vs-collection",
+        "[entities.Post.fields]\n[[routes]]\npath = '/api/posts/{n:int}'\nmethods = ['DELETE']\nredirect = '/'\n",
+        ['app.toml: routes[0].path: "/api/posts/{n:int}" conflicts with the Post collection for DELETE'],
+    ),
+    (
+        "route-builtin",
+        "[[routes]]\npath = '/health'\nredirect = '/'\n",
+        ['app.toml: routes[0].path: "/health" is served by kiln itself'],
+    ),
+    (
+        "route-key-typo",
+        "[[routes]]\npath = '/'\nredirct = '/x'\n",
+        ['app.toml: routes[0].redirct: unknown key "redirct" (did you mean "redirect"?)'],
     ),
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), BROKEN, ids=[f"broken-{i}" for i in range(len(BROKEN))])
-def test_broken_manifest_lists_every_problem(tmp_path: Path, text: str, expected: list[str]) -> None:
-    (tmp_path / "app.toml").write_text(text)
+def _write(folder: Path, body: str) -> None:
+    text = body[1:] if body.startswith("\x00") else APP + body  # \x00: no [app] prefix
+    (folder / "app.toml").write_text(text)
+
+
+@pytest.mark.parametrize(("body", "expected"), [row[1:] for row in BROKEN], ids=[row[0] for row in BROKEN])
+def test_broken_manifest_lists_every_problem(tmp_path: Path, body: str, expected: list[str]) -> None:
+    _write(tmp_path, body)
     with pytest.raises(ManifestError) as info:
         load_manifest(tmp_path)
     lines = str(info.value).splitlines()
     for want in expected:
         assert any(line.startswith(want) for line in lines), (want, lines)
+    assert all(line.startswith("app.toml") for line in lines)
+
+
+def test_broken_manifest_reports_all_problems_at_once(tmp_path: Path) -> None:
+    _write(
+        tmp_path, "colour = 1\n[entities.Post.fields]\na = {type = 'nope'}\nb = {type = 'int', min = 'x'}\n"
+    )
+    with pytest.raises(ManifestError) as info:
+        load_manifest(tmp_path)
+    assert [str(p) for p in info.value.problems] == [
+        'app.toml: app.colour: unknown key "colour"',
+        'app.toml: entities.Post.fields.a.type: unknown type "nope"',
+        "app.toml: entities.Post.fields.b.min: must be a number",
+    ]
+
+
+def test_handlers_import_error_names_the_line(tmp_path: Path) -> None:
+    _write(tmp_path, "[[routes]]\npath = '/'\nhandler = 'handlers:index'\n")
+    (tmp_path / "handlers.py").write_text("import os\n\nraise RuntimeError('no database')\n")
+    with pytest.raises(ManifestError) as info:
+        load_manifest(tmp_path)
+    assert "handlers.py: cannot be imported: line 3: RuntimeError: no database" in str(info.value)
+
+
+def test_handlers_syntax_error_names_the_line(tmp_path: Path) -> None:
+    _write(tmp_path, "")
+    (tmp_path / "handlers.py").write_text("def f(:\n")
+    with pytest.raises(ManifestError, match=r"handlers.py: cannot be imported: line 1: "):
+        load_manifest(tmp_path)
+
+
+def test_handler_must_exist_and_take_request_and_ctx(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "[[routes]]\npath = '/a'\nhandler = 'handlers:stat'\n[[routes]]\npath = '/b'\nhandler = 'handlers:one'\n",
+    )
+    (tmp_path / "handlers.py").write_text("def stats(request, ctx): ...\ndef one(request): ...\n")
+    with pytest.raises(ManifestError) as info:
+        load_manifest(tmp_path)
+    assert [str(p) for p in info.value.problems] == [
+        'app.toml: routes[0].handler: handlers.py has no function "stat" (did you mean "stats"?)',
+        "app.toml: routes[1].handler: handlers.one must take two arguments: (request, ctx)",
+    ]
+
+
+def test_valid_manifest_builds_typed_model(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        """
+[entities.Post]
+plural = "articles"
+[entities.Post.fields]
+title = { type = "text", required = true, max_length = 80, search = 2.0 }
+status = { type = "enum", choices = ["draft", "published"], default = "draft" }
+views = { type = "int", min = 0, default = 0 }
+when = { type = "datetime", default = "2030-01-01T01:00:00+01:00" }
+author_id = { type = "ref", to = "Author", on_delete = "cascade" }
+[[routes]]
+path = "/old/{rest:path}"
+redirect = "/new"
+status = 301
+""",
+    )
+    manifest = load_manifest(tmp_path)
+    post = manifest.entities["Post"]
+    assert (post.plural, post.table, post.path) == ("articles", "articles", "/api/articles")
+    assert list(post.fields) == ["title", "status", "views", "when"]  # the ref is not built yet
+    assert post.fields["title"].search == 2.0
+    assert post.fields["title"].default is MISSING
+    assert post.fields["status"].default == "draft"
+    assert post.fields["when"].default == "2030-01-01T00:00:00.000Z"
+    route = manifest.routes[0]
+    assert (route.redirect, route.status, route.params[0].convertor) == ("/new", 301, "path")
+    assert [str(w) for w in manifest.warnings] == [
+        "app.toml: entities.Post.fields.title.search: is not supported yet and has no effect",
+        'app.toml: entities.Post.fields.author_id.type: "ref" fields are not supported yet; the field is left out',
+    ]
 
 
 def test_missing_manifest_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match=f"app.toml: not found in {tmp_path}"):
         load_manifest(tmp_path)
-
-
-def test_features_not_built_yet_are_warnings(tmp_path: Path) -> None:
-    (tmp_path / "app.toml").write_text("[app]\nname = 'x'\n[entities.Post.fields]\ntitle = {type = 'text'}\n")
-    manifest = load_manifest(tmp_path)
-    assert [str(w) for w in manifest.warnings] == [
-        "app.toml: entities: is not supported yet and has no effect"
-    ]
 
 
 def test_compile_app_is_cached_until_manifest_changes(tmp_path: Path) -> None:
@@ -71,7 +344,6 @@ def test_prepare_copies_template_database(tmp_path: Path) -> None:
     compiled = compile_app(FIXTURES / "todo-app")
     db_path = compiled.prepare(tmp_path / "data")
     assert db_path.read_bytes()[:16] == b"SQLite format 3\x00"
-    db_path.write_bytes(db_path.read_bytes())  # an existing database is left alone
     assert compiled.prepare(tmp_path / "data") == db_path
 
 
@@ -92,9 +364,9 @@ def test_kiln_check_accepts_todo_app(capsys: pytest.CaptureFixture[str]) -> None
 def test_kiln_check_warns_about_features_not_built_yet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "app.toml").write_text("[app]\nname = 'x'\n[[routes]]\npath = '/'\n")
+    (tmp_path / "app.toml").write_text("[app]\nname = 'x'\n[auth]\nverify_email = true\n")
     assert main(["check", str(tmp_path)]) == 0
-    assert "warning: app.toml: routes: is not supported yet" in capsys.readouterr().err
+    assert "warning: app.toml: auth: is not supported yet and has no effect" in capsys.readouterr().err
 
 
 def test_kiln_serve_refuses_broken_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,7 @@ import sample_apps
 
 from harness import TestApp
 
-MANIFEST = '[app]\nname = "demo"\n'
+MANIFEST = '[app]\nname = "demo"\n[entities.Note.fields]\ntext = { type = "text" }\n'
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def test_plugin_failure_report_shows_diagnostics_and_keeps_data(suite: pytest.Py
             "*log tail*",
             "*GET /health -> 200*",
             "*GET /not-here -> 404*",
-            "*_kiln_meta: 2*",
+            "*notes: 0*",
             "data directory: *",
         ]
     )
@@ -216,8 +216,8 @@ def test_plugin_works_under_xdist(suite: pytest.Pytester) -> None:
         @pytest.mark.parametrize("n", range(20))
         def test_own_app(test_app, n):
             app = test_app("demo-app")
-            app.db["_kiln_meta"].insert({"key": f"n{n}", "value": "x"})
-            assert app.db["_kiln_meta"].count == 3
+            app.db["notes"].insert({"text": f"n{n}", "created_at": "x", "updated_at": "x"})
+            assert [row["text"] for row in app.db["notes"].rows] == [f"n{n}"]
         """
     )
     suite.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider").assert_outcomes(passed=20)

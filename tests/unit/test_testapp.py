@@ -156,14 +156,15 @@ def test_testapp_serves_kiln_folder_with_its_database() -> None:
         assert app.get("/health").json() == {"status": "ok", "app": "todo", "mode": "dev"}
         assert app.name == "todo"
         assert app.db_path == app.data_dir / "kiln.db"
-        assert {row["key"]: row["value"] for row in app.db["_kiln_meta"].rows}["app"] == "todo"
+        assert {"todos", "projects", "categories"} <= set(app.db.table_names())
+        assert app.db["todos"].count == 0
 
 
 def test_testapp_two_kiln_instances_get_separate_databases() -> None:
     with TestApp(FIXTURES / "todo-app") as one, TestApp(FIXTURES / "todo-app") as two:
-        one.db["_kiln_meta"].insert({"key": "only-in-one", "value": "1"})
-        assert one.db["_kiln_meta"].count == 3
-        assert two.db["_kiln_meta"].count == 2
+        one.db["projects"].insert({"name": "only-in-one", "created_at": "x", "updated_at": "x"})
+        assert one.db["projects"].count == 1
+        assert two.db["projects"].count == 0
         assert one.db_path != two.db_path
 
 

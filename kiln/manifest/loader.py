@@ -1,0 +1,107 @@
+"""Read ``app.toml`` and validate all of it before anything runs.
+
+Every problem becomes one line naming the file, the key path and what is wrong, with a suggestion
+where a near name exists. Keys the contract defines whose features are not built yet are accepted
+and reported as warnings.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from kiln.errors import ManifestError, Problem
+from kiln.handlers import HANDLERS_FILE, load_handlers
+from kiln.manifest.entities import read_entities
+from kiln.manifest.model import Entity, Manifest, Route
+from kiln.manifest.report import Report
+from kiln.manifest.routes import read_routes, shape
+
+__all__ = ["MANIFEST", "load_manifest"]
+
+MANIFEST = "app.toml"
+_TOP = {"app", "entities", "routes"}
+_TOP_LATER = {"auth", "realtime"}
+_APP_KEYS = {"name", "debug"}
+_APP_LATER = {"spa"}
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+
+
+def load_manifest(folder: Path) -> Manifest:
+    """Read ``folder/app.toml`` (and ``handlers.py``); raise :class:`ManifestError` listing every problem."""
+    raw = _read_toml(folder)
+    report = Report(MANIFEST)
+    report.check_keys(raw, "", _TOP, _TOP_LATER)
+    name, debug = _read_app(raw.get("app"), report)
+    entities = read_entities(raw["entities"], report) if "entities" in raw else {}
+    handlers, failure = load_handlers(folder)
+    if failure is not None:
+        report.errors.append(Problem(HANDLERS_FILE, "", f"cannot be imported: {failure}"))
+    routes = read_routes(raw["routes"], folder, handlers, report) if "routes" in raw else ()
+    _report_collection_conflicts(routes, entities, report)
+    if report.errors:
+        raise ManifestError(report.errors)
+    return Manifest(
+        name=name,
+        debug=debug,
+        entities=entities,
+        routes=routes,
+        warnings=tuple(report.warnings),
+        raw=raw,
+        handlers=handlers,
+    )
+
+
+def _read_toml(folder: Path) -> dict[str, Any]:
+    if not folder.is_dir():
+        raise ManifestError([Problem(str(folder), "", "is not a directory")])
+    try:
+        text = (folder / MANIFEST).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError([Problem(MANIFEST, "", f"not found in {folder}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError([Problem(MANIFEST, "", f"cannot be read: {exc}")]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError([Problem(MANIFEST, "", f"invalid TOML: {exc}")]) from None
+
+
+def _read_app(raw: Any, report: Report) -> tuple[str, bool]:
+    app = report.table(raw, "app", '[app] name = "blog"') if raw is not None else None
+    if app is None:
+        if raw is None:
+            report.error("app", "is required: a table with at least `name`")
+        return "", False
+    report.check_keys(app, "app", _APP_KEYS, _APP_LATER)
+    name = app.get("name")
+    if name is None:
+        report.error("app.name", "is required")
+    elif not isinstance(name, str) or not _NAME.match(name):
+        report.error("app.name", "must be a name of letters, digits, '-' and '_' starting with a letter")
+    debug = app.get("debug", False)
+    if not isinstance(debug, bool):
+        report.error("app.debug", "must be true or false")
+    return (name if isinstance(name, str) else ""), debug is True
+
+
+def _report_collection_conflicts(
+    routes: tuple[Route, ...], entities: dict[str, Entity], report: Report
+) -> None:
+    """A declared route may not take the place of an entity's REST collection."""
+    taken: dict[tuple[tuple[str, ...], str], str] = {}
+    for entity in entities.values():
+        for method in ("GET", "POST"):
+            taken[(shape(entity.path), method)] = entity.name
+        for method in ("GET", "PUT", "PATCH", "DELETE"):
+            taken[(shape(entity.path + "/{id:int}"), method)] = entity.name
+    for route in routes:
+        for method in route.methods:
+            owner = taken.get((shape(route.path), method))
+            if owner is not None:
+                report.error(
+                    f"{route.key_path}.path",
+                    f'"{route.path}" conflicts with the {owner} collection for {method}',
+                )

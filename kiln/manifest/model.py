@@ -1,0 +1,120 @@
+"""The typed model of a validated ``app.toml``: what the rest of kiln compiles from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from kiln.errors import Problem
+from kiln.fieldtypes import TYPES, FieldType
+
+__all__ = ["SYSTEM_FIELDS", "Entity", "Field", "Manifest", "Route", "RouteParam"]
+
+#: Fields every record has; an app cannot declare them.
+SYSTEM_FIELDS = ("id", "created_at", "updated_at")
+
+MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class Field:
+    """One declared field of an entity."""
+
+    name: str
+    type: str
+    required: bool = False
+    unique: bool = False
+    default: Any = MISSING  # already coerced to its stored form
+    min: float | None = None
+    max: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    choices: tuple[str, ...] = ()
+    search: float | None = None
+
+    @property
+    def kind(self) -> FieldType:
+        """The field's type: validation, column type and JSON form."""
+        return TYPES[self.type]
+
+    @property
+    def has_default(self) -> bool:
+        """Whether the manifest gives a default."""
+        return self.default is not MISSING
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A declared entity: its fields in declaration order and its REST collection."""
+
+    name: str
+    plural: str
+    fields: dict[str, Field]
+
+    @property
+    def table(self) -> str:
+        """The SQLite table holding its records: the plural."""
+        return self.plural
+
+    @property
+    def path(self) -> str:
+        """Its REST collection: ``/api/<plural>``."""
+        return f"/api/{self.plural}"
+
+
+@dataclass(frozen=True)
+class RouteParam:
+    """A typed path parameter, ``{id:int}``."""
+
+    name: str
+    convertor: str  # str | int | float | path | uuid
+
+
+@dataclass(frozen=True)
+class Route:
+    """A declared route. Exactly one of ``template``, ``handler`` and ``redirect`` is set."""
+
+    index: int  # position in app.toml, for messages and tie-breaking
+    path: str
+    methods: tuple[str, ...]
+    params: tuple[RouteParam, ...]
+    template: str | None = None
+    handler: str | None = None  # "handlers:function"
+    redirect: str | None = None
+    status: int = 308
+
+    @property
+    def key_path(self) -> str:
+        """Where it is declared: ``routes[2]``."""
+        return f"routes[{self.index}]"
+
+    @property
+    def target(self) -> str:
+        """What it serves, for tables and messages."""
+        if self.template is not None:
+            return f"template {self.template}"
+        if self.handler is not None:
+            return f"handler {self.handler}"
+        return f"redirect {self.status} {self.redirect}"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A validated ``app.toml``."""
+
+    name: str
+    debug: bool = False
+    entities: dict[str, Entity] = field(default_factory=dict)
+    routes: tuple[Route, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    handlers: ModuleType | None = field(default=None, repr=False, compare=False)  # the app's handlers.py
+
+    def entity_by_plural(self, plural: str) -> Entity | None:
+        """The entity whose collection is ``/api/<plural>``."""
+        for entity in self.entities.values():
+            if entity.plural == plural:
+                return entity
+        return None

@@ -1,0 +1,176 @@
+"""SQLite tables and indexes from the manifest, and safe migrations between manifest versions.
+
+The database remembers the entities and fields it was built for (in ``_kiln_meta``). Opening it
+with a newer manifest adds what is new; a change that would lose data (a field removed or retyped
+while it holds values, an entity removed while it has records) is refused with a message naming
+the change, and nothing is altered.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from kiln.errors import KilnError
+from kiln.manifest.model import Entity, Field, Manifest
+
+__all__ = ["SchemaError", "create_schema", "migrate", "quote"]
+
+SCHEMA_VERSION = 1
+
+
+class SchemaError(KilnError):
+    """The database cannot be brought to the manifest's schema without losing data."""
+
+
+def quote(name: str) -> str:
+    """An SQL identifier, double-quoted (names are validated, but quoting keeps keywords safe)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def create_schema(conn: sqlite3.Connection, manifest: Manifest) -> None:
+    """Create the whole schema in one transaction (fast: one fsync, not one per statement)."""
+    statements = [
+        "CREATE TABLE _kiln_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        *(statement for entity in manifest.entities.values() for statement in _entity_ddl(entity)),
+    ]
+    with _transaction(conn):
+        for statement in statements:
+            conn.execute(statement)
+        _write_meta(conn, manifest)
+
+
+def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
+    """Bring an existing database to ``manifest``; returns what changed. Raises :class:`SchemaError`."""
+    before = _read_snapshot(conn)
+    after = snapshot(manifest)
+    changes: list[str] = []
+    statements: list[str] = []
+    refusals: list[str] = []
+    for name, fields in before.items():
+        table = fields["__table__"]
+        if name not in after:
+            if _has_rows(conn, table, None):
+                refusals.append(f"entity {name} was removed, but its table {table} has records")
+            else:
+                statements.append(f"DROP TABLE {quote(table)}")
+                changes.append(f"dropped empty entity {name}")
+            continue
+        new_table = after[name]["__table__"]
+        if new_table != table:
+            refusals.append(f"entity {name} changed its collection from {table} to {new_table}")
+            continue
+        for column, kind in fields.items():
+            if column == "__table__":
+                continue
+            new_kind = after[name].get(column)
+            if new_kind is None and _has_rows(conn, table, column):
+                refusals.append(f"field {name}.{column} was removed, but it holds values")
+            elif new_kind is not None and new_kind["type"] != kind["type"] and _has_rows(conn, table, column):
+                change = f"changed type from {kind['type']} to {new_kind['type']}"
+                refusals.append(f"field {name}.{column} {change}, but it holds values")
+    if refusals:
+        raise SchemaError(
+            "the database cannot follow app.toml without losing data:\n"
+            + "\n".join(f"  {r}" for r in refusals)
+            + "\nmove or delete that data first, or serve the app with a new data directory"
+        )
+    for name, entity in manifest.entities.items():
+        if name not in before:
+            statements.extend(_entity_ddl(entity))
+            changes.append(f"added entity {name}")
+            continue
+        known = before[name]
+        for field in entity.fields.values():
+            if field.name not in known:
+                statements.append(f"ALTER TABLE {quote(entity.table)} ADD COLUMN {_column(field)}")
+                changes.append(f"added field {name}.{field.name}")
+            elif known[field.name]["type"] != field.type:
+                changes.append(f"retyped empty field {name}.{field.name} to {field.type}")
+        statements.extend(_unique_indexes(entity, if_not_exists=True))
+    try:
+        with _transaction(conn):
+            for statement in statements:
+                conn.execute(statement)
+            _write_meta(conn, manifest)
+    except sqlite3.IntegrityError as exc:
+        raise SchemaError(
+            f"the database cannot follow app.toml: {exc} (a field made unique holds duplicates)"
+        ) from exc
+    return changes
+
+
+def snapshot(manifest: Manifest) -> dict[str, dict[str, Any]]:
+    """What the schema depends on: entity -> table and field -> type."""
+    return {
+        name: {"__table__": entity.table, **{f.name: {"type": f.type} for f in entity.fields.values()}}
+        for name, entity in manifest.entities.items()
+    }
+
+
+def _entity_ddl(entity: Entity) -> list[str]:
+    columns = [
+        "id INTEGER PRIMARY KEY AUTOINCREMENT",  # ids are never reused, even after deletes
+        "created_at TEXT NOT NULL",
+        "updated_at TEXT NOT NULL",
+        *(_column(field) for field in entity.fields.values()),
+    ]
+    table = quote(entity.table)
+    return [
+        f"CREATE TABLE {table} ({', '.join(columns)})",
+        f"CREATE INDEX {quote(f'ix_{entity.table}_created_at')} ON {table} (created_at)",
+        *_unique_indexes(entity, if_not_exists=False),
+    ]
+
+
+def _column(field: Field) -> str:
+    return f"{quote(field.name)} {field.kind.sql}"
+
+
+def _unique_indexes(entity: Entity, if_not_exists: bool) -> list[str]:
+    guard = "IF NOT EXISTS " if if_not_exists else ""
+    return [
+        f"CREATE UNIQUE INDEX {guard}{quote(f'ux_{entity.table}_{field.name}')} "
+        f"ON {quote(entity.table)} ({quote(field.name)})"
+        for field in entity.fields.values()
+        if field.unique
+    ]
+
+
+def _write_meta(conn: sqlite3.Connection, manifest: Manifest) -> None:
+    conn.executemany(
+        "INSERT OR REPLACE INTO _kiln_meta VALUES (?, ?)",
+        [
+            ("app", manifest.name),
+            ("schema_version", str(SCHEMA_VERSION)),
+            ("entities", json.dumps(snapshot(manifest), sort_keys=True)),
+        ],
+    )
+
+
+def _read_snapshot(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+    try:
+        row = conn.execute("SELECT value FROM _kiln_meta WHERE key = 'entities'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise SchemaError(f"not a kiln database: {exc}") from exc
+    return json.loads(row[0]) if row else {}
+
+
+def _has_rows(conn: sqlite3.Connection, table: str, column: str | None) -> bool:
+    where = f" WHERE {quote(column)} IS NOT NULL" if column else ""
+    found: int = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(table)}{where})").fetchone()[0]
+    return found == 1
+
+
+class _transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on error, on an autocommit connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,147 @@
+"""The store builds tables from the manifest and migrates without ever losing data silently."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kiln import compile_app
+from kiln.store import SchemaError, connect
+
+BASE = """
+[app]
+name = "shop"
+[entities.Item.fields]
+title = { type = "text", required = true }
+price = { type = "float" }
+"""
+
+
+def _app(folder: Path, toml: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / "app.toml").write_text(toml)
+    return folder
+
+
+def _columns(db: Path, table: str) -> dict[str, str]:
+    conn = sqlite3.connect(db)
+    try:
+        return {row[1]: row[2] for row in conn.execute(f"PRAGMA table_info({table})")}
+    finally:
+        conn.close()
+
+
+def test_schema_has_system_fields_declared_columns_and_indexes(tmp_path: Path) -> None:
+    manifest = BASE + "sku = { type = 'text', unique = true }\n"
+    db = compile_app(_app(tmp_path / "app", manifest)).prepare(tmp_path / "data")
+    assert _columns(db, "items") == {
+        "id": "INTEGER",
+        "created_at": "TEXT",
+        "updated_at": "TEXT",
+        "title": "TEXT",
+        "price": "REAL",
+        "sku": "TEXT",
+    }
+    conn = connect(db)
+    indexes = {row[1]: row[2] for row in conn.execute("PRAGMA index_list(items)")}
+    assert indexes["ux_items_sku"] == 1  # unique
+    assert indexes["ix_items_created_at"] == 0
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    conn.close()
+
+
+def test_existing_database_gains_new_entity_and_field(tmp_path: Path) -> None:
+    folder = _app(tmp_path / "app", BASE)
+    db = compile_app(folder).prepare(tmp_path / "data")
+    conn = connect(db)
+    conn.execute("INSERT INTO items (created_at, updated_at, title) VALUES ('t', 't', 'kept')")
+    conn.close()
+    _app(folder, BASE + "stock = { type = 'int' }\n[entities.Shelf.fields]\nlabel = { type = 'text' }\n")
+    compile_app(folder).prepare(tmp_path / "data")
+    assert "stock" in _columns(db, "items")
+    assert "label" in _columns(db, "shelfs")
+    conn = connect(db)
+    assert conn.execute("SELECT title, stock FROM items").fetchall() == [("kept", None)]
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("new_manifest", "message"),
+    [
+        (
+            '[app]\nname = "shop"\n[entities.Item.fields]\ntitle = { type = "text" }\n',
+            "field Item.price was removed, but it holds values",
+        ),
+        (
+            BASE.replace('"float"', '"text"'),
+            "field Item.price changed type from float to text, but it holds values",
+        ),
+        ('[app]\nname = "shop"\n', "entity Item was removed, but its table items has records"),
+        (
+            BASE.replace(
+                "[entities.Item.fields]", "[entities.Item]\nplural = 'goods'\n[entities.Item.fields]"
+            ),
+            "entity Item changed its collection from items to goods",
+        ),
+    ],
+    ids=["field-removed", "field-retyped", "entity-removed", "plural-changed"],
+)
+def test_lossy_change_is_refused_and_nothing_changes(tmp_path: Path, new_manifest: str, message: str) -> None:
+    folder = _app(tmp_path / "app", BASE)
+    db = compile_app(folder).prepare(tmp_path / "data")
+    conn = connect(db)
+    conn.execute("INSERT INTO items (created_at, updated_at, title, price) VALUES ('t', 't', 'x', 2.5)")
+    conn.close()
+    before = db.read_bytes()
+    _app(folder, new_manifest)
+    with pytest.raises(SchemaError, match=message):
+        compile_app(folder).prepare(tmp_path / "data")
+    assert _columns(db, "items")["price"] == "REAL"
+    conn = connect(db)
+    assert conn.execute("SELECT title, price FROM items").fetchall() == [("x", 2.5)]
+    conn.close()
+    assert len(db.read_bytes()) == len(before)
+
+
+def test_removing_empty_field_or_entity_is_allowed(tmp_path: Path) -> None:
+    folder = _app(tmp_path / "app", BASE + "[entities.Shelf.fields]\nlabel = { type = 'text' }\n")
+    db = compile_app(folder).prepare(tmp_path / "data")
+    _app(folder, '[app]\nname = "shop"\n[entities.Item.fields]\ntitle = { type = "text" }\n')
+    compile_app(folder).prepare(tmp_path / "data")
+    conn = connect(db)
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
+    assert "shelfs" not in tables
+    assert "items" in tables
+
+
+def test_making_a_field_unique_over_duplicates_is_refused(tmp_path: Path) -> None:
+    folder = _app(tmp_path / "app", BASE)
+    db = compile_app(folder).prepare(tmp_path / "data")
+    conn = connect(db)
+    conn.executemany(
+        "INSERT INTO items (created_at, updated_at, title) VALUES ('t', 't', ?)", [("same",), ("same",)]
+    )
+    conn.close()
+    _app(
+        folder,
+        BASE.replace(
+            'title = { type = "text", required = true }', 'title = { type = "text", unique = true }'
+        ),
+    )
+    with pytest.raises(SchemaError, match="a field made unique holds duplicates"):
+        compile_app(folder).prepare(tmp_path / "data")
+    conn = connect(db)
+    assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == 2
+    conn.close()
+
+
+def test_prepare_refuses_a_file_that_is_not_a_kiln_database(tmp_path: Path) -> None:
+    folder = _app(tmp_path / "app", BASE)
+    (tmp_path / "data").mkdir()
+    sqlite3.connect(tmp_path / "data" / "kiln.db").execute("CREATE TABLE other (x)").connection.close()
+    with pytest.raises(SchemaError, match="not a kiln database"):
+        compile_app(folder).prepare(tmp_path / "data")
