@@ -1,7 +1,9 @@
-"""Build the Starlette app that serves one compiled kiln app on one data directory."""
+"""Build the ASGI app that serves one compiled kiln app on one data directory."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,10 +11,14 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from kiln.clock import Clock
 from kiln.compiler import DB_NAME
+from kiln.entities import Collection
+from kiln.http import OptionsMiddleware, RequestIdMiddleware, exception_handlers, install_log_record_factory
+from kiln.store import Database
+from kiln.types import ASGIApp
 
 if TYPE_CHECKING:
     from kiln.compiler import CompiledApp
@@ -26,7 +32,7 @@ class AppState:
 
     name: str
     data_dir: Path
-    db_path: Path
+    db: Database
     clock: Clock
     settings: dict[str, Any] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
@@ -43,21 +49,36 @@ def build_app(
     secrets: dict[str, str],
     debug: bool,
     mode: str,
-) -> Starlette:
+) -> ASGIApp:
     """The ASGI app for ``compiled`` serving ``data_dir``."""
+    install_log_record_factory()
+    db = Database(data_dir / DB_NAME)
     state = AppState(
         name=compiled.name,
         data_dir=data_dir,
-        db_path=data_dir / DB_NAME,
+        db=db,
         clock=clock,
         settings=settings,
         secrets=secrets,
         debug=debug,
         mode=mode,
     )
-    app = Starlette(debug=debug, routes=[Route("/health", health, methods=["GET"])])
+    routes: list[BaseRoute] = [Route("/health", health, methods=["GET"])]
+    for entity in compiled.manifest.entities.values():
+        routes.extend(Collection(entity, db, clock).routes())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db.open()
+        try:
+            yield
+        finally:
+            db.close()
+
+    app = Starlette(debug=False, routes=routes, exception_handlers=exception_handlers(), lifespan=lifespan)
     app.state.kiln = state
-    return app
+    app.state.debug = debug
+    return RequestIdMiddleware(OptionsMiddleware(app, routes))
 
 
 async def health(request: Request) -> JSONResponse:

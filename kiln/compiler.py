@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from starlette.applications import Starlette
-
 from kiln.clock import Clock
 from kiln.manifest import MANIFEST, Manifest, load_manifest
 from kiln.store import connect, create_schema, migrate
+from kiln.types import ASGIApp
 
 __all__ = ["DB_NAME", "CompiledApp", "compile_app"]
 
@@ -78,7 +77,7 @@ class CompiledApp:
         secrets: Mapping[str, str] | None = None,
         debug: bool | None = None,
         mode: str = "dev",
-    ) -> Starlette:
+    ) -> ASGIApp:
         """The ASGI app serving ``data_dir``, which :meth:`prepare` must have set up."""
         from kiln.app import build_app
 

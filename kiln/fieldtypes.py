@@ -91,12 +91,16 @@ def _text(value: Any, spec: Any) -> str:
     if not isinstance(value, str):
         raise Invalid("must be a string")
     if spec.min_length is not None and len(value) < spec.min_length:
-        raise Invalid(f"must be at least {spec.min_length} characters")
+        raise Invalid(f"must be at least {_characters(spec.min_length)}")
     if spec.max_length is not None and len(value) > spec.max_length:
-        raise Invalid(f"must be at most {spec.max_length} characters")
+        raise Invalid(f"must be at most {_characters(spec.max_length)}")
     if spec.pattern is not None and not re.search(spec.pattern, value):
         raise Invalid(f"must match the pattern {spec.pattern}")
     return value
+
+
+def _characters(count: int) -> str:
+    return f"{count} character" + ("" if count == 1 else "s")
 
 
 def _number(value: Any, spec: Any, integer: bool) -> int | float:

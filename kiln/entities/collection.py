@@ -1,0 +1,178 @@
+"""The REST collection of one entity at ``/api/<plural>``."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from kiln.clock import Clock
+from kiln.entities.query import parse_list_query
+from kiln.entities.records import Shape, etag, validate
+from kiln.fieldtypes import format_datetime
+from kiln.http.body import read_json
+from kiln.http.errors import ApiError
+from kiln.manifest.model import Entity
+from kiln.store.database import Database
+from kiln.store.schema import quote
+
+__all__ = ["Collection"]
+
+_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
+
+
+class Collection:
+    """List, create, read, update (``PATCH``/``PUT``) and delete the records of one entity."""
+
+    def __init__(self, entity: Entity, db: Database, clock: Clock) -> None:
+        self.entity = entity
+        self.db = db
+        self.clock = clock
+        self.shape = Shape(entity)
+        table, columns = self.shape.table, self.shape.columns
+        self._select_one = f"SELECT {columns} FROM {table} WHERE id = ?"
+        self._returning = f"RETURNING {columns}"
+
+    def routes(self) -> list[Route]:
+        """One route per path, so a wrong method gets a 405 listing every allowed one."""
+        path = self.entity.path
+        return [
+            Route(path, self._collection, methods=["GET", "POST"], name=f"{self.entity.plural}-collection"),
+            Route(
+                path + "/{id:int}",
+                self._item,
+                methods=["GET", "PATCH", "PUT", "DELETE"],
+                name=f"{self.entity.plural}-item",
+            ),
+        ]
+
+    async def _collection(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self.create(request)
+        return self.list(request)
+
+    async def _item(self, request: Request) -> Response:
+        record_id: int = request.path_params["id"]
+        method = request.method
+        if method in ("GET", "HEAD"):
+            return self.read(request, record_id)
+        if method == "DELETE":
+            return self.delete(request, record_id)
+        body = await read_json(request)
+        return self.update(request, record_id, body, partial=method == "PATCH")
+
+    def list(self, request: Request) -> Response:
+        """``GET /api/<plural>``: ``{"items", "page", "per_page", "total"}``."""
+        query = parse_list_query(self.entity, request.query_params.multi_items())
+        conn = self.db.conn
+        table = self.shape.table
+        total = conn.execute(f"SELECT count(*) FROM {table} WHERE {query.where}", query.params).fetchone()[0]
+        select = f"SELECT {self.shape.columns} FROM {table} WHERE {query.where} ORDER BY {query.order_by}"
+        rows = conn.execute(
+            f"{select} LIMIT ? OFFSET ?", [*query.params, query.per_page, query.offset]
+        ).fetchall()
+        items = [self.shape.to_json(row) for row in rows]
+        return JSONResponse({"items": items, "page": query.page, "per_page": query.per_page, "total": total})
+
+    async def create(self, request: Request) -> Response:
+        """``POST /api/<plural>``: 201 with the record, ``Location`` and ``ETag``."""
+        values = validate(self.entity, await read_json(request), partial=False)
+        now = format_datetime(self.clock.now())
+        columns = {"created_at": now, "updated_at": now, **values}
+        names = ", ".join(quote(name) for name in columns)
+        marks = ", ".join("?" * len(columns))
+        sql = f"INSERT INTO {self.shape.table} ({names}) VALUES ({marks}) {self._returning}"
+        with self._unique_violations(), self.db.write() as conn:
+            row = conn.execute(sql, list(columns.values())).fetchall()[0]
+        record = self.shape.to_json(row)
+        headers = {"Location": f"{self.entity.path}/{record['id']}", "ETag": etag(record)}
+        return JSONResponse(record, 201, headers=headers)
+
+    def read(self, request: Request, record_id: int) -> Response:
+        """``GET /api/<plural>/{id}``: the record with its ``ETag``; 304 for a matching ``If-None-Match``."""
+        record = self._fetch(record_id)
+        tag = etag(record)
+        if tag in _tags(request.headers.get("if-none-match")):
+            return Response(status_code=304, headers={"ETag": tag})
+        return JSONResponse(record, headers={"ETag": tag})
+
+    def update(self, request: Request, record_id: int, body: Any, *, partial: bool) -> Response:
+        """``PATCH`` (the fields given) or ``PUT`` (the whole record); 412 when ``If-Match`` is stale."""
+        values = validate(self.entity, body, partial=partial)
+        with self._unique_violations(), self.db.write() as conn:
+            current = self._fetch(record_id, conn)
+            self._check_if_match(request, current)
+            if not values:  # an empty PATCH changes nothing, not even updated_at
+                record = current
+            else:
+                values["updated_at"] = format_datetime(self.clock.now())
+                assignments = ", ".join(f"{quote(name)} = ?" for name in values)
+                sql = f"UPDATE {self.shape.table} SET {assignments} WHERE id = ? {self._returning}"
+                row = conn.execute(sql, [*values.values(), record_id]).fetchall()[0]
+                record = self.shape.to_json(row)
+        return JSONResponse(record, headers={"ETag": etag(record)})
+
+    def delete(self, request: Request, record_id: int) -> Response:
+        """``DELETE /api/<plural>/{id}``: what was deleted, with cascade counts (none yet)."""
+        with self.db.write() as conn:
+            current = self._fetch(record_id, conn)
+            self._check_if_match(request, current)
+            conn.execute(f"DELETE FROM {self.shape.table} WHERE id = ?", [record_id])
+        deleted = {"entity": self.entity.name, "id": record_id, "cascaded": {}, "nulled": {}}
+        return JSONResponse({"deleted": deleted})
+
+    def _fetch(self, record_id: int, conn: sqlite3.Connection | None = None) -> dict[str, Any]:
+        row = (conn or self.db.conn).execute(self._select_one, [record_id]).fetchone()
+        if row is None:
+            raise ApiError(404, "not_found", f"{self.entity.name} {record_id} not found")
+        return self.shape.to_json(row)
+
+    def _check_if_match(self, request: Request, current: dict[str, Any]) -> None:
+        header = request.headers.get("if-match")
+        if header is None:
+            return
+        tags = _tags(header)
+        if "*" not in tags and etag(current) not in tags:
+            raise ApiError(
+                412,
+                "precondition_failed",
+                f"{self.entity.name} {current['id']} has changed since you read it: fetch it again",
+                headers={"ETag": etag(current)},
+            )
+
+    def _unique_violations(self) -> _UniqueViolations:
+        return _UniqueViolations(self.entity)
+
+
+class _UniqueViolations:
+    """Turns SQLite's unique-constraint error into a 409 naming the fields."""
+
+    def __init__(self, entity: Entity) -> None:
+        self.entity = entity
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if not isinstance(exc, sqlite3.IntegrityError):
+            return
+        found = _UNIQUE.search(str(exc))
+        if found is None:
+            return
+        names = [part.strip().split(".", 1)[-1] for part in found.group(1).split(",")]
+        raise ApiError(
+            409,
+            "unique_violation",
+            f"another {self.entity.name} already has this {' and '.join(names)}",
+            fields=dict.fromkeys(names, "is already taken"),
+        ) from None
+
+
+def _tags(header: str | None) -> set[str]:
+    if not header:
+        return set()
+    return {tag.strip() for tag in header.split(",")}

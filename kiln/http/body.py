@@ -1,0 +1,47 @@
+"""Read a JSON request body: the right content type, a bounded size, valid JSON, or a clear error."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from kiln.http.errors import ApiError
+
+__all__ = ["MAX_BODY", "read_json"]
+
+#: The largest JSON body kiln reads (1 MiB).
+MAX_BODY = 1024 * 1024
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+async def read_json(request: Request, max_size: int = MAX_BODY) -> Any:
+    """The parsed body; 415 for a non-JSON content type, 413 when too large, 400 when malformed."""
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        shown = content_type or "none"
+        raise ApiError(
+            415, "unsupported_media_type", f"send JSON with Content-Type: application/json (got {shown})"
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_size:
+        raise _too_large(max_size)
+    chunks = bytearray()
+    async for chunk in request.stream():  # a body without Content-Length is bounded while reading
+        chunks.extend(chunk)
+        if len(chunks) > max_size:
+            raise _too_large(max_size)
+    if not chunks.strip():
+        raise ApiError(400, "bad_request", "the request body is empty: send a JSON object")
+    try:
+        return json.loads(chunks, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from None
+
+
+def _too_large(max_size: int) -> ApiError:
+    return ApiError(413, "payload_too_large", f"the body is larger than {max_size} bytes")

@@ -1,0 +1,144 @@
+"""The error envelope every API error shares, and the handlers that produce it.
+
+::
+
+    {"error": {"status": 422, "code": "validation_failed", "message": "Todo is invalid",
+               "fields": {"title": "is required"}, "request_id": "3f2a…"}}
+
+``fields`` is always present (empty when no field is to blame), so clients can rely on the shape.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from kiln.http.requestid import current_request_id
+
+__all__ = ["ApiError", "envelope", "error_response", "exception_handlers"]
+
+logger = logging.getLogger("kiln.errors")
+
+#: The code a bare HTTP status maps to when nothing more specific was raised.
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+}
+_MESSAGES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    500: "Internal server error",
+}
+
+
+class ApiError(Exception):
+    """An error answer: status, a stable code, a message, per-field messages and extra headers."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = dict(fields or {})
+        self.headers = dict(headers or {})
+
+
+def envelope(status: int, code: str, message: str, fields: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The JSON body of an error."""
+    return {
+        "error": {
+            "status": status,
+            "code": code,
+            "message": message,
+            "fields": dict(fields or {}),
+            "request_id": current_request_id(),
+        }
+    }
+
+
+def error_response(request: Request, error: ApiError) -> Response:
+    """The envelope as JSON, or an HTML page for a browser outside ``/api`` and ``/auth``."""
+    if _wants_html(request):
+        return _html_page(request, error)
+    return JSONResponse(
+        envelope(error.status, error.code, error.message, error.fields), error.status, headers=error.headers
+    )
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/auth/")) or path in ("/api", "/auth"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _html_page(request: Request, error: ApiError) -> Response:
+    renderer = getattr(request.app.state, "error_page", None)
+    if renderer is not None:
+        page = renderer(request, error)
+        if page is not None:
+            return page  # type: ignore[no-any-return]
+    title = f"{error.status} {html.escape(error.message)}"
+    body = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body><h1>{title}</h1><p>Request id: <code>{html.escape(current_request_id() or '')}</code></p>"
+        "</body></html>"
+    )
+    return HTMLResponse(body, error.status, headers=error.headers)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(request, exc)
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    message = _MESSAGES.get(status, exc.detail or "Error")
+    if status == 404:
+        message = f"nothing at {request.url.path}"
+    elif status == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+    error = ApiError(status, STATUS_CODES.get(status, "error"), message, headers=exc.headers or {})
+    return error_response(request, error)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """500: the traceback goes to the log under the request id, never into the response."""
+    debug = getattr(request.app.state, "debug", False)
+    message = "Internal server error"
+    if debug:
+        import traceback
+
+        message = "".join(traceback.format_exception(exc))
+    return error_response(request, ApiError(500, "internal_error", message))
+
+
+def exception_handlers() -> dict[Any, Any]:
+    """Starlette ``exception_handlers`` giving every error the envelope."""
+    return {ApiError: _api_error, HTTPException: _http_exception, Exception: _server_error}

@@ -1,0 +1,56 @@
+"""The app's one SQLite connection, used from the event loop that serves it."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kiln.store.connection import connect
+
+__all__ = ["Database"]
+
+
+class Database:
+    """Opens on app startup and closes on shutdown; all entity requests share the connection.
+
+    Entity endpoints run on the event loop and never await while they hold it, so each request's
+    statements run back to back: a read-check-write (an ``If-Match`` update) cannot interleave
+    with another request's. ``BEGIN IMMEDIATE`` also guards against other processes.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+
+    def open(self) -> None:
+        """Connect (on the serving thread, which is the one that will use the connection)."""
+        if self._conn is None:
+            self._conn = connect(self.path, check_same_thread=False)
+
+    def close(self) -> None:
+        """Disconnect; safe to call twice."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The open connection."""
+        if self._conn is None:
+            self.open()
+        assert self._conn is not None
+        return self._conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: committed on success, rolled back on any error."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
