@@ -11,6 +11,7 @@ from harness.errors import HarnessError, LocalOnly, NoDatabase, StartError, Star
 from harness.ids import RUN_ID, unique_id
 from harness.logs import LogBuffer
 from harness.recorder import Exchange
+from harness.scenarios import Scenario, assert_error, assert_subset, run
 
 __all__ = [
     "RUN_ID",
@@ -20,9 +21,13 @@ __all__ = [
     "LocalOnly",
     "LogBuffer",
     "NoDatabase",
+    "Scenario",
     "StartError",
     "StartTimeout",
     "TargetError",
     "TestApp",
+    "assert_error",
+    "assert_subset",
+    "run",
     "unique_id",
 ]

@@ -16,10 +16,14 @@ def test_harness_public_api() -> None:
             "LocalOnly",
             "LogBuffer",
             "NoDatabase",
+            "Scenario",
             "StartError",
             "StartTimeout",
             "TargetError",
             "TestApp",
+            "assert_error",
+            "assert_subset",
+            "run",
             "unique_id",
         ]
     )

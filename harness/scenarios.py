@@ -1,0 +1,128 @@
+"""Table-driven API tests: a :class:`Scenario` is one row, :func:`run` checks it against an app.
+
+::
+
+    SCENARIOS = [
+        Scenario("create", "POST", "/api/todos", json={"title": "a"}, status=201, expect={"title": "a"}),
+        Scenario("missing title", "POST", "/api/todos", json={}, status=422,
+                 error="validation_failed", fields={"title": "is required"}),
+    ]
+
+    @pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
+    def test_todos(app, scenario):
+        run(app, scenario)
+
+:func:`assert_error` locks the shape of kiln's error envelope in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from harness.app import TestApp
+
+__all__ = ["Scenario", "assert_error", "assert_subset", "run"]
+
+_UNSET: Any = object()
+_ENVELOPE_KEYS = {"status", "code", "message", "fields", "request_id"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One request and what must come back.
+
+    ``expect`` is a JSON subset the body must contain (see :func:`assert_subset`); ``absent``
+    names top-level keys the body must not have. For errors, ``error`` is the envelope's code and
+    ``fields`` its per-field messages (compared exactly).
+    """
+
+    name: str
+    method: str
+    path: str
+    json: Any = _UNSET
+    content: bytes | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    status: int = 200
+    expect: Any = _UNSET
+    absent: tuple[str, ...] = ()
+    error: str | None = None
+    fields: Mapping[str, str] | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def run(app: TestApp, scenario: Scenario) -> httpx.Response:
+    """Send the scenario's request to ``app`` and check the answer; returns the response."""
+    kwargs: dict[str, Any] = {"headers": dict(scenario.headers)}
+    if scenario.json is not _UNSET:
+        kwargs["json"] = scenario.json
+    if scenario.content is not None:
+        kwargs["content"] = scenario.content
+    response = app.request(scenario.method, scenario.path, **kwargs)
+    if scenario.error is not None:
+        assert_error(response, scenario.status, scenario.error, scenario.fields)
+    else:
+        assert response.status_code == scenario.status, (
+            f"{scenario.name}: expected {scenario.status}, got {response.status_code}: {response.text[:500]}"
+        )
+    if scenario.expect is not _UNSET or scenario.absent:
+        body = response.json()
+        if scenario.expect is not _UNSET:
+            assert_subset(body, scenario.expect, path=scenario.name)
+        for key in scenario.absent:
+            assert key not in body, f"{scenario.name}: {key!r} should not be in {body}"
+    return response
+
+
+def assert_subset(actual: Any, expected: Any, path: str = "body") -> None:
+    """``expected`` is contained in ``actual``: dicts by the keys ``expected`` names, lists item by
+    item with equal lengths, anything else by equality (with ``True`` never equal to ``1``)."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{path}: expected an object, got {actual!r}"
+        for key, value in expected.items():
+            assert key in actual, f"{path}: missing key {key!r} in {actual!r}"
+            assert_subset(actual[key], value, f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list), f"{path}: expected a list, got {actual!r}"
+        assert len(actual) == len(expected), (
+            f"{path}: expected {len(expected)} items, got {len(actual)}: {actual!r}"
+        )
+        for index, (item, want) in enumerate(zip(actual, expected, strict=True)):
+            assert_subset(item, want, f"{path}[{index}]")
+    else:
+        want, got = f"{expected!r} ({type(expected).__name__})", f"{actual!r} ({type(actual).__name__})"
+        assert type(actual) is type(expected), f"{path}: expected {want}, got {got}"
+        assert actual == expected, f"{path}: expected {want}, got {got}"
+
+
+def assert_error(
+    response: httpx.Response, status: int, code: str, fields: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The response is kiln's error envelope with this status and code; returns the ``error`` object.
+
+    Checks the whole shape: exactly ``status``, ``code``, ``message``, ``fields`` and
+    ``request_id``, the request id equal to the ``X-Request-Id`` header, and ``fields`` equal to
+    the given ones when given.
+    """
+    assert response.status_code == status, (
+        f"expected {status} {code}, got {response.status_code}: {response.text[:500]}"
+    )
+    body = response.json()
+    assert set(body) == {"error"}, f"not an error envelope: {body!r}"
+    error: dict[str, Any] = body["error"]
+    assert set(error) == _ENVELOPE_KEYS, f"envelope keys {sorted(error)} != {sorted(_ENVELOPE_KEYS)}"
+    assert error["status"] == status
+    assert error["code"] == code, f"expected code {code!r}, got {error['code']!r}: {error['message']}"
+    assert isinstance(error["message"], str)
+    assert error["message"]
+    assert isinstance(error["fields"], dict)
+    assert error["request_id"] == response.headers.get("x-request-id"), "request_id must equal X-Request-Id"
+    if fields is not None:
+        assert error["fields"] == dict(fields), f"fields {error['fields']!r} != {dict(fields)!r}"
+    return error

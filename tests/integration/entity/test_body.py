@@ -1,0 +1,140 @@
+"""Bodies that are not JSON, too large, empty or malformed get clear errors and change nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import Scenario, TestApp, run
+
+JSON = {"content-type": "application/json"}
+
+SCENARIOS = [
+    Scenario(
+        "text-plain",
+        "POST",
+        "/api/todos",
+        content=b"title=a",
+        headers={"content-type": "text/plain"},
+        status=415,
+        error="unsupported_media_type",
+    ),
+    Scenario(
+        "form-encoded",
+        "POST",
+        "/api/todos",
+        content=b"title=a",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        status=415,
+        error="unsupported_media_type",
+    ),
+    Scenario(
+        "no-content-type",
+        "POST",
+        "/api/todos",
+        content=b'{"title": "a"}',
+        status=415,
+        error="unsupported_media_type",
+    ),
+    Scenario(
+        "malformed-json",
+        "POST",
+        "/api/todos",
+        content=b'{"title": ',
+        headers=JSON,
+        status=400,
+        error="bad_request",
+    ),
+    Scenario(
+        "trailing-garbage",
+        "POST",
+        "/api/todos",
+        content=b'{"title": "a"} x',
+        headers=JSON,
+        status=400,
+        error="bad_request",
+    ),
+    Scenario(
+        "nan-literal",
+        "POST",
+        "/api/todos",
+        content=b'{"title": "a", "estimate": NaN}',
+        headers=JSON,
+        status=400,
+        error="bad_request",
+    ),
+    Scenario(
+        "infinity-literal",
+        "POST",
+        "/api/todos",
+        content=b'{"title": "a", "estimate": Infinity}',
+        headers=JSON,
+        status=400,
+        error="bad_request",
+    ),
+    Scenario("empty-body", "POST", "/api/todos", content=b"", headers=JSON, status=400, error="bad_request"),
+    Scenario(
+        "whitespace-body",
+        "POST",
+        "/api/todos",
+        content=b"  \n",
+        headers=JSON,
+        status=400,
+        error="bad_request",
+    ),
+    Scenario(
+        "invalid-utf8",
+        "POST",
+        "/api/todos",
+        content=b'{"title": "\xff"}',
+        headers=JSON,
+        status=400,
+        error="bad_request",
+    ),
+    Scenario(
+        "patch-text-plain",
+        "PATCH",
+        "/api/todos/1",
+        content=b"x",
+        headers={"content-type": "text/plain"},
+        status=415,
+        error="unsupported_media_type",
+    ),
+    Scenario(
+        "put-malformed", "PUT", "/api/todos/1", content=b"[", headers=JSON, status=400, error="bad_request"
+    ),
+]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
+def test_bad_body_answers_error_and_changes_nothing(app: TestApp, scenario: Scenario) -> None:
+    app.post("/api/todos", json={"title": "keep me"})
+    run(app, scenario)
+    assert [row["title"] for row in app.db["todos"].rows] == ["keep me"]
+
+
+def test_oversized_body_is_413(app: TestApp) -> None:
+    big = b'{"title": "' + b"x" * (1024 * 1024) + b'"}'
+    response = app.post("/api/todos", content=big, headers=JSON)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert app.db["todos"].count == 0
+
+
+def test_oversized_chunked_body_is_413(app: TestApp) -> None:
+    def chunks():  # no Content-Length: the size is checked while reading
+        yield b'{"title": "'
+        for _ in range(20):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = app.post("/api/todos", content=chunks(), headers=JSON)
+    assert response.status_code == 413
+    assert app.db["todos"].count == 0
+
+
+def test_json_subtype_content_type_is_accepted(app: TestApp) -> None:
+    response = app.post(
+        "/api/todos", content=b'{"title": "a"}', headers={"content-type": "application/merge-patch+json"}
+    )
+    assert response.status_code == 201
+    assert app.db["todos"].count == 1

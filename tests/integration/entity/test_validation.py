@@ -1,0 +1,103 @@
+"""Invalid bodies answer 422 naming every invalid field, and store nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness import TestApp, assert_error
+
+# (id, request body, expected "fields" of the 422)
+INVALID: list[tuple[str, Any, dict[str, str]]] = [
+    ("missing-required", {}, {"title": "is required"}),
+    ("null-required", {"title": None}, {"title": "is required"}),
+    ("text-not-string", {"title": 5}, {"title": "must be a string"}),
+    ("text-too-short", {"title": ""}, {"title": "must be at least 1 character"}),
+    ("text-too-long", {"title": "x" * 201}, {"title": "must be at most 200 characters"}),
+    ("bool-as-int", {"title": "a", "done": 1}, {"done": "must be true or false"}),
+    ("bool-as-string", {"title": "a", "done": "true"}, {"done": "must be true or false"}),
+    ("int-as-float", {"title": "a", "priority": 2.5}, {"priority": "must be an integer"}),
+    ("int-as-bool", {"title": "a", "priority": True}, {"priority": "must be an integer"}),
+    ("int-as-string", {"title": "a", "priority": "3"}, {"priority": "must be an integer"}),
+    ("int-below-min", {"title": "a", "priority": 0}, {"priority": "must be at least 1"}),
+    ("int-above-max", {"title": "a", "priority": 6}, {"priority": "must be at most 5"}),
+    ("int-huge", {"title": "a", "priority": 2**70}, {"priority": "is out of range for a 64-bit integer"}),
+    ("float-below-min", {"title": "a", "estimate": -0.1}, {"estimate": "must be at least 0"}),
+    ("float-as-string", {"title": "a", "estimate": "1.5"}, {"estimate": "must be a number"}),
+    ("date-wrong-format", {"title": "a", "due": "05/01/2030"}, {"due": "must be a date as YYYY-MM-DD"}),
+    ("date-impossible", {"title": "a", "due": "2030-02-30"}, {"due": "must be a valid calendar date"}),
+    (
+        "datetime-naive",
+        {"title": "a", "remind_at": "2030-01-01T10:00:00"},
+        {"remind_at": "must include a timezone, such as Z"},
+    ),
+    (
+        "datetime-garbage",
+        {"title": "a", "remind_at": "tomorrow"},
+        {"remind_at": "must be an ISO-8601 datetime such as 2030-01-31T12:00:00Z"},
+    ),
+    (
+        "datetime-number",
+        {"title": "a", "remind_at": 1893456000},
+        {"remind_at": "must be an ISO-8601 datetime string"},
+    ),
+    ("enum-unknown", {"title": "a", "status": "done"}, {"status": "must be one of open, doing, closed"}),
+    ("email-no-at", {"title": "a", "contact": "ann.example.org"}, {"contact": "must be an email address"}),
+    ("url-no-scheme", {"title": "a", "link": "example.com"}, {"link": "must be an http or https URL"}),
+    ("url-ftp", {"title": "a", "link": "ftp://example.com/x"}, {"link": "must be an http or https URL"}),
+    (
+        "pattern-mismatch",
+        {"title": "a", "slug": "Not A Slug"},
+        {"slug": "must match the pattern ^[a-z0-9-]+$"},
+    ),
+    ("unknown-field", {"title": "a", "colour": "red"}, {"colour": "is not a field of Todo"}),
+    (
+        "several-at-once",
+        {"priority": 9, "done": "no", "due": "x", "extra": 1},
+        {
+            "title": "is required",
+            "priority": "must be at most 5",
+            "done": "must be true or false",
+            "due": "must be a date as YYYY-MM-DD",
+            "extra": "is not a field of Todo",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "fields"), [row[1:] for row in INVALID], ids=[row[0] for row in INVALID])
+def test_create_invalid_body_answers_422_and_stores_nothing(
+    app: TestApp, body: Any, fields: dict[str, str]
+) -> None:
+    error = assert_error(app.post("/api/todos", json=body), 422, "validation_failed", fields)
+    assert error["message"] == "Todo is invalid"
+    assert app.db["todos"].count == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[]", b'["title"]', b'"a todo"', b"42", b"null"],
+    ids=["empty-list", "list", "string", "number", "null"],
+)
+def test_create_non_object_body_answers_422(app: TestApp, body: bytes) -> None:
+    response = app.post("/api/todos", content=body, headers={"content-type": "application/json"})
+    error = assert_error(response, 422, "validation_failed", {})
+    assert error["message"] == "Todo must be a JSON object"
+    assert app.db["todos"].count == 0
+
+
+def test_create_required_on_other_entity(app: TestApp) -> None:
+    assert_error(
+        app.post("/api/projects", json={"color": "#000000"}),
+        422,
+        "validation_failed",
+        {"name": "is required"},
+    )
+    assert_error(
+        app.post("/api/projects", json={"name": "x", "color": "red"}),
+        422,
+        "validation_failed",
+        {"color": "must match the pattern ^#[0-9a-f]{6}$"},
+    )
+    assert app.db["projects"].count == 0
