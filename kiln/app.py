@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from kiln.clock import Clock
 from kiln.compiler import DB_NAME
 from kiln.entities import Collection
-from kiln.http import OptionsMiddleware, RequestIdMiddleware, exception_handlers, install_log_record_factory
+from kiln.http import (
+    ApiError,
+    OptionsMiddleware,
+    RequestIdMiddleware,
+    current_request_id,
+    exception_handlers,
+    install_log_record_factory,
+)
+from kiln.routing import HandlerContext, Templates, declared_routes
 from kiln.store import Database
 from kiln.types import ASGIApp
 
@@ -63,9 +71,19 @@ def build_app(
         debug=debug,
         mode=mode,
     )
+    templates = Templates(compiled.folder)
     routes: list[BaseRoute] = [Route("/health", health, methods=["GET"])]
     for entity in compiled.manifest.entities.values():
         routes.extend(Collection(entity, db, clock).routes())
+    routes.extend(
+        declared_routes(
+            compiled.manifest.routes,
+            templates=templates,
+            handlers=compiled.manifest.handlers,
+            context=lambda: HandlerContext(clock=clock, settings=settings, secrets=secrets, db_path=db.path),
+            settings=settings,
+        )
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -78,7 +96,29 @@ def build_app(
     app = Starlette(debug=False, routes=routes, exception_handlers=exception_handlers(), lifespan=lifespan)
     app.state.kiln = state
     app.state.debug = debug
+    app.state.error_page = _error_pages(templates)
     return RequestIdMiddleware(OptionsMiddleware(app, routes))
+
+
+def _error_pages(templates: Templates) -> Callable[[Request, ApiError], Response | None]:
+    """Render ``templates/errors/<status>.html`` for an HTML error, when the app has one."""
+
+    def render(request: Request, error: ApiError) -> Response | None:
+        name = f"errors/{error.status}.html"
+        if not templates.exists(name):
+            return None
+        page = templates.render(
+            request,
+            name,
+            error.status,
+            code=error.code,
+            message=error.message,
+            request_id=current_request_id(),
+        )
+        page.headers.update(error.headers)
+        return page
+
+    return render
 
 
 async def health(request: Request) -> JSONResponse:

@@ -90,6 +90,8 @@ def error_response(request: Request, error: ApiError) -> Response:
 
 
 def _wants_html(request: Request) -> bool:
+    if getattr(request.state, "html_errors", False):  # set by routes that render templates
+        return True
     path = request.url.path
     if path.startswith(("/api/", "/auth/")) or path in ("/api", "/auth"):
         return False
@@ -120,11 +122,14 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     message = _MESSAGES.get(status, exc.detail or "Error")
+    headers = dict(exc.headers or {})
     if status == 404:
         message = f"nothing at {request.url.path}"
     elif status == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
-    error = ApiError(status, STATUS_CODES.get(status, "error"), message, headers=exc.headers or {})
+        if "Allow" in headers:  # Starlette builds it from a set: sort it so it never varies
+            headers["Allow"] = ", ".join(sorted(m.strip() for m in headers["Allow"].split(",")))
+    error = ApiError(status, STATUS_CODES.get(status, "error"), message, headers=headers)
     return error_response(request, error)
 
 

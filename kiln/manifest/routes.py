@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from kiln.errors import Problem
 from kiln.manifest.model import Route, RouteParam
 from kiln.manifest.report import Report, did_you_mean
 
@@ -86,6 +87,10 @@ def _read_route(
         target["handler"] = _read_handler(spec["handler"], handlers, f"{at}.handler", report)
     if "redirect" in spec:
         target["redirect"] = _read_redirect(spec["redirect"], f"{at}.redirect", report)
+        names = {param.name for param in params}
+        for placeholder in _PARAM.findall(target["redirect"] or ""):
+            if placeholder not in names:
+                report.error(f"{at}.redirect", f'"{{{placeholder}}}" is not a parameter of the path')
     if "status" in spec:
         if "redirect" not in spec:
             report.error(f"{at}.status", "is only for redirects")
@@ -165,6 +170,12 @@ def _read_template(value: Any, folder: Path, at: str, report: Report) -> str | N
         report.error(at, f'"{value}" is outside templates/')
     elif not path.is_file():
         report.error(at, f"templates/{value} not found")
+    else:
+        from kiln.routing.templates import check_template
+
+        failure = check_template(folder, value)
+        if failure is not None:
+            report.errors.append(Problem(f"templates/{value}", "", failure))
     return value
 
 

@@ -1,0 +1,110 @@
+"""Turn the manifest's declared routes into Starlette routes, in deterministic dispatch order."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Awaitable, Callable
+from types import ModuleType
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route as StarletteRoute
+
+from kiln.manifest.model import Route
+from kiln.manifest.routes import dispatch_key
+from kiln.routing.context import HandlerContext
+from kiln.routing.templates import Templates
+
+__all__ = ["declared_routes"]
+
+Target = Callable[[Request], Awaitable[Response]]
+ContextFactory = Callable[[], HandlerContext]
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def declared_routes(
+    routes: tuple[Route, ...],
+    *,
+    templates: Templates,
+    handlers: ModuleType | None,
+    context: ContextFactory,
+    settings: dict[str, Any],
+) -> list[StarletteRoute]:
+    """One Starlette route per declared path, most specific first, each serving its methods."""
+    by_path: dict[str, dict[str, Target]] = {}
+    for route in sorted(routes, key=dispatch_key):
+        target = _target(route, templates, handlers, context, settings)
+        methods = by_path.setdefault(route.path, {})
+        for method in route.methods:
+            methods[method] = target
+    return [_starlette_route(path, targets) for path, targets in by_path.items()]
+
+
+def _starlette_route(path: str, targets: dict[str, Target]) -> StarletteRoute:
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await targets[method](request)
+
+    return StarletteRoute(path, endpoint, methods=list(targets))
+
+
+def _target(
+    route: Route,
+    templates: Templates,
+    handlers: ModuleType | None,
+    context: ContextFactory,
+    settings: dict[str, Any],
+) -> Target:
+    if route.template is not None:
+        return _template_target(route.template, templates, settings)
+    if route.handler is not None:
+        assert handlers is not None  # the manifest checked it
+        return _handler_target(getattr(handlers, route.handler.partition(":")[2]), context)
+    assert route.redirect is not None
+    return _redirect_target(route.redirect, route.status)
+
+
+def _template_target(name: str, templates: Templates, settings: dict[str, Any]) -> Target:
+    async def render(request: Request) -> Response:
+        request.state.html_errors = True  # errors on this route are HTML pages
+        return templates.render(
+            request,
+            name,
+            params=request.path_params,
+            query=request.query_params,
+            user=None,
+            settings=settings,
+        )
+
+    return render
+
+
+def _handler_target(function: Callable[..., Any], context: ContextFactory) -> Target:
+    is_async = inspect.iscoroutinefunction(function)
+
+    async def call(request: Request) -> Response:
+        ctx = context()
+        try:
+            if is_async:
+                result = await function(request, ctx)
+            else:
+                result = await run_in_threadpool(function, request, ctx)
+        finally:
+            ctx.close()
+        if isinstance(result, Response):
+            return result
+        return JSONResponse(result)
+
+    return call
+
+
+def _redirect_target(target: str, status: int) -> Target:
+    async def redirect(request: Request) -> Response:
+        params = request.path_params
+        location = _PLACEHOLDER.sub(lambda m: str(params.get(m.group(1), m.group(0))), target)
+        return RedirectResponse(location, status_code=status)
+
+    return redirect

@@ -1,0 +1,137 @@
+"""Every error has the envelope and a request id; no traceback leaks; HTML where a browser is served."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import TestApp, assert_error
+
+pytestmark = pytest.mark.app("todo-app")
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "todo-app"
+
+ERRORS = [
+    ("404-unknown-api", "GET", "/api/nothing", {}, 404, "not_found"),
+    ("404-missing-record", "GET", "/api/todos/1", {}, 404, "not_found"),
+    ("405-collection", "DELETE", "/api/todos", {}, 405, "method_not_allowed"),
+    ("400-bad-query", "GET", "/api/todos?page=0", {}, 400, "bad_request"),
+    (
+        "400-bad-json",
+        "POST",
+        "/api/todos",
+        {"content": b"{", "headers": {"content-type": "application/json"}},
+        400,
+        "bad_request",
+    ),
+    (
+        "415-not-json",
+        "POST",
+        "/api/todos",
+        {"content": b"x", "headers": {"content-type": "text/csv"}},
+        415,
+        "unsupported_media_type",
+    ),
+    ("422-invalid", "POST", "/api/todos", {"json": {}}, 422, "validation_failed"),
+    ("500-handler-raises", "GET", "/api/fail", {}, 500, "internal_error"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "code"),
+    [row[1:] for row in ERRORS],
+    ids=[row[0] for row in ERRORS],
+)
+def test_error_has_envelope_and_request_id(
+    app: TestApp, method: str, path: str, kwargs: dict[str, Any], status: int, code: str
+) -> None:
+    response = app.request(method, path, **kwargs)
+    error = assert_error(response, status, code)
+    assert len(error["request_id"]) >= 16
+    assert "Traceback" not in response.text
+
+
+def test_request_ids_are_unique_per_request(app: TestApp) -> None:
+    ids = {app.get("/health").headers["x-request-id"] for _ in range(20)}
+    assert len(ids) == 20
+
+
+def test_client_request_id_is_adopted(app: TestApp) -> None:
+    response = app.get("/api/todos/9", headers={"X-Request-Id": "client-abc.123"})
+    assert response.headers["x-request-id"] == "client-abc.123"
+    assert assert_error(response, 404, "not_found")["request_id"] == "client-abc.123"
+
+
+@pytest.mark.parametrize("bad", ["has space", "x" * 129, "semi;colon", ""])
+def test_malformed_client_request_id_is_replaced(app: TestApp, bad: str) -> None:
+    response = app.get("/health", headers={"X-Request-Id": bad})
+    assert response.headers["x-request-id"] != bad
+    assert len(response.headers["x-request-id"]) == 32
+
+
+def test_500_hides_traceback_and_logs_it_under_the_request_id(app: TestApp) -> None:
+    response = app.get("/api/fail")
+    error = assert_error(response, 500, "internal_error")
+    assert error["message"] == "Internal server error"
+    assert "hunter2" not in response.text
+    logged = [r for r in app.logs if r.exc_info and getattr(r, "request_id", None) == error["request_id"]]
+    assert logged, app.logs.text
+    assert "RuntimeError: secret database password is hunter2" in app.logs.text
+
+
+def test_500_in_debug_mode_shows_traceback(tmp_path: Path, test_app: Any) -> None:
+    folder = tmp_path / "debug-app"
+    shutil.copytree(FIXTURE, folder, ignore=shutil.ignore_patterns(".kiln"))
+    toml = folder / "app.toml"
+    toml.write_text(toml.read_text().replace('name = "todo"', 'name = "todo"\ndebug = true'))
+    response = test_app(folder).get("/api/fail")
+    error = assert_error(response, 500, "internal_error")
+    assert "Traceback" in error["message"]
+    assert "RuntimeError: secret database password is hunter2" in error["message"]
+
+
+def test_template_route_error_is_an_html_page(app: TestApp) -> None:
+    response = app.get("/broken")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert "500 Internal server error" in response.text
+    assert response.headers["x-request-id"] in response.text
+    assert "Traceback" not in response.text
+
+
+def test_browser_404_uses_the_apps_error_template(app: TestApp) -> None:
+    response = app.get("/no/such/page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert response.status_code == 404
+    assert "<title>Lost</title>" in response.text
+    assert "Nothing here (404)" in response.text
+    assert f"ref {response.headers['x-request-id']}" in response.text
+
+
+def test_browser_405_falls_back_to_builtin_html_page(app: TestApp) -> None:
+    response = app.post("/", headers={"Accept": "text/html"})
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>405 " in response.text
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+def test_api_errors_stay_json_for_browsers(app: TestApp) -> None:
+    response = app.get("/api/todos/5", headers={"Accept": "text/html"})
+    assert_error(response, 404, "not_found")
+
+
+def test_failed_write_leaves_database_unchanged(app: TestApp) -> None:
+    app.post("/api/todos", json={"title": "first", "slug": "first"})
+    app.post("/api/todos", json={"title": "second", "slug": "second"})
+    before = list(app.db["todos"].rows)
+    for body, status in (
+        ({"title": None}, 422),
+        ({"title": "x", "slug": "first"}, 409),
+        ({"priority": 99}, 422),
+    ):
+        assert app.post("/api/todos", json={"title": "new", **body}).status_code == status
+        assert app.patch("/api/todos/2", json=body).status_code == status
+        assert app.put("/api/todos/2", json={"title": "new", **body}).status_code == status
+    assert list(app.db["todos"].rows) == before
