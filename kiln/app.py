@@ -24,6 +24,7 @@ from kiln.http import (
     exception_handlers,
     install_log_record_factory,
 )
+from kiln.openapi import openapi_document
 from kiln.routing import HandlerContext, Templates, declared_routes
 from kiln.store import Database
 from kiln.types import ASGIApp
@@ -72,7 +73,15 @@ def build_app(
         mode=mode,
     )
     templates = Templates(compiled.folder)
-    routes: list[BaseRoute] = [Route("/health", health, methods=["GET"])]
+    document = JSONResponse(openapi_document(compiled.manifest)).body  # built once, served as bytes
+
+    async def openapi(request: Request) -> Response:
+        return Response(document, media_type="application/json")
+
+    routes: list[BaseRoute] = [
+        Route("/health", health, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+    ]
     for entity in compiled.manifest.entities.values():
         routes.extend(Collection(entity, db, clock).routes())
     routes.extend(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from kiln.compiler import CompiledApp, compile_app
 from kiln.errors import KilnError, ManifestError
+from kiln.manifest.routes import dispatch_key
+from kiln.openapi import openapi_document
 
 __all__ = ["main"]
 
@@ -17,7 +20,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kiln`` command line; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:  # `kiln openapi APP | head`: the reader left, which is no error of ours
+        sys.stderr.close()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate an app folder and list every problem")
     check.add_argument("app", type=Path, help="the app folder (holding app.toml)")
     check.set_defaults(run=_check)
+
+    routes = commands.add_parser("routes", help="list every route in dispatch order")
+    routes.add_argument("app", type=Path, help="the app folder (holding app.toml)")
+    routes.set_defaults(run=_routes)
+
+    openapi = commands.add_parser("openapi", help="print the app's OpenAPI 3.1 document")
+    openapi.add_argument("app", type=Path, help="the app folder (holding app.toml)")
+    openapi.set_defaults(run=_openapi)
     return parser
 
 
@@ -60,6 +75,30 @@ def _check(args: argparse.Namespace) -> int:
     for warning in compiled.manifest.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{args.app}: ok ({compiled.name})")
+    return 0
+
+
+def _routes(args: argparse.Namespace) -> int:
+    compiled = _compile(args.app)
+    if compiled is None:
+        return 1
+    rows = [("GET", "/health", "built in: health"), ("GET", "/openapi.json", "built in: OpenAPI document")]
+    for entity in compiled.manifest.entities.values():
+        rows.append(("GET POST", entity.path, f"{entity.name} collection"))
+        rows.append(("GET PATCH PUT DELETE", entity.path + "/{id:int}", f"{entity.name} record"))
+    for route in sorted(compiled.manifest.routes, key=dispatch_key):
+        rows.append((" ".join(route.methods), route.path, route.target))
+    widths = [max(len(row[i]) for row in [("METHODS", "PATH", "TARGET"), *rows]) for i in range(2)]
+    for methods, path, target in [("METHODS", "PATH", "TARGET"), *rows]:
+        print(f"{methods:<{widths[0]}}  {path:<{widths[1]}}  {target}")
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    compiled = _compile(args.app)
+    if compiled is None:
+        return 1
+    print(json.dumps(openapi_document(compiled.manifest), indent=2))
     return 0
 
 

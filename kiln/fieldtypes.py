@@ -28,7 +28,11 @@ class Invalid(ValueError):
 def format_datetime(when: datetime) -> str:
     """Stored and JSON form of a datetime: UTC, milliseconds, ``Z``; fixed width, so text sorts as time."""
     when = when.astimezone(UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    # not strftime("%Y"): it writes year 746 as "746", which breaks the fixed width
+    return (
+        f"{when.year:04d}-{when.month:02d}-{when.day:02d}T{when.hour:02d}:{when.minute:02d}:{when.second:02d}."
+        f"{when.microsecond // 1000:03d}Z"
+    )
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class FieldType:
                 value = float(raw)
             except ValueError:
                 raise Invalid("must be a number") from None
+            if not math.isfinite(value):
+                raise Invalid("must be a finite number")
         elif self.name == "bool":
             if raw not in ("true", "false"):
                 raise Invalid("must be true or false")
@@ -106,8 +112,10 @@ def _characters(count: int) -> str:
 def _number(value: Any, spec: Any, integer: bool) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Invalid("must be an integer" if integer else "must be a number")
-    if integer and not isinstance(value, int):
-        raise Invalid("must be an integer")
+    if integer and isinstance(value, float):
+        if not value.is_integer():  # 3.0 is an integer, as JSON Schema says; 3.5 is not
+            raise Invalid("must be an integer")
+        value = int(value)
     if not integer and not math.isfinite(value):
         raise Invalid("must be a finite number")
     if integer and not -(2**63) <= value < 2**63:

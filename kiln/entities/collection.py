@@ -23,6 +23,9 @@ from kiln.store.schema import quote
 __all__ = ["Collection"]
 
 _UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
+#: RFC 9110: ``*`` or a comma-separated list of (possibly weak) quoted entity tags.
+IF_MATCH = re.compile(r'^\s*(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)\s*$')
+_LARGEST_ID = 2**63 - 1
 
 
 class Collection:
@@ -126,6 +129,8 @@ class Collection:
         return JSONResponse({"deleted": deleted})
 
     def _fetch(self, record_id: int, conn: sqlite3.Connection | None = None) -> dict[str, Any]:
+        if record_id > _LARGEST_ID:  # the path's int convertor has no upper bound; SQLite does
+            raise ApiError(404, "not_found", f"{self.entity.name} {record_id} not found")
         row = (conn or self.db.conn).execute(self._select_one, [record_id]).fetchone()
         if row is None:
             raise ApiError(404, "not_found", f"{self.entity.name} {record_id} not found")
@@ -135,6 +140,8 @@ class Collection:
         header = request.headers.get("if-match")
         if header is None:
             return
+        if not IF_MATCH.match(header):
+            raise ApiError(400, "bad_request", 'If-Match must be * or a list of quoted ETags, such as "a1b2"')
         tags = _tags(header)
         if "*" not in tags and etag(current) not in tags:
             raise ApiError(

@@ -115,6 +115,8 @@ def _filter(field: Field, operator: str, raw: str) -> tuple[str, list[Any]]:
             raise _bad(f"{field.name}__isnull must be true or false")
         return f"{column} IS {'' if raw == 'true' else 'NOT '}NULL", []
     if operator == "in":
+        if raw == "":
+            return "0", []  # the empty list: nothing is in it
         values = [_value(kind, field, part) for part in raw.split(",")]
         return f"{column} IN ({', '.join('?' * len(values))})", values
     if operator == "contains":

@@ -38,9 +38,12 @@ async def read_json(request: Request, max_size: int = MAX_BODY) -> Any:
     if not chunks.strip():
         raise ApiError(400, "bad_request", "the request body is empty: send a JSON object")
     try:
-        return json.loads(chunks, parse_constant=_reject_constant)
+        value = json.loads(chunks, parse_constant=_reject_constant)
+        # "\ud800" parses into a lone surrogate, which is not text and cannot be stored
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from None
+    return value
 
 
 def _too_large(max_size: int) -> ApiError:

@@ -1,0 +1,76 @@
+"""Bugs found by schemathesis against todo-app's OpenAPI document, each pinned here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness import TestApp, assert_error
+
+pytestmark = pytest.mark.regression
+
+
+def test_datetime_before_year_1000_keeps_fixed_width(app: TestApp) -> None:
+    """strftime("%Y") wrote year 746 as "746", breaking the fixed width and the date-time format."""
+    record = app.post("/api/todos", json={"title": "old", "remind_at": "0746-11-27T03:12:44Z"}).json()
+    assert record["remind_at"] == "0746-11-27T03:12:44.000Z"
+    later = app.post("/api/todos", json={"title": "new", "remind_at": "2030-01-01T00:00:00Z"}).json()
+    assert [t["title"] for t in app.get("/api/todos?sort=remind_at").json()["items"]] == ["old", "new"]
+    assert later["remind_at"] > record["remind_at"]
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "PUT", "DELETE"])
+def test_record_id_beyond_64_bits_is_404_not_500(app: TestApp, method: str) -> None:
+    """The path's int convertor has no bound, and SQLite raised OverflowError for such an id."""
+    kwargs: dict[str, Any] = {} if method in ("GET", "DELETE") else {"json": {"title": "x"}}
+    assert_error(app.request(method, "/api/todos/38883015971026095049994665984", **kwargs), 404, "not_found")
+
+
+@pytest.mark.parametrize("header", ["", "abc", '"unterminated', "W/"])
+def test_malformed_if_match_is_400_and_changes_nothing(
+    app: TestApp, todos: list[dict[str, Any]], header: str
+) -> None:
+    """An empty If-Match answered 412 as if it were a stale tag; it is a malformed request."""
+    error = assert_error(
+        app.patch("/api/todos/1", json={"title": "x"}, headers={"If-Match": header}), 400, "bad_request"
+    )
+    assert "If-Match" in error["message"]
+    assert_error(app.delete("/api/todos/1", headers={"If-Match": header}), 400, "bad_request")
+    assert app.get("/api/todos/1").json() == todos[0]
+
+
+def test_empty_in_list_matches_nothing(app: TestApp, todos: list[dict[str, Any]]) -> None:
+    """`id__in=` was a 400: an empty list is valid and nothing is in it."""
+    assert app.get("/api/todos?id__in=").json() == {"items": [], "page": 1, "per_page": 20, "total": 0}
+    assert app.get("/api/todos?status__in=").json()["total"] == 0
+
+
+@pytest.mark.parametrize(("value", "stored"), [(1.0, 1), (5.0, 5), (3, 3)])
+def test_integral_float_is_an_integer(app: TestApp, value: float, stored: int) -> None:
+    """JSON Schema counts 1.0 as an integer, and the OpenAPI document says `integer`."""
+    record = app.post("/api/todos", json={"title": "x", "priority": value}).json()
+    assert record["priority"] == stored
+    assert type(record["priority"]) is int
+    assert app.db["todos"].get(record["id"])["priority"] == stored
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN"])
+def test_non_finite_float_filter_is_400(app: TestApp, value: str) -> None:
+    assert_error(app.get(f"/api/todos?estimate__gt={value}"), 400, "bad_request")
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "a\\udbb8b"])
+def test_lone_surrogate_in_body_is_400_not_500(app: TestApp, escape: str) -> None:
+    """ "\\ud800" parses into a string that cannot be encoded, so storing it raised."""
+    body = f'{{"title": "{escape}"}}'.encode()
+    response = app.post("/api/todos", content=body, headers={"content-type": "application/json"})
+    assert_error(response, 400, "bad_request")
+    assert app.db["todos"].count == 0
+
+
+def test_handler_given_no_body_answers_400(app: TestApp) -> None:
+    """todo-app's quick_todo handler raised on an empty body; a handler should answer for bad input."""
+    response = app.post("/api/quick-todo")
+    assert response.status_code == 400
+    assert app.db["todos"].count == 0
