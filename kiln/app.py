@@ -25,7 +25,7 @@ from kiln.http import (
     install_log_record_factory,
 )
 from kiln.openapi import openapi_document
-from kiln.routing import HandlerContext, Templates, declared_routes
+from kiln.routing import Templates, declared_routes
 from kiln.store import Database
 from kiln.types import ASGIApp
 
@@ -49,6 +49,38 @@ class AppState:
     mode: str = "dev"
 
 
+@dataclass(frozen=True)
+class SharedParts:
+    """What every instance of one compiled app shares: routes (in dispatch order) and templates.
+
+    Built once per compiled app, so starting an instance only creates its state and its database
+    handle; endpoints find those through ``request.app.state.kiln``.
+    """
+
+    routes: list[BaseRoute]
+    templates: Templates
+
+
+def shared_parts(compiled: CompiledApp) -> SharedParts:
+    """Build the routes and templates of ``compiled``; :attr:`CompiledApp.shared` caches this."""
+    templates = Templates(compiled.folder)
+    document = JSONResponse(openapi_document(compiled.manifest)).body
+
+    async def openapi(request: Request) -> Response:
+        return Response(document, media_type="application/json")
+
+    routes: list[BaseRoute] = [
+        Route("/health", health, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+    ]
+    for entity in compiled.manifest.entities.values():
+        routes.extend(Collection(entity).routes())
+    routes.extend(
+        declared_routes(compiled.manifest.routes, templates=templates, handlers=compiled.manifest.handlers)
+    )
+    return SharedParts(routes, templates)
+
+
 def build_app(
     compiled: CompiledApp,
     data_dir: Path,
@@ -61,38 +93,8 @@ def build_app(
 ) -> ASGIApp:
     """The ASGI app for ``compiled`` serving ``data_dir``."""
     install_log_record_factory()
+    shared = compiled.shared
     db = Database(data_dir / DB_NAME)
-    state = AppState(
-        name=compiled.name,
-        data_dir=data_dir,
-        db=db,
-        clock=clock,
-        settings=settings,
-        secrets=secrets,
-        debug=debug,
-        mode=mode,
-    )
-    templates = Templates(compiled.folder)
-    document = JSONResponse(openapi_document(compiled.manifest)).body  # built once, served as bytes
-
-    async def openapi(request: Request) -> Response:
-        return Response(document, media_type="application/json")
-
-    routes: list[BaseRoute] = [
-        Route("/health", health, methods=["GET"]),
-        Route("/openapi.json", openapi, methods=["GET"]),
-    ]
-    for entity in compiled.manifest.entities.values():
-        routes.extend(Collection(entity, db, clock).routes())
-    routes.extend(
-        declared_routes(
-            compiled.manifest.routes,
-            templates=templates,
-            handlers=compiled.manifest.handlers,
-            context=lambda: HandlerContext(clock=clock, settings=settings, secrets=secrets, db_path=db.path),
-            settings=settings,
-        )
-    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -102,11 +104,22 @@ def build_app(
         finally:
             db.close()
 
-    app = Starlette(debug=False, routes=routes, exception_handlers=exception_handlers(), lifespan=lifespan)
-    app.state.kiln = state
+    app = Starlette(
+        debug=False, routes=shared.routes, exception_handlers=exception_handlers(), lifespan=lifespan
+    )
+    app.state.kiln = AppState(
+        name=compiled.name,
+        data_dir=data_dir,
+        db=db,
+        clock=clock,
+        settings=settings,
+        secrets=secrets,
+        debug=debug,
+        mode=mode,
+    )
     app.state.debug = debug
-    app.state.error_page = _error_pages(templates)
-    return RequestIdMiddleware(OptionsMiddleware(app, routes))
+    app.state.error_page = _error_pages(shared.templates)
+    return RequestIdMiddleware(OptionsMiddleware(app, shared.routes))
 
 
 def _error_pages(templates: Templates) -> Callable[[Request, ApiError], Response | None]:

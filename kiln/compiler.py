@@ -20,13 +20,17 @@ import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiln.clock import Clock
 from kiln.manifest import MANIFEST, Manifest, load_manifest
 from kiln.store import connect, create_schema, migrate
 from kiln.types import ASGIApp
+
+if TYPE_CHECKING:
+    from kiln.app import SharedParts
 
 __all__ = ["DB_NAME", "CompiledApp", "compile_app"]
 
@@ -44,6 +48,13 @@ class CompiledApp:
     folder: Path
     manifest: Manifest
     template_db: Path
+
+    @cached_property
+    def shared(self) -> SharedParts:
+        """Routes and templates, built on first use and shared by every instance of this app."""
+        from kiln.app import shared_parts
+
+        return shared_parts(self)
 
     @property
     def name(self) -> str:

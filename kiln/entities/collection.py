@@ -29,12 +29,14 @@ _LARGEST_ID = 2**63 - 1
 
 
 class Collection:
-    """List, create, read, update (``PATCH``/``PUT``) and delete the records of one entity."""
+    """List, create, read, update (``PATCH``/``PUT``) and delete the records of one entity.
 
-    def __init__(self, entity: Entity, db: Database, clock: Clock) -> None:
+    A collection is built once per compiled app and shared by every app instance serving it:
+    the instance's database and clock are found through ``request.app.state.kiln``.
+    """
+
+    def __init__(self, entity: Entity) -> None:
         self.entity = entity
-        self.db = db
-        self.clock = clock
         self.shape = Shape(entity)
         table, columns = self.shape.table, self.shape.columns
         self._select_one = f"SELECT {columns} FROM {table} WHERE id = ?"
@@ -71,7 +73,7 @@ class Collection:
     def list(self, request: Request) -> Response:
         """``GET /api/<plural>``: ``{"items", "page", "per_page", "total"}``."""
         query = parse_list_query(self.entity, request.query_params.multi_items())
-        conn = self.db.conn
+        conn = _db(request).conn
         table = self.shape.table
         total = conn.execute(f"SELECT count(*) FROM {table} WHERE {query.where}", query.params).fetchone()[0]
         select = f"SELECT {self.shape.columns} FROM {table} WHERE {query.where} ORDER BY {query.order_by}"
@@ -84,12 +86,12 @@ class Collection:
     async def create(self, request: Request) -> Response:
         """``POST /api/<plural>``: 201 with the record, ``Location`` and ``ETag``."""
         values = validate(self.entity, await read_json(request), partial=False)
-        now = format_datetime(self.clock.now())
+        now = format_datetime(_clock(request).now())
         columns = {"created_at": now, "updated_at": now, **values}
         names = ", ".join(quote(name) for name in columns)
         marks = ", ".join("?" * len(columns))
         sql = f"INSERT INTO {self.shape.table} ({names}) VALUES ({marks}) {self._returning}"
-        with self._unique_violations(), self.db.write() as conn:
+        with self._unique_violations(), _db(request).write() as conn:
             row = conn.execute(sql, list(columns.values())).fetchall()[0]
         record = self.shape.to_json(row)
         headers = {"Location": f"{self.entity.path}/{record['id']}", "ETag": etag(record)}
@@ -97,7 +99,7 @@ class Collection:
 
     def read(self, request: Request, record_id: int) -> Response:
         """``GET /api/<plural>/{id}``: the record with its ``ETag``; 304 for a matching ``If-None-Match``."""
-        record = self._fetch(record_id)
+        record = self._fetch(_db(request).conn, record_id)
         tag = etag(record)
         if tag in _tags(request.headers.get("if-none-match")):
             return Response(status_code=304, headers={"ETag": tag})
@@ -106,13 +108,13 @@ class Collection:
     def update(self, request: Request, record_id: int, body: Any, *, partial: bool) -> Response:
         """``PATCH`` (the fields given) or ``PUT`` (the whole record); 412 when ``If-Match`` is stale."""
         values = validate(self.entity, body, partial=partial)
-        with self._unique_violations(), self.db.write() as conn:
-            current = self._fetch(record_id, conn)
+        with self._unique_violations(), _db(request).write() as conn:
+            current = self._fetch(conn, record_id)
             self._check_if_match(request, current)
             if not values:  # an empty PATCH changes nothing, not even updated_at
                 record = current
             else:
-                values["updated_at"] = format_datetime(self.clock.now())
+                values["updated_at"] = format_datetime(_clock(request).now())
                 assignments = ", ".join(f"{quote(name)} = ?" for name in values)
                 sql = f"UPDATE {self.shape.table} SET {assignments} WHERE id = ? {self._returning}"
                 row = conn.execute(sql, [*values.values(), record_id]).fetchall()[0]
@@ -121,17 +123,17 @@ class Collection:
 
     def delete(self, request: Request, record_id: int) -> Response:
         """``DELETE /api/<plural>/{id}``: what was deleted, with cascade counts (none yet)."""
-        with self.db.write() as conn:
-            current = self._fetch(record_id, conn)
+        with _db(request).write() as conn:
+            current = self._fetch(conn, record_id)
             self._check_if_match(request, current)
             conn.execute(f"DELETE FROM {self.shape.table} WHERE id = ?", [record_id])
         deleted = {"entity": self.entity.name, "id": record_id, "cascaded": {}, "nulled": {}}
         return JSONResponse({"deleted": deleted})
 
-    def _fetch(self, record_id: int, conn: sqlite3.Connection | None = None) -> dict[str, Any]:
+    def _fetch(self, conn: sqlite3.Connection, record_id: int) -> dict[str, Any]:
         if record_id > _LARGEST_ID:  # the path's int convertor has no upper bound; SQLite does
             raise ApiError(404, "not_found", f"{self.entity.name} {record_id} not found")
-        row = (conn or self.db.conn).execute(self._select_one, [record_id]).fetchone()
+        row = conn.execute(self._select_one, [record_id]).fetchone()
         if row is None:
             raise ApiError(404, "not_found", f"{self.entity.name} {record_id} not found")
         return self.shape.to_json(row)
@@ -177,6 +179,16 @@ class _UniqueViolations:
             f"another {self.entity.name} already has this {' and '.join(names)}",
             fields=dict.fromkeys(names, "is already taken"),
         ) from None
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.kiln.db
+    return db
+
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.kiln.clock
+    return clock
 
 
 def _tags(header: str | None) -> set[str]:

@@ -21,22 +21,20 @@ from kiln.routing.templates import Templates
 __all__ = ["declared_routes"]
 
 Target = Callable[[Request], Awaitable[Response]]
-ContextFactory = Callable[[], HandlerContext]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def declared_routes(
-    routes: tuple[Route, ...],
-    *,
-    templates: Templates,
-    handlers: ModuleType | None,
-    context: ContextFactory,
-    settings: dict[str, Any],
+    routes: tuple[Route, ...], *, templates: Templates, handlers: ModuleType | None
 ) -> list[StarletteRoute]:
-    """One Starlette route per declared path, most specific first, each serving its methods."""
+    """One Starlette route per declared path, most specific first, each serving its methods.
+
+    Built once per compiled app; each request finds its instance's clock, settings and database
+    through ``request.app.state.kiln``.
+    """
     by_path: dict[str, dict[str, Target]] = {}
     for route in sorted(routes, key=dispatch_key):
-        target = _target(route, templates, handlers, context, settings)
+        target = _target(route, templates, handlers)
         methods = by_path.setdefault(route.path, {})
         for method in route.methods:
             methods[method] = target
@@ -51,25 +49,20 @@ def _starlette_route(path: str, targets: dict[str, Target]) -> StarletteRoute:
     return StarletteRoute(path, endpoint, methods=list(targets))
 
 
-def _target(
-    route: Route,
-    templates: Templates,
-    handlers: ModuleType | None,
-    context: ContextFactory,
-    settings: dict[str, Any],
-) -> Target:
+def _target(route: Route, templates: Templates, handlers: ModuleType | None) -> Target:
     if route.template is not None:
-        return _template_target(route.template, templates, settings)
+        return _template_target(route.template, templates)
     if route.handler is not None:
         assert handlers is not None  # the manifest checked it
-        return _handler_target(getattr(handlers, route.handler.partition(":")[2]), context)
+        return _handler_target(getattr(handlers, route.handler.partition(":")[2]))
     assert route.redirect is not None
     return _redirect_target(route.redirect, route.status)
 
 
-def _template_target(name: str, templates: Templates, settings: dict[str, Any]) -> Target:
+def _template_target(name: str, templates: Templates) -> Target:
     async def render(request: Request) -> Response:
         request.state.html_errors = True  # errors on this route are HTML pages
+        settings = request.app.state.kiln.settings
         return templates.render(
             request,
             name,
@@ -82,11 +75,14 @@ def _template_target(name: str, templates: Templates, settings: dict[str, Any]) 
     return render
 
 
-def _handler_target(function: Callable[..., Any], context: ContextFactory) -> Target:
+def _handler_target(function: Callable[..., Any]) -> Target:
     is_async = inspect.iscoroutinefunction(function)
 
     async def call(request: Request) -> Response:
-        ctx = context()
+        state = request.app.state.kiln
+        ctx = HandlerContext(
+            clock=state.clock, settings=state.settings, secrets=state.secrets, db_path=state.db.path
+        )
         try:
             if is_async:
                 result = await function(request, ctx)
