@@ -373,3 +373,23 @@ def test_kiln_serve_refuses_broken_app(tmp_path: Path, capsys: pytest.CaptureFix
     (tmp_path / "app.toml").write_text("[app]\n")
     assert main(["serve", str(tmp_path)]) == 1
     assert "app.name: is required" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("body", "expected"), [row[1:] for row in BROKEN], ids=[row[0] for row in BROKEN])
+def test_broken_manifest_is_reported_by_check_and_testapp_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, expected: list[str]
+) -> None:
+    from harness import StartError, TestApp
+
+    _write(tmp_path, body)
+    assert main(["check", str(tmp_path)]) == 1
+    printed = capsys.readouterr().err
+    with pytest.raises(StartError) as info:
+        TestApp(tmp_path, data_root=tmp_path)
+    for want in expected:
+        assert f"error: {want}" in printed
+        assert want in str(info.value)
+    assert isinstance(info.value.cause, ManifestError)
+    assert "Traceback" not in printed
+    assert "Traceback" not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.toml"]  # TestApp left no data directory
