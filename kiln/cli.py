@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kiln.compiler import CompiledApp, compile_app
 from kiln.errors import KilnError, ManifestError
+from kiln.logs import serve_log_config
 from kiln.manifest.routes import dispatch_key
 from kiln.openapi import openapi_document
 
@@ -116,7 +117,14 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     app = compiled.build(data_dir, debug=args.debug or None, mode=args.mode)
     print(f"kiln: serving {compiled.name} from {data_dir}", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=serve_log_config(),
+        log_level="info",
+        proxy_headers=False,
+    )
     return 0
 
 

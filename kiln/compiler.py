@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiln.clock import Clock
+from kiln.handlers import HANDLERS_FILE
 from kiln.manifest import MANIFEST, Manifest, load_manifest
 from kiln.store import connect, create_schema, migrate
 from kiln.types import ASGIApp
@@ -109,11 +110,7 @@ def compile_app(folder: str | Path) -> CompiledApp:
     Raises :class:`kiln.errors.ManifestError` listing every problem in the folder.
     """
     folder = Path(folder).resolve()
-    manifest_path = folder / MANIFEST
-    try:
-        version = manifest_path.stat().st_mtime_ns
-    except OSError:
-        version = -1  # load_manifest reports the missing file
+    version = _version(folder / MANIFEST) ^ _version(folder / HANDLERS_FILE)
     key = (folder, version)
     with _cache_lock:
         compiled = _cache.get(key)
@@ -122,6 +119,14 @@ def compile_app(folder: str | Path) -> CompiledApp:
             compiled = CompiledApp(folder, manifest, _build_template(manifest, version))
             _cache[key] = compiled
     return compiled
+
+
+def _version(path: Path) -> int:
+    """The file's modification time, or -1 when it is missing (load_manifest reports that)."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
 
 
 def _build_template(manifest: Manifest, version: int) -> Path:

@@ -30,10 +30,13 @@ def load_handlers(folder: Path) -> tuple[ModuleType | None, str | None]:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except BaseException as exc:
+    except KeyboardInterrupt:
         del sys.modules[name]
-        if isinstance(exc, KeyboardInterrupt | SystemExit):
-            raise
+        raise
+    except (
+        BaseException
+    ) as exc:  # SystemExit too: a handlers.py that exits is a broken app, not a reason to stop
+        del sys.modules[name]
         return None, _describe(exc, path)
     return module, None
 

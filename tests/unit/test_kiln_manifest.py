@@ -393,3 +393,24 @@ def test_broken_manifest_is_reported_by_check_and_testapp_without_traceback(
     assert "Traceback" not in printed
     assert "Traceback" not in str(info.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.toml"]  # TestApp left no data directory
+
+
+def test_handlers_calling_sys_exit_is_a_problem_not_an_exit(tmp_path: Path) -> None:
+    _write(tmp_path, "")
+    (tmp_path / "handlers.py").write_text("import sys\nsys.exit(3)\n")
+    with pytest.raises(ManifestError, match=r"handlers.py: cannot be imported: line 2: SystemExit: 3"):
+        load_manifest(tmp_path)
+
+
+def test_compile_app_notices_a_changed_handlers_file(tmp_path: Path) -> None:
+    import os
+
+    _write(tmp_path, "[[routes]]\npath = '/'\nhandler = 'handlers:page'\n")
+    (tmp_path / "handlers.py").write_text("def page(request, ctx): return 1\n")
+    first = compile_app(tmp_path)
+    (tmp_path / "handlers.py").write_text("def page(request, ctx): return 2\n")
+    stat = (tmp_path / "handlers.py").stat()
+    os.utime(tmp_path / "handlers.py", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    second = compile_app(tmp_path)
+    assert second is not first
+    assert second.manifest.handlers.page(None, None) == 2  # type: ignore[union-attr]
