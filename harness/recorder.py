@@ -108,7 +108,10 @@ class Recorder:
             kind = message["type"]
             if kind == "http.response.start":
                 status = message["status"]
-                answered_id = _header(message.get("headers", ()), b"x-request-id")
+                headers = message.get("headers", ())
+                answered_id = _header(headers, b"x-request-id")
+                if _bodiless(scope, status, headers):
+                    self._track_finishing()  # the client has it all once the headers are out
             elif kind == "http.response.body":
                 if len(excerpt) < _EXCERPT:
                     excerpt.extend(message.get("body", b"")[: _EXCERPT - len(excerpt)])
@@ -149,6 +152,11 @@ def httpx_hook(exchanges: deque[Exchange]) -> Any:
         )
 
     return hook
+
+
+def _bodiless(scope: Scope, status: int, headers: Any) -> bool:
+    """Whether a response is complete at its headers: 204, 304, an answer to HEAD, or no content."""
+    return status in (204, 304) or scope["method"] == "HEAD" or _header(headers, b"content-length") == "0"
 
 
 def _header(headers: Any, name: bytes) -> str | None:

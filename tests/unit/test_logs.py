@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -79,3 +80,20 @@ def test_logs_wait_for_work_the_server_does_after_answering() -> None:
         assert app.requests[-1].path == "/background"
         assert app.get("/boom").status_code == 500
         assert "RuntimeError: kaboom" in app.logs.text
+
+
+@pytest.mark.regression
+@pytest.mark.parametrize("method", ["OPTIONS", "HEAD", "GET"])
+def test_requests_include_bodiless_responses_at_once(method: str) -> None:
+    """A 204, a HEAD answer or an empty body is complete at its headers, before the body message
+    the recorder waited on; `requests` missed such an exchange now and then."""
+
+    async def slow_body(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        status = {"OPTIONS": 204, "HEAD": 200, "GET": 308}[scope["method"]]
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})  # type: ignore[operator]
+        await asyncio.sleep(0.05)
+        await send({"type": "http.response.body", "body": b""})  # type: ignore[operator]
+
+    with TestApp(slow_body) as app:
+        app.request(method, "/")
+        assert [(e.method, e.path) for e in app.requests] == [(method, "/")]
