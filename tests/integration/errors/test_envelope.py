@@ -35,7 +35,7 @@ ERRORS = [
         "unsupported_media_type",
     ),
     ("422-invalid", "POST", "/api/todos", {"json": {}}, 422, "validation_failed"),
-    ("500-handler-raises", "GET", "/api/fail", {}, 500, "internal_error"),
+    ("500-handler-raises", "GET", "/api/fail/async", {}, 500, "internal_error"),
 ]
 
 
@@ -72,7 +72,7 @@ def test_malformed_client_request_id_is_replaced(app: TestApp, bad: str) -> None
 
 
 def test_500_hides_traceback_and_logs_it_under_the_request_id(app: TestApp) -> None:
-    response = app.get("/api/fail")
+    response = app.get("/api/fail/async")
     error = assert_error(response, 500, "internal_error")
     assert error["message"] == "Internal server error"
     assert "hunter2" not in response.text
@@ -86,7 +86,7 @@ def test_500_in_debug_mode_shows_traceback(tmp_path: Path, test_app: Any) -> Non
     shutil.copytree(FIXTURE, folder, ignore=shutil.ignore_patterns(".kiln"))
     toml = folder / "app.toml"
     toml.write_text(toml.read_text().replace('name = "todo"', 'name = "todo"\ndebug = true'))
-    response = test_app(folder).get("/api/fail")
+    response = test_app(folder).get("/api/fail/async")
     error = assert_error(response, 500, "internal_error")
     assert "Traceback" in error["message"]
     assert "RuntimeError: secret database password is hunter2" in error["message"]

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.app("todo-app")
 
 
 def test_sync_handler_failure_is_500_envelope_logged_with_request_id(app: TestApp) -> None:
-    response = app.get("/api/fail-sync")
+    response = app.get("/api/fail/sync")
     error = assert_error(response, 500, "internal_error")
     assert "sync handler broke" not in response.text
     failures = [r for r in app.logs if r.exc_info and r.request_id == error["request_id"]]  # type: ignore[attr-defined]
@@ -21,7 +21,7 @@ def test_sync_handler_failure_is_500_envelope_logged_with_request_id(app: TestAp
 
 
 def test_unserializable_handler_result_is_500_without_details(app: TestApp) -> None:
-    response = app.get("/api/unserializable")
+    response = app.get("/api/fail/unserializable")
     error = assert_error(response, 500, "internal_error")
     assert error["message"] == "Internal server error"
     assert "object" not in response.text
@@ -44,7 +44,7 @@ def test_handler_log_lines_carry_the_request_id(app: TestApp) -> None:
         ("OPTIONS", "/api/todos", {}, 204),
         ("GET", "/greet/x", {}, 301),
         ("GET", "/nope", {}, 404),
-        ("GET", "/api/fail", {}, 500),
+        ("GET", "/api/fail/async", {}, 500),
         ("GET", "/", {}, 200),
     ],
     ids=["200", "201", "204", "301", "404", "500", "html"],

@@ -68,3 +68,10 @@ def test_openapi_document_supports_head(app: TestApp) -> None:
 def test_query_string_does_not_change_dispatch(app: TestApp) -> None:
     assert app.get("/posts/new?id=5").text == app.get("/posts/new").text
     assert app.get("/posts/5?slug=x").json()["params"] == {"id": ["int", "5"]}
+
+
+def test_handler_answers_400_for_a_missing_body(app: TestApp) -> None:
+    """Found by schemathesis: the contact handler read JSON without checking there was any."""
+    response = app.post("/contact")
+    assert response.status_code == 400
+    assert response.json() == {"error": "send a JSON body"}
