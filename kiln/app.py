@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from kiln.clock import Clock
 from kiln.compiler import DB_NAME
-from kiln.entities import Collection
+from kiln.entities import Collection, Shape
 from kiln.http import (
     ApiError,
     OptionsMiddleware,
@@ -73,8 +73,9 @@ def shared_parts(compiled: CompiledApp) -> SharedParts:
         Route("/health", health, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
+    shapes = {name: Shape(entity) for name, entity in compiled.manifest.entities.items()}
     for entity in compiled.manifest.entities.values():
-        routes.extend(Collection(entity).routes())
+        routes.extend(Collection(entity, compiled.manifest, shapes).routes())
     routes.extend(
         declared_routes(compiled.manifest.routes, templates=templates, handlers=compiled.manifest.handlers)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -11,12 +12,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kiln.clock import Clock
+from kiln.entities.deletes import plan_delete
+from kiln.entities.loading import load_relations, parse_with
 from kiln.entities.query import parse_list_query
 from kiln.entities.records import Shape, etag, validate
 from kiln.fieldtypes import format_datetime
 from kiln.http.body import read_json
 from kiln.http.errors import ApiError
-from kiln.manifest.model import Entity
+from kiln.manifest.model import Entity, Manifest
 from kiln.store.database import Database
 from kiln.store.schema import quote
 
@@ -35,9 +38,12 @@ class Collection:
     the instance's database and clock are found through ``request.app.state.kiln``.
     """
 
-    def __init__(self, entity: Entity) -> None:
+    def __init__(self, entity: Entity, manifest: Manifest, shapes: Mapping[str, Shape]) -> None:
         self.entity = entity
-        self.shape = Shape(entity)
+        self.manifest = manifest
+        self.shapes = shapes
+        self.shape = shapes[entity.name]
+        self._refs = [field for field in entity.fields.values() if field.type == "ref"]
         table, columns = self.shape.table, self.shape.columns
         self._select_one = f"SELECT {columns} FROM {table} WHERE id = ?"
         self._returning = f"RETURNING {columns}"
@@ -72,7 +78,8 @@ class Collection:
 
     def list(self, request: Request) -> Response:
         """``GET /api/<plural>``: ``{"items", "page", "per_page", "total"}``."""
-        query = parse_list_query(self.entity, request.query_params.multi_items())
+        query = parse_list_query(self.manifest, self.entity, request.query_params.multi_items())
+        tree = parse_with(self.manifest, self.entity, request.query_params.get("with", ""))
         conn = _db(request).conn
         table = self.shape.table
         total = conn.execute(f"SELECT count(*) FROM {table} WHERE {query.where}", query.params).fetchone()[0]
@@ -81,6 +88,7 @@ class Collection:
             f"{select} LIMIT ? OFFSET ?", [*query.params, query.per_page, query.offset]
         ).fetchall()
         items = [self.shape.to_json(row) for row in rows]
+        load_relations(conn, self.manifest, self.shapes, self.entity, items, tree)
         return JSONResponse({"items": items, "page": query.page, "per_page": query.per_page, "total": total})
 
     async def create(self, request: Request) -> Response:
@@ -92,17 +100,25 @@ class Collection:
         marks = ", ".join("?" * len(columns))
         sql = f"INSERT INTO {self.shape.table} ({names}) VALUES ({marks}) {self._returning}"
         with self._unique_violations(), _db(request).write() as conn:
+            self._check_references(conn, values)
             row = conn.execute(sql, list(columns.values())).fetchall()[0]
         record = self.shape.to_json(row)
         headers = {"Location": f"{self.entity.path}/{record['id']}", "ETag": etag(record)}
         return JSONResponse(record, 201, headers=headers)
 
     def read(self, request: Request, record_id: int) -> Response:
-        """``GET /api/<plural>/{id}``: the record with its ``ETag``; 304 for a matching ``If-None-Match``."""
-        record = self._fetch(_db(request).conn, record_id)
+        """``GET /api/<plural>/{id}``: the record with its ``ETag``; 304 for a matching ``If-None-Match``.
+
+        The ``ETag`` covers the record itself, not relations loaded with ``with``, so it serves
+        as ``If-Match`` whatever was loaded alongside.
+        """
+        tree = parse_with(self.manifest, self.entity, request.query_params.get("with", ""))
+        conn = _db(request).conn
+        record = self._fetch(conn, record_id)
         tag = etag(record)
         if tag in _tags(request.headers.get("if-none-match")):
             return Response(status_code=304, headers={"ETag": tag})
+        load_relations(conn, self.manifest, self.shapes, self.entity, [record], tree)
         return JSONResponse(record, headers={"ETag": tag})
 
     def update(self, request: Request, record_id: int, body: Any, *, partial: bool) -> Response:
@@ -111,6 +127,7 @@ class Collection:
         with self._unique_violations(), _db(request).write() as conn:
             current = self._fetch(conn, record_id)
             self._check_if_match(request, current)
+            self._check_references(conn, values)
             if not values:  # an empty PATCH changes nothing, not even updated_at
                 record = current
             else:
@@ -122,13 +139,35 @@ class Collection:
         return JSONResponse(record, headers={"ETag": etag(record)})
 
     def delete(self, request: Request, record_id: int) -> Response:
-        """``DELETE /api/<plural>/{id}``: what was deleted, with cascade counts (none yet)."""
+        """``DELETE /api/<plural>/{id}``: what was deleted, cascaded and cleared, in one transaction.
+
+        A ``restrict`` reference anywhere in the cascade answers 409 and deletes nothing.
+        """
         with _db(request).write() as conn:
             current = self._fetch(conn, record_id)
             self._check_if_match(request, current)
+            plan = plan_delete(conn, self.manifest, self.entity, record_id)
             conn.execute(f"DELETE FROM {self.shape.table} WHERE id = ?", [record_id])
-        deleted = {"entity": self.entity.name, "id": record_id, "cascaded": {}, "nulled": {}}
+        deleted = {
+            "entity": self.entity.name,
+            "id": record_id,
+            "cascaded": plan.cascaded,
+            "nulled": plan.nulled,
+        }
         return JSONResponse({"deleted": deleted})
+
+    def _check_references(self, conn: sqlite3.Connection, values: dict[str, Any]) -> None:
+        """422 naming each ref field whose record does not exist."""
+        missing = {}
+        for field in self._refs:
+            value = values.get(field.name)
+            if value is None:
+                continue
+            target = self.manifest.entities[field.to or ""]
+            if conn.execute(f"SELECT 1 FROM {quote(target.table)} WHERE id = ?", [value]).fetchone() is None:
+                missing[field.name] = f"{target.name} {value} does not exist"
+        if missing:
+            raise ApiError(422, "validation_failed", f"{self.entity.name} is invalid", fields=missing)
 
     def _fetch(self, conn: sqlite3.Connection, record_id: int) -> dict[str, Any]:
         if record_id > _LARGEST_ID:  # the path's int convertor has no upper bound; SQLite does

@@ -12,7 +12,7 @@ from typing import Any
 
 from kiln.fieldtypes import TYPES, FieldType, Invalid
 from kiln.http.errors import ApiError
-from kiln.manifest.model import Entity, Field
+from kiln.manifest.model import Entity, Field, Manifest
 from kiln.manifest.report import did_you_mean
 from kiln.store.schema import quote
 
@@ -35,6 +35,7 @@ TYPE_OPERATORS: dict[str, frozenset[str]] = {
     "enum": frozenset({"eq", "ne", "in", "isnull"}),
     "bool": frozenset({"eq", "ne", "isnull"}),
     "json": frozenset({"isnull"}),
+    "ref": frozenset({"eq", "ne", "in", "isnull"}),
 }
 _RESERVED = ("page", "per_page", "sort", "with")
 _LARGEST = 2**31 - 1  # keeps OFFSET inside SQLite's integers
@@ -61,9 +62,12 @@ class ListQuery:
         return (self.page - 1) * self.per_page
 
 
-def parse_list_query(entity: Entity, items: Iterable[tuple[str, str]]) -> ListQuery:
-    """Parse ``(name, value)`` query items for ``entity``'s collection."""
-    fields = {**_SYSTEM, **entity.fields}
+def parse_list_query(manifest: Manifest, entity: Entity, items: Iterable[tuple[str, str]]) -> ListQuery:
+    """Parse ``(name, value)`` query items for ``entity``'s collection (``with`` is parsed elsewhere).
+
+    A name may go through one to-one relation: ``author.name=Juste`` filters, and
+    ``sort=author.name`` sorts, by the field of the related record.
+    """
     seen: dict[str, str] = {}
     for name, value in items:
         if name in seen:
@@ -71,45 +75,74 @@ def parse_list_query(entity: Entity, items: Iterable[tuple[str, str]]) -> ListQu
         seen[name] = value
     page = _positive(seen, "page", 1)
     per_page = min(_positive(seen, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
-    relations = [r for r in seen.get("with", "").split(",") if r]
-    if relations:
-        raise _bad(f'unknown relation "{relations[0]}" on {entity.name} (it has no relations)')
     clauses: list[str] = []
     params: list[Any] = []
     for name, raw in seen.items():
         if name in _RESERVED:
             continue
-        field_name, _, operator = name.partition("__")
-        field = fields.get(field_name)
-        if field is None:
-            raise _bad(
-                f'unknown filter "{name}": {entity.name} has no field "{field_name}"'
-                + did_you_mean(field_name, fields)
-            )
-        operator = operator or "eq"
-        clause, values = _filter(field, operator, raw)
-        clauses.append(clause)
+        path, _, operator = name.partition("__")
+        column = _column(manifest, entity, path, f'unknown filter "{name}"')
+        clause, values = _filter(column.field, operator or "eq", raw, column.sql)
+        clauses.append(column.wrap(clause))
         params.extend(values)
     return ListQuery(
         page=page,
         per_page=per_page,
         where=" AND ".join(clauses) if clauses else "1",
         params=params,
-        order_by=_order_by(seen.get("sort", ""), fields, entity),
+        order_by=_order_by(seen.get("sort", ""), manifest, entity),
     )
 
 
-def _filter(field: Field, operator: str, raw: str) -> tuple[str, list[Any]]:
+@dataclass(frozen=True)
+class _Column:
+    """A field as SQL: on the entity itself, or on the record a to-one relation points at."""
+
+    field: Field
+    sql: str  # the column as a condition reads it
+    relation_sql: str = ""  # a related field's condition goes inside this ``… IN (SELECT …)``
+    sort_sql: str = ""  # a related field sorts by this correlated subquery
+
+    def wrap(self, clause: str) -> str:
+        return self.relation_sql.format(clause) if self.relation_sql else clause
+
+
+def _column(manifest: Manifest, entity: Entity, path: str, problem: str) -> _Column:
+    relation_name, dot, field_name = path.rpartition(".")
+    if not dot:
+        fields = {**_SYSTEM, **entity.fields}
+        field = fields.get(path)
+        if field is None:
+            raise _bad(f'{problem}: {entity.name} has no field "{path}"' + did_you_mean(path, fields))
+        return _Column(field, quote(field.name))
+    relation = entity.relations.get(relation_name)
+    if relation is None or relation.kind != "one":
+        to_one = sorted(name for name, r in entity.relations.items() if r.kind == "one")
+        hint = did_you_mean(relation_name, to_one) or (f" (it has: {', '.join(to_one)})" if to_one else "")
+        raise _bad(f'{problem}: {entity.name} has no to-one relation "{relation_name}"{hint}')
+    target = manifest.entities[relation.target]
+    fields = {**_SYSTEM, **target.fields}
+    field = fields.get(field_name)
+    if field is None:
+        raise _bad(f'{problem}: {target.name} has no field "{field_name}"' + did_you_mean(field_name, fields))
+    table, column, fk = quote(target.table), quote(field.name), quote(relation.field)
+    return _Column(
+        field,
+        column,
+        relation_sql=f"{fk} IN (SELECT id FROM {table} WHERE {{}})",
+        sort_sql=f"(SELECT {column} FROM {table} WHERE {table}.id = {quote(entity.table)}.{fk})",
+    )
+
+
+def _filter(field: Field, operator: str, raw: str, column: str) -> tuple[str, list[Any]]:
     kind: FieldType = TYPES[field.type]
-    allowed = TYPE_OPERATORS[field.type]
+    allowed = sorted(TYPE_OPERATORS[field.type])
     if operator not in OPERATORS:
-        raise _bad(f'unknown operator "{operator}" on {field.name}: use ' + ", ".join(sorted(allowed)))
+        raise _bad(f'unknown operator "{operator}" on {field.name}: use ' + ", ".join(allowed))
     if operator not in allowed:
         raise _bad(
-            f'{field.name} is a {field.type} field and cannot use "{operator}": use '
-            + ", ".join(sorted(allowed))
+            f'{field.name} is a {field.type} field and cannot use "{operator}": use ' + ", ".join(allowed)
         )
-    column = quote(field.name)
     if operator == "isnull":
         if raw not in ("true", "false"):
             raise _bad(f"{field.name}__isnull must be true or false")
@@ -132,7 +165,7 @@ def _value(kind: FieldType, field: Field, raw: str) -> Any:
         raise _bad(f"filter value for {field.name} {exc}: {raw!r}") from None
 
 
-def _order_by(sort: str, fields: dict[str, Field], entity: Entity) -> str:
+def _order_by(sort: str, manifest: Manifest, entity: Entity) -> str:
     terms: list[str] = []
     names: set[str] = set()
     for part in sort.split(","):
@@ -140,17 +173,13 @@ def _order_by(sort: str, fields: dict[str, Field], entity: Entity) -> str:
             continue
         descending = part.startswith("-")
         name = part.removeprefix("-")
-        field = fields.get(name)
-        if field is None:
-            raise _bad(
-                f'cannot sort by "{name}": {entity.name} has no such field' + did_you_mean(name, fields)
-            )
-        if field.type == "json":
+        column = _column(manifest, entity, name, f'cannot sort by "{name}"')
+        if column.field.type == "json":
             raise _bad(f"cannot sort by {name}: it is a json field")
         if name in names:
             raise _bad(f"sort lists {name} twice")
         names.add(name)
-        terms.append(f"{quote(name)} {'DESC' if descending else 'ASC'}")
+        terms.append(f"{column.sort_sql or column.sql} {'DESC' if descending else 'ASC'}")
     if "id" not in names:
         terms.append("id ASC")  # a unique tie-breaker keeps pages stable
     return ", ".join(terms)

@@ -121,6 +121,8 @@ def _read_field(name: str, spec: dict[str, Any], path: str, report: Report) -> F
         _choices(spec.get("choices"), f"{path}.choices", report, options)
     if "search" in spec:
         _search(spec["search"], f"{path}.search", report, options)
+    if type_name == "ref":
+        _ref_options(name, spec, path, report, options)
     if len(report.errors) > before:
         return None
     field = Field(name=name, type=type_name, **options)
@@ -179,6 +181,39 @@ def _choices(value: Any, path: str, report: Report, options: dict[str, Any]) -> 
         report.error(path, "must not repeat a choice")
     else:
         options["choices"] = tuple(value)
+
+
+ON_DELETE = ("cascade", "restrict", "set_null")
+
+
+def _ref_options(name: str, spec: dict[str, Any], path: str, report: Report, options: dict[str, Any]) -> None:
+    if not name.endswith("_id") or name == "_id":
+        report.error(
+            path, f'a ref field is named after its relation plus "_id", such as "author_id" (not "{name}")'
+        )
+    to = spec.get("to")
+    if not isinstance(to, str) or not to:
+        report.error(f"{path}.to", 'is required for ref fields: the entity referred to, such as "Author"')
+    else:
+        options["to"] = to
+    on_delete = spec.get("on_delete", "restrict")
+    if on_delete not in ON_DELETE:
+        report.error(
+            f"{path}.on_delete",
+            "must be one of " + ", ".join(ON_DELETE) + did_you_mean(str(on_delete), ON_DELETE),
+        )
+    elif on_delete == "set_null" and spec.get("required") is True:
+        report.error(
+            f"{path}.on_delete", "cannot be set_null on a required field: the reference could not be cleared"
+        )
+    else:
+        options["on_delete"] = on_delete
+    if "related_name" in spec:
+        related = spec["related_name"]
+        if not isinstance(related, str) or not _FIELD_NAME.match(related):
+            report.error(f"{path}.related_name", "must be a lower-case name of letters, digits and '_'")
+        else:
+            options["related_name"] = related
 
 
 def _search(value: Any, path: str, report: Report, options: dict[str, Any]) -> None:

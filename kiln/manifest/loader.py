@@ -16,6 +16,7 @@ from kiln.errors import ManifestError, Problem
 from kiln.handlers import HANDLERS_FILE, load_handlers
 from kiln.manifest.entities import read_entities
 from kiln.manifest.model import Entity, Manifest, Route
+from kiln.manifest.relations import link_relations
 from kiln.manifest.report import Report
 from kiln.manifest.routes import read_routes, shape
 
@@ -35,7 +36,7 @@ def load_manifest(folder: Path) -> Manifest:
     report = Report(MANIFEST)
     report.check_keys(raw, "", _TOP, _TOP_LATER)
     name, debug = _read_app(raw.get("app"), report)
-    entities = read_entities(raw["entities"], report) if "entities" in raw else {}
+    entities = link_relations(read_entities(raw["entities"], report), report) if "entities" in raw else {}
     handlers, failure = load_handlers(folder)
     if failure is not None:
         report.errors.append(Problem(HANDLERS_FILE, "", f"cannot be imported: {failure}"))

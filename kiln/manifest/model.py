@@ -9,7 +9,7 @@ from typing import Any
 from kiln.errors import Problem
 from kiln.fieldtypes import TYPES, FieldType
 
-__all__ = ["SYSTEM_FIELDS", "Entity", "Field", "Manifest", "Route", "RouteParam"]
+__all__ = ["SYSTEM_FIELDS", "Entity", "Field", "Manifest", "Relation", "Route", "RouteParam"]
 
 #: Fields every record has; an app cannot declare them.
 SYSTEM_FIELDS = ("id", "created_at", "updated_at")
@@ -33,6 +33,9 @@ class Field:
     pattern: str | None = None
     choices: tuple[str, ...] = ()
     search: float | None = None
+    to: str | None = None  # ref: the entity referred to
+    on_delete: str = "restrict"  # ref: cascade | restrict | set_null
+    related_name: str | None = None  # ref: the reverse relation's name on `to`
 
     @property
     def kind(self) -> FieldType:
@@ -46,12 +49,30 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Relation:
+    """A named way from one entity's records to another's.
+
+    ``one``: ``Post.author`` follows ``Post.author_id`` to an Author. ``many``: ``Author.posts``
+    collects the Posts whose ``author_id`` is the Author's id. ``field`` is the ref field, which
+    lives on ``entity`` for ``one`` and on ``target`` for ``many``.
+    """
+
+    name: str
+    kind: str  # "one" | "many"
+    entity: str
+    target: str
+    field: str
+    on_delete: str = "restrict"
+
+
+@dataclass(frozen=True)
 class Entity:
-    """A declared entity: its fields in declaration order and its REST collection."""
+    """A declared entity: its fields in declaration order, its relations and its REST collection."""
 
     name: str
     plural: str
     fields: dict[str, Field]
+    relations: dict[str, Relation] = field(default_factory=dict)
 
     @property
     def table(self) -> str:

@@ -33,7 +33,7 @@ def create_schema(conn: sqlite3.Connection, manifest: Manifest) -> None:
     """Create the whole schema in one transaction (fast: one fsync, not one per statement)."""
     statements = [
         "CREATE TABLE _kiln_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        *(statement for entity in manifest.entities.values() for statement in _entity_ddl(entity)),
+        *(statement for entity in manifest.entities.values() for statement in _entity_ddl(entity, manifest)),
     ]
     with _transaction(conn):
         for statement in statements:
@@ -70,6 +70,12 @@ def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
             elif new_kind is not None and new_kind["type"] != kind["type"] and _has_rows(conn, table, column):
                 change = f"changed type from {kind['type']} to {new_kind['type']}"
                 refusals.append(f"field {name}.{column} {change}, but it holds values")
+            elif new_kind is not None and new_kind["type"] == kind["type"] == "ref" and new_kind != kind:
+                # SQLite cannot alter a foreign key in place; that needs a table rebuild
+                refusals.append(
+                    f"field {name}.{column} changed its reference ({kind} to {new_kind}), "
+                    "which needs a table rebuild"
+                )
     if refusals:
         raise SchemaError(
             "the database cannot follow app.toml without losing data:\n"
@@ -78,13 +84,14 @@ def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
         )
     for name, entity in manifest.entities.items():
         if name not in before:
-            statements.extend(_entity_ddl(entity))
+            statements.extend(_entity_ddl(entity, manifest))
             changes.append(f"added entity {name}")
             continue
         known = before[name]
         for field in entity.fields.values():
             if field.name not in known:
-                statements.append(f"ALTER TABLE {quote(entity.table)} ADD COLUMN {_column(field)}")
+                statements.append(f"ALTER TABLE {quote(entity.table)} ADD COLUMN {_column(field, manifest)}")
+                statements.extend(_ref_indexes(entity, only=field.name))
                 changes.append(f"added field {name}.{field.name}")
             elif known[field.name]["type"] != field.type:
                 changes.append(f"retyped empty field {name}.{field.name} to {field.type}")
@@ -104,28 +111,52 @@ def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
 def snapshot(manifest: Manifest) -> dict[str, dict[str, Any]]:
     """What the schema depends on: entity -> table and field -> type."""
     return {
-        name: {"__table__": entity.table, **{f.name: {"type": f.type} for f in entity.fields.values()}}
+        name: {"__table__": entity.table, **{f.name: _kind(f) for f in entity.fields.values()}}
         for name, entity in manifest.entities.items()
     }
 
 
-def _entity_ddl(entity: Entity) -> list[str]:
+def _kind(field: Field) -> dict[str, Any]:
+    if field.type == "ref":
+        return {"type": "ref", "to": field.to, "on_delete": field.on_delete}
+    return {"type": field.type}
+
+
+def _entity_ddl(entity: Entity, manifest: Manifest) -> list[str]:
     columns = [
         "id INTEGER PRIMARY KEY AUTOINCREMENT",  # ids are never reused, even after deletes
         "created_at TEXT NOT NULL",
         "updated_at TEXT NOT NULL",
-        *(_column(field) for field in entity.fields.values()),
+        *(_column(field, manifest) for field in entity.fields.values()),
     ]
     table = quote(entity.table)
     return [
         f"CREATE TABLE {table} ({', '.join(columns)})",
         f"CREATE INDEX {quote(f'ix_{entity.table}_created_at')} ON {table} (created_at)",
         *_unique_indexes(entity, if_not_exists=False),
+        *_ref_indexes(entity),
     ]
 
 
-def _column(field: Field) -> str:
-    return f"{quote(field.name)} {field.kind.sql}"
+_ON_DELETE = {"cascade": "CASCADE", "restrict": "RESTRICT", "set_null": "SET NULL"}
+
+
+def _column(field: Field, manifest: Manifest) -> str:
+    column = f"{quote(field.name)} {field.kind.sql}"
+    if field.type == "ref":
+        target = manifest.entities[field.to or ""].table
+        column += f" REFERENCES {quote(target)} (id) ON DELETE {_ON_DELETE[field.on_delete]}"
+    return column
+
+
+def _ref_indexes(entity: Entity, only: str | None = None) -> list[str]:
+    """An index on every ref column: reverse relations and cascades look rows up by it."""
+    return [
+        f"CREATE INDEX IF NOT EXISTS {quote(f'ix_{entity.table}_{field.name}')} "
+        f"ON {quote(entity.table)} ({quote(field.name)})"
+        for field in entity.fields.values()
+        if field.type == "ref" and (only is None or field.name == only)
+    ]
 
 
 def _unique_indexes(entity: Entity, if_not_exists: bool) -> list[str]:

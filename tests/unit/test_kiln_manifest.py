@@ -226,6 +226,52 @@ BROKEN: list[tuple[str, str, list[str]]] = [
         ['app.toml: routes[0].path: "/health" is served by kiln itself'],
     ),
     (
+        "ref-unknown-entity",
+        "[entities.Post.fields]\nauthor_id = {type = 'ref', to = 'Autor'}\n[entities.Author.fields]\n",
+        ['app.toml: entities.Post.fields.author_id.to: unknown entity "Autor" (did you mean "Author"?)'],
+    ),
+    (
+        "ref-no-to",
+        "[entities.Post.fields]\nauthor_id = {type = 'ref'}\n",
+        ["app.toml: entities.Post.fields.author_id.to: is required for ref fields"],
+    ),
+    (
+        "ref-name-without-id",
+        "[entities.Post.fields]\nauthor = {type = 'ref', to = 'Post'}\n",
+        ['app.toml: entities.Post.fields.author: a ref field is named after its relation plus "_id"'],
+    ),
+    (
+        "ref-bad-on-delete",
+        "[entities.Post.fields]\nparent_id = {type = 'ref', to = 'Post', on_delete = 'casade'}\n",
+        [
+            'app.toml: entities.Post.fields.parent_id.on_delete: must be one of cascade, restrict, set_null (did you mean "cascade"?)'
+        ],
+    ),
+    (
+        "ref-set-null-required",
+        "[entities.Post.fields]\nparent_id = {type = 'ref', to = 'Post', on_delete = 'set_null', required = true}\n",
+        ["app.toml: entities.Post.fields.parent_id.on_delete: cannot be set_null on a required field"],
+    ),
+    (
+        "ref-ambiguous-reverse",
+        "[entities.Author.fields]\n[entities.Post.fields]\nauthor_id = {type = 'ref', to = 'Author'}\neditor_id = {type = 'ref', to = 'Author'}\n",
+        [
+            'app.toml: entities.Post.fields.editor_id: Author already has a relation "posts" (from entities.Post.fields.author_id); set related_name to tell them apart'
+        ],
+    ),
+    (
+        "ref-relation-shadows-field",
+        "[entities.Post.fields]\nparent = {type = 'text'}\nparent_id = {type = 'ref', to = 'Post', related_name = 'children'}\n",
+        [
+            'app.toml: entities.Post.fields.parent_id: the relation "parent" on Post has the name of one of its fields'
+        ],
+    ),
+    (
+        "ref-bad-related-name",
+        "[entities.Post.fields]\nparent_id = {type = 'ref', to = 'Post', related_name = 'Kids'}\n",
+        ["app.toml: entities.Post.fields.parent_id.related_name: must be a lower-case name"],
+    ),
+    (
         "route-key-typo",
         "[[routes]]\npath = '/'\nredirct = '/x'\n",
         ['app.toml: routes[0].redirct: unknown key "redirct" (did you mean "redirect"?)'],
@@ -303,6 +349,8 @@ status = { type = "enum", choices = ["draft", "published"], default = "draft" }
 views = { type = "int", min = 0, default = 0 }
 when = { type = "datetime", default = "2030-01-01T01:00:00+01:00" }
 author_id = { type = "ref", to = "Author", on_delete = "cascade" }
+[entities.Author.fields]
+name = { type = "text" }
 [[routes]]
 path = "/old/{rest:path}"
 redirect = "/new"
@@ -312,7 +360,17 @@ status = 301
     manifest = load_manifest(tmp_path)
     post = manifest.entities["Post"]
     assert (post.plural, post.table, post.path) == ("articles", "articles", "/api/articles")
-    assert list(post.fields) == ["title", "status", "views", "when"]  # the ref is not built yet
+    assert list(post.fields) == ["title", "status", "views", "when", "author_id"]
+    assert post.fields["author_id"].on_delete == "cascade"
+    author = post.relations["author"]
+    assert (author.kind, author.target, author.field) == ("one", "Author", "author_id")
+    posts = manifest.entities["Author"].relations["articles"]
+    assert (posts.kind, posts.target, posts.field, posts.on_delete) == (
+        "many",
+        "Post",
+        "author_id",
+        "cascade",
+    )
     assert post.fields["title"].search == 2.0
     assert post.fields["title"].default is MISSING
     assert post.fields["status"].default == "draft"
@@ -321,7 +379,6 @@ status = 301
     assert (route.redirect, route.status, route.params[0].convertor) == ("/new", 301, "path")
     assert [str(w) for w in manifest.warnings] == [
         "app.toml: entities.Post.fields.title.search: is not supported yet and has no effect",
-        'app.toml: entities.Post.fields.author_id.type: "ref" fields are not supported yet; the field is left out',
     ]
 
 

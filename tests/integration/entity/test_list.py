@@ -76,7 +76,7 @@ def test_list_sorts_by_several_fields(
 @pytest.mark.parametrize(
     ("sort", "message"),
     [
-        ("titel", 'cannot sort by "titel": Todo has no such field (did you mean "title"?)'),
+        ("titel", 'cannot sort by "titel": Todo has no field "titel" (did you mean "title"?)'),
         ("tags", "cannot sort by tags: it is a json field"),
         ("title,-title", "sort lists title twice"),
     ],
