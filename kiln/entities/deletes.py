@@ -60,16 +60,16 @@ def plan_delete(conn: sqlite3.Connection, manifest: Manifest, entity: Entity, re
         frontier = {name: ids for name, ids in following.items() if ids}
 
     nulled: dict[str, int] = {}
-    for name, ids in doomed.items():
+    for name, ids in list(doomed.items()):
         for relation in manifest.entities[name].relations.values():
             if relation.kind != "many" or relation.on_delete == "cascade":
                 continue
             child = manifest.entities[relation.target]
-            blocking = _referring(conn, child, relation.field, ids) - doomed[child.name]
+            blocking = _referring(conn, child, relation.field, ids) - doomed.get(child.name, set())
             if not blocking:
                 continue
             if relation.on_delete == "restrict":
-                raise _restricted(entity, record_id, child, relation.field, blocking)
+                raise _restricted(entity, record_id, name, child, relation.field, blocking)
             nulled[child.name] = nulled.get(child.name, 0) + len(blocking)
     cascaded = {name: len(ids) for name, ids in doomed.items() if name != entity.name and ids}
     if len(doomed[entity.name]) > 1:  # a self-reference cascaded to more records of the same entity
@@ -82,15 +82,15 @@ def _referring(conn: sqlite3.Connection, child: Entity, field: str, ids: set[int
     return {row[0] for row in conn.execute(sql, [ids_param(ids)])}
 
 
-def _restricted(entity: Entity, record_id: int, child: Entity, field: str, blocking: set[int]) -> ApiError:
+def _restricted(
+    entity: Entity, record_id: int, referred: str, child: Entity, field: str, blocking: set[int]
+) -> ApiError:
     shown = sorted(blocking)[:_SHOWN_IDS]
     more = f" and {len(blocking) - len(shown)} more" if len(blocking) > len(shown) else ""
-    noun = "record" if len(blocking) == 1 else "records"
+    refer = "record refers" if len(blocking) == 1 else "records refer"
+    target = "it" if referred == entity.name else f"{referred} records the delete would cascade to"
     message = (
-        f"{entity.name} {record_id} cannot be deleted: {len(blocking)} {child.name} {noun} refer to it "
-        "through "
-        f"{field}, which is on_delete = restrict (ids {', '.join(map(str, shown))}{more})"
+        f"{entity.name} {record_id} cannot be deleted: {len(blocking)} {child.name} {refer} to {target} "
+        f"through {field}, which is on_delete = restrict (ids {', '.join(map(str, shown))}{more})"
     )
-    return ApiError(
-        409, "delete_restricted", message, fields={child.name: f"{len(blocking)} {noun} refer to it"}
-    )
+    return ApiError(409, "delete_restricted", message, fields={child.name: f"{len(blocking)} {refer} to it"})

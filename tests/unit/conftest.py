@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,13 +23,3 @@ def data_root(tmp_path: Path) -> Path:
     root = tmp_path / "data"
     root.mkdir()
     return root
-
-
-def open_fds() -> int:
-    """How many file descriptors this process has open."""
-    return len(os.listdir("/proc/self/fd"))
-
-
-def server_threads() -> list[threading.Thread]:
-    """The harness server threads alive now."""
-    return [t for t in threading.enumerate() if t.name.startswith("harness-server")]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import sample_apps
-from conftest import open_fds, server_threads
+from leakcheck import open_fds, server_threads
 
 from harness import StartError, StartTimeout, TestApp
 from harness.server import ServerThread, bind_socket

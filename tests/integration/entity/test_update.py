@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import NOW
 
 from harness import TestApp, assert_error
+
+NOW = "2030-01-01T00:00:00.000Z"  # where the entity fixture (conftest.py) freezes the clock
 
 
 def test_patch_changes_only_given_fields(app: TestApp, todos: list[dict[str, Any]]) -> None:

@@ -1,0 +1,144 @@
+"""Ref fields: stored as numbers, checked against the database, enforced by foreign keys."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from harness import TestApp, assert_error
+
+pytestmark = pytest.mark.local_only
+
+
+def test_create_with_existing_reference_stores_number(blog: TestApp) -> None:
+    response = blog.post("/api/posts", json={"title": "New", "author_id": 3})
+    assert response.status_code == 201
+    record = response.json()
+    assert record["author_id"] == 3
+    assert type(record["author_id"]) is int
+    assert blog.db["posts"].get(record["id"])["author_id"] == 3
+
+
+# (id, collection, body, expected fields of the 422)
+MISSING = [
+    ("missing-author", "posts", {"title": "x", "author_id": 99}, {"author_id": "Author 99 does not exist"}),
+    (
+        "missing-editor",
+        "posts",
+        {"title": "x", "author_id": 1, "editor_id": 42},
+        {"editor_id": "Author 42 does not exist"},
+    ),
+    ("missing-post", "comments", {"body": "x", "post_id": 77}, {"post_id": "Post 77 does not exist"}),
+    (
+        "missing-parent-comment",
+        "comments",
+        {"body": "x", "post_id": 1, "parent_id": 55},
+        {"parent_id": "Comment 55 does not exist"},
+    ),
+    (
+        "missing-both-sides",
+        "post_tags",
+        {"post_id": 9, "tag_id": 9},
+        {"post_id": "Post 9 does not exist", "tag_id": "Tag 9 does not exist"},
+    ),
+    ("missing-tag", "post_tags", {"post_id": 1, "tag_id": 9}, {"tag_id": "Tag 9 does not exist"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("collection", "body", "fields"), [row[1:] for row in MISSING], ids=[row[0] for row in MISSING]
+)
+def test_reference_to_missing_record_is_422_naming_field_and_id(
+    blog: TestApp,
+    collection: str,
+    body: dict[str, Any],
+    fields: dict[str, str],
+    counts: Callable[[TestApp], dict[str, int]],
+) -> None:
+    before = counts(blog)
+    assert_error(blog.post(f"/api/{collection}", json=body), 422, "validation_failed", fields)
+    assert counts(blog) == before
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1", "must be the id of a record (a positive integer)"),
+        (True, "must be the id of a record (a positive integer)"),
+        (0, "must be the id of a record (a positive integer)"),
+        (-3, "must be the id of a record (a positive integer)"),
+        (1.5, "must be the id of a record (a positive integer)"),
+        ({"id": 1}, "must be the id of a record (a positive integer)"),
+        (None, "is required"),
+    ],
+    ids=["string", "bool", "zero", "negative", "fraction", "object", "null-required"],
+)
+def test_reference_of_wrong_type_is_422(blog: TestApp, value: Any, message: str) -> None:
+    response = blog.post("/api/posts", json={"title": "x", "author_id": value})
+    assert_error(response, 422, "validation_failed", {"author_id": message})
+    assert blog.db["posts"].count == 3
+
+
+def test_required_reference_omitted_is_422(blog: TestApp) -> None:
+    assert_error(
+        blog.post("/api/posts", json={"title": "x"}), 422, "validation_failed", {"author_id": "is required"}
+    )
+
+
+def test_patch_to_missing_reference_is_422_and_changes_nothing(blog: TestApp) -> None:
+    before = blog.get("/api/posts/1").json()
+    assert_error(
+        blog.patch("/api/posts/1", json={"author_id": 50}),
+        422,
+        "validation_failed",
+        {"author_id": "Author 50 does not exist"},
+    )
+    assert blog.get("/api/posts/1").json() == before
+
+
+def test_patch_moves_reference_to_another_record(blog: TestApp) -> None:
+    assert blog.patch("/api/posts/2", json={"author_id": 3}).json()["author_id"] == 3
+    assert [p["title"] for p in blog.get("/api/authors/3?with=posts").json()["posts"]] == ["Second"]
+
+
+def test_optional_reference_can_be_cleared(blog: TestApp) -> None:
+    assert blog.patch("/api/posts/1", json={"editor_id": None}).json()["editor_id"] is None
+    assert blog.db["posts"].get(1)["editor_id"] is None
+
+
+def test_self_reference_threads_comments(blog: TestApp) -> None:
+    reply = blog.post("/api/comments", json={"body": "Deep", "post_id": 1, "parent_id": 3}).json()
+    assert reply["parent_id"] == 3
+    assert [c["body"] for c in blog.get("/api/comments/3?with=replies").json()["replies"]] == ["Deep"]
+
+
+def test_many_to_many_through_join_entity(blog: TestApp) -> None:
+    assert blog.post("/api/post_tags", json={"post_id": 2, "tag_id": 3}).status_code == 201
+    post = blog.get("/api/posts/2?with=post_tags.tag").json()
+    assert [link["tag"]["name"] for link in post["post_tags"]] == ["unused"]
+    tag = blog.get("/api/tags/1?with=post_tags.post").json()
+    assert [link["post"]["title"] for link in tag["post_tags"]] == ["Hello", "Ana's post"]
+
+
+def test_database_enforces_foreign_keys(blog: TestApp) -> None:
+    conn = sqlite3.connect(blog.db_path)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY constraint failed"):
+            conn.execute(
+                "INSERT INTO posts (created_at, updated_at, title, author_id) VALUES ('t', 't', 'x', 999)"
+            )
+        keys = {(row[3], row[2], row[6]) for row in conn.execute("PRAGMA foreign_key_list(posts)")}
+    finally:
+        conn.close()
+    assert keys == {("author_id", "authors", "CASCADE"), ("editor_id", "authors", "SET NULL")}
+
+
+def test_ref_filters_support_eq_in_and_isnull(blog: TestApp) -> None:
+    assert [p["title"] for p in blog.get("/api/posts?author_id=1").json()["items"]] == ["Hello", "Second"]
+    assert [p["title"] for p in blog.get("/api/posts?author_id__in=2,3").json()["items"]] == ["Ana's post"]
+    assert [p["title"] for p in blog.get("/api/posts?editor_id__isnull=true").json()["items"]] == ["Second"]
+    assert_error(blog.get("/api/posts?author_id__gt=1"), 400, "bad_request")

@@ -1,0 +1,128 @@
+"""?with= loads relations: to-one, to-many, several, nested; the same JSON types at every depth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness import TestApp, assert_error
+
+
+def test_with_to_one_nests_the_record(blog: TestApp) -> None:
+    items = blog.get("/api/posts?with=author").json()["items"]
+    assert [(p["title"], p["author"]["name"]) for p in items] == [
+        ("Hello", "Juste"),
+        ("Second", "Juste"),
+        ("Ana's post", "Ana"),
+    ]
+    assert items[0]["author"] == blog.get("/api/authors/1").json()
+
+
+def test_with_to_one_null_reference_is_null(blog: TestApp) -> None:
+    post = blog.get("/api/posts/2?with=editor").json()
+    assert post["editor_id"] is None
+    assert post["editor"] is None
+
+
+def test_with_to_many_lists_records_in_id_order(blog: TestApp) -> None:
+    authors = blog.get("/api/authors?with=posts").json()["items"]
+    assert [[p["title"] for p in a["posts"]] for a in authors] == [["Hello", "Second"], ["Ana's post"], []]
+
+
+def test_with_several_relations_at_once(blog: TestApp) -> None:
+    post = blog.get("/api/posts/1?with=author,editor,comments,post_tags").json()
+    assert (post["author"]["name"], post["editor"]["name"]) == ("Juste", "Ana")
+    assert [c["body"] for c in post["comments"]] == ["Nice", "Agreed", "Thanks"]
+    assert [pt["tag_id"] for pt in post["post_tags"]] == [1, 2]
+
+
+def test_with_nested_relations(blog: TestApp) -> None:
+    post = blog.get("/api/posts/1?with=comments.author,comments.replies").json()
+    assert [(c["body"], c["author"]["name"]) for c in post["comments"]] == [
+        ("Nice", "Ana"),
+        ("Agreed", "Bo"),
+        ("Thanks", "Juste"),
+    ]
+    assert [[r["body"] for r in c["replies"]] for c in post["comments"]] == [["Agreed"], ["Thanks"], []]
+
+
+def test_with_three_levels_deep(blog: TestApp) -> None:
+    author = blog.get("/api/authors/1?with=posts.comments.author").json()
+    hello = author["posts"][0]
+    assert [c["author"]["name"] for c in hello["comments"]] == ["Ana", "Bo", "Juste"]
+
+
+@pytest.mark.regression
+def test_nested_ids_stay_numbers_at_every_depth(blog: TestApp) -> None:
+    """Nested records come from the same serializer as top-level ones: ids and refs are JSON numbers."""
+    post = blog.get("/api/posts/1?with=author,comments.author,post_tags.tag").json()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "id" or (key.endswith("_id") and item is not None):
+                    assert type(item) is int, (key, item)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(post)
+    assert post["comments"][0]["author"] == blog.get("/api/authors/2").json()
+    assert post["post_tags"][0]["tag"] == blog.get("/api/tags/1").json()
+
+
+def test_nested_record_equals_its_own_get(blog: TestApp) -> None:
+    comment = blog.get("/api/posts/3?with=comments").json()["comments"][0]
+    assert comment == blog.get(f"/api/comments/{comment['id']}").json()
+
+
+def test_with_to_one_then_to_many(blog: TestApp) -> None:
+    comment = blog.get("/api/comments/4?with=post.author.posts").json()
+    assert comment["post"]["title"] == "Ana's post"
+    assert comment["post"]["author"]["name"] == "Ana"
+    assert [p["title"] for p in comment["post"]["author"]["posts"]] == ["Ana's post"]
+
+
+def test_with_does_not_change_the_etag(blog: TestApp) -> None:
+    plain = blog.get("/api/posts/1").headers["etag"]
+    assert blog.get("/api/posts/1?with=author,comments").headers["etag"] == plain
+    assert blog.patch("/api/posts/1", json={"views": 11}, headers={"If-Match": plain}).status_code == 200
+
+
+def test_with_on_empty_list(app: TestApp) -> None:
+    assert app.get("/api/posts?with=author,comments").json()["items"] == []
+
+
+def test_with_repeated_path_loads_once(blog: TestApp) -> None:
+    post = blog.get("/api/posts/1?with=author,author,comments,comments.author").json()
+    assert post["author"]["name"] == "Juste"
+    assert len(post["comments"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "with=writer",
+            'unknown relation "writer" on Post (it has: author, comments, editor, pins, post_tags)',
+        ),
+        ("with=autor", 'unknown relation "autor" on Post (did you mean "author"?)'),
+        (
+            "with=author.friends",
+            'unknown relation "friends" on Author (it has: comments, edited_posts, posts)',
+        ),
+        (
+            "with=comments.post.author.posts.comments",
+            '"comments.post.author.posts.comments" nests more than 4 relations',
+        ),
+        (
+            "with=title",
+            'unknown relation "title" on Post (it has: author, comments, editor, pins, post_tags)',
+        ),
+    ],
+)
+def test_with_unknown_relation_is_400(blog: TestApp, query: str, message: str) -> None:
+    assert assert_error(blog.get(f"/api/posts?{query}"), 400, "bad_request")["message"] == message
+    assert assert_error(blog.get(f"/api/posts/1?{query}"), 400, "bad_request")["message"] == message
