@@ -159,6 +159,13 @@ def _value_schema(field: Field) -> dict[str, Any]:
         schema = {"type": "string", "format": "date-time"}
     elif field.type == "enum":
         schema = {"type": "string", "enum": list(field.choices)}
+    elif field.type == "ref":
+        schema = {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 2**63 - 1,
+            "description": f"the id of a {field.to}",
+        }
     else:  # json: any value
         schema = {}
     return schema
@@ -225,6 +232,7 @@ def _list_schema(entity: Entity) -> dict[str, Any]:
 def _query_parameters(entity: Entity) -> list[dict[str, Any]]:
     whole = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
     parameters: list[dict[str, Any]] = [
+        *_with_parameter(entity),
         {"name": "page", "in": "query", "schema": whole},
         {"name": "per_page", "in": "query", "schema": whole, "description": "clamped to 100"},
         {
@@ -247,6 +255,15 @@ def _query_parameters(entity: Entity) -> list[dict[str, Any]]:
             name = field.name if operator == "eq" else f"{field.name}__{operator}"
             parameters.append({"name": name, "in": "query", "schema": _filter_schema(field, operator)})
     return parameters
+
+
+def _with_parameter(entity: Entity) -> list[dict[str, Any]]:
+    """``with``: relations to load, comma-separated, nested with dots."""
+    if not entity.relations:
+        return []
+    names = ", ".join(sorted(entity.relations))
+    description = f"relations to load, comma-separated, nested with dots (here: {names})"
+    return [{"name": "with", "in": "query", "schema": {"type": "string"}, "description": description}]
 
 
 def _filter_schema(field: Field, operator: str) -> dict[str, Any]:
@@ -306,7 +323,8 @@ def _item_path(entity: Entity) -> dict[str, Any]:
         "get": {
             "summary": f"Read a {name}",
             "operationId": f"read_{entity.plural}",
-            "responses": {"200": record, "304": {"description": "Not modified"}, **_errors(404)},
+            "parameters": _with_parameter(entity),
+            "responses": {"200": record, "304": {"description": "Not modified"}, **_errors(400, 404)},
         },
         "patch": {
             "summary": f"Change fields of a {name}",
@@ -328,7 +346,7 @@ def _item_path(entity: Entity) -> dict[str, Any]:
             "parameters": [if_match],
             "responses": {
                 "200": {"description": "Deleted", "content": _json(_ref("Deleted"))},
-                **_errors(400, 404, 412),
+                **_errors(400, 404, 409, 412),
             },
         },
     }

@@ -471,3 +471,16 @@ def test_compile_app_notices_a_changed_handlers_file(tmp_path: Path) -> None:
     second = compile_app(tmp_path)
     assert second is not first
     assert second.manifest.handlers.page(None, None) == 2  # type: ignore[union-attr]
+
+
+def test_ref_to_built_in_user_is_a_warning_and_left_out(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "[entities.Post.fields]\ntitle = {type = 'text'}\ncreated_by_id = {type = 'ref', to = 'User', on_delete = 'set_null'}\n",
+    )
+    manifest = load_manifest(tmp_path)
+    assert list(manifest.entities["Post"].fields) == ["title"]
+    assert manifest.entities["Post"].relations == {}
+    assert [str(w) for w in manifest.warnings] == [
+        "app.toml: entities.Post.fields.created_by_id.to: refs to User need auth, which is not built yet; the field is left out"
+    ]

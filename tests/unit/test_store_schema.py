@@ -145,3 +145,52 @@ def test_prepare_refuses_a_file_that_is_not_a_kiln_database(tmp_path: Path) -> N
     sqlite3.connect(tmp_path / "data" / "kiln.db").execute("CREATE TABLE other (x)").connection.close()
     with pytest.raises(SchemaError, match="not a kiln database"):
         compile_app(folder).prepare(tmp_path / "data")
+
+
+SHOP_WITH_SHELF = (
+    BASE
+    + """
+[entities.Shelf.fields]
+label = { type = "text" }
+"""
+)
+
+
+def test_migration_adds_a_reference_with_its_foreign_key(tmp_path: Path) -> None:
+    folder = _app(tmp_path / "app", SHOP_WITH_SHELF)
+    db = compile_app(folder).prepare(tmp_path / "data")
+    _app(
+        folder,
+        SHOP_WITH_SHELF.replace(
+            'price = { type = "float" }',
+            'price = { type = "float" }\nshelf_id = { type = "ref", to = "Shelf", on_delete = "set_null" }',
+        ),
+    )
+    compile_app(folder).prepare(tmp_path / "data")
+    conn = connect(db)
+    assert [(row[3], row[2], row[6]) for row in conn.execute("PRAGMA foreign_key_list(items)")] == [
+        ("shelf_id", "shelfs", "SET NULL")
+    ]
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO items (created_at, updated_at, title, shelf_id) VALUES ('t', 't', 'x', 5)")
+    assert "ix_items_shelf_id" in {row[1] for row in conn.execute("PRAGMA index_list(items)")}
+    conn.close()
+
+
+def test_changing_on_delete_of_an_existing_reference_is_refused(tmp_path: Path) -> None:
+    ref = 'shelf_id = { type = "ref", to = "Shelf", on_delete = "set_null" }'
+    folder = _app(
+        tmp_path / "app",
+        SHOP_WITH_SHELF.replace('price = { type = "float" }', 'price = { type = "float" }\n' + ref),
+    )
+    compile_app(folder).prepare(tmp_path / "data")
+    _app(
+        folder,
+        SHOP_WITH_SHELF.replace(
+            'price = { type = "float" }', 'price = { type = "float" }\n' + ref.replace("set_null", "cascade")
+        ),
+    )
+    with pytest.raises(
+        SchemaError, match=r"field Item\.shelf_id changed its reference .* which needs a table rebuild"
+    ):
+        compile_app(folder).prepare(tmp_path / "data")

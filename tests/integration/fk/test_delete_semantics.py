@@ -130,3 +130,20 @@ def test_cascade_counts_many_records(app: TestApp) -> None:
     body = app.delete(f"/api/authors/{author}").json()
     assert body["deleted"]["cascaded"] == {"Post": 20, "Comment": 60}
     assert (app.db["posts"].count, app.db["comments"].count) == (0, 0)
+
+
+def test_delete_pinned_post_is_restricted(blog: TestApp, counts: Callable[[TestApp], dict[str, int]]) -> None:
+    blog.post("/api/pins", json={"post_id": 1})
+    before = counts(blog)
+    error = assert_error(
+        blog.delete("/api/posts/1"), 409, "delete_restricted", {"Pin": "1 record refers to it"}
+    )
+    assert error["message"].startswith("Post 1 cannot be deleted: 1 Pin record refers to it through post_id")
+    assert counts(blog) == before
+
+
+def test_put_clears_an_optional_reference(blog: TestApp) -> None:
+    post = blog.put("/api/posts/1", json={"title": "Hello", "author_id": 1}).json()
+    assert post["editor_id"] is None
+    assert blog.db["posts"].get(1)["editor_id"] is None
+    assert [p["title"] for p in blog.get("/api/authors/2?with=edited_posts").json()["edited_posts"]] == []

@@ -126,3 +126,31 @@ def test_with_repeated_path_loads_once(blog: TestApp) -> None:
 def test_with_unknown_relation_is_400(blog: TestApp, query: str, message: str) -> None:
     assert assert_error(blog.get(f"/api/posts?{query}"), 400, "bad_request")["message"] == message
     assert assert_error(blog.get(f"/api/posts/1?{query}"), 400, "bad_request")["message"] == message
+
+
+def test_with_loads_only_for_the_page_returned(blog: TestApp) -> None:
+    body = blog.get("/api/posts?per_page=1&page=2&with=comments,author").json()
+    assert [p["title"] for p in body["items"]] == ["Second"]
+    assert body["items"][0]["comments"] == []
+    assert body["items"][0]["author"]["name"] == "Juste"
+    assert body["total"] == 3
+
+
+def test_with_combines_with_relation_filters(blog: TestApp) -> None:
+    items = blog.get("/api/comments?post.title=Hello&with=author&sort=-id").json()["items"]
+    assert [(c["body"], c["author"]["name"]) for c in items] == [
+        ("Thanks", "Juste"),
+        ("Agreed", "Bo"),
+        ("Nice", "Ana"),
+    ]
+
+
+def test_openapi_documents_refs_and_with(blog: TestApp) -> None:
+    doc = blog.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert schemas["PostInput"]["properties"]["author_id"]["type"] == "integer"
+    assert schemas["PostInput"]["required"] == ["title", "author_id"]
+    names = [p["name"] for p in doc["paths"]["/api/posts"]["get"]["parameters"]]
+    assert names[0] == "with"
+    assert "author_id__in" in names
+    assert "with" in [p["name"] for p in doc["paths"]["/api/posts/{id}"]["get"]["parameters"]]
