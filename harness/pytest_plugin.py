@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.errors import LocalOnly
 from harness.fixtures import APPS_KEY, FAILED_KEY, app, test_app
 
 __all__ = ["CATEGORIES", "app", "test_app"]
@@ -78,6 +79,26 @@ def category_of(path: Path) -> str | None:
         if part == "integration" and parts[index + 1] in CATEGORIES:
             return parts[index + 1]
     return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _skip_local_only(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _skip_local_only(item))
+
+
+def _skip_local_only(item: pytest.Item) -> Generator[None, None, None]:
+    """In remote mode, a test (or fixture) that reaches for db, clock or logs is skipped, not failed."""
+    try:
+        return (yield)
+    except LocalOnly as exc:
+        if item.config.getoption("base_url") is None:
+            raise
+        pytest.skip(f"local_only: uses TestApp.{exc.feature}, which remote mode does not have")
 
 
 @pytest.hookimpl(wrapper=True)

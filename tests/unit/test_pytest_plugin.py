@@ -208,6 +208,40 @@ def test_plugin_remote_mode_uses_base_url_and_skips_local_only(suite: pytest.Pyt
     result.stdout.fnmatch_lines(["*local_only: needs the local server, and --base-url is set*"])
 
 
+def test_plugin_skips_tests_reaching_local_features_in_remote_mode(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_one="""
+        import pytest
+
+        @pytest.fixture
+        def frozen(test_app):
+            app = test_app("demo-app")
+            app.clock.set("2030-01-01T00:00:00Z")
+            return app
+
+        def test_uses_db(test_app):
+            assert test_app("demo-app").db["notes"].count == 0
+
+        def test_uses_clock_in_fixture(frozen):
+            pass
+
+        def test_remote_safe(test_app):
+            assert test_app("demo-app").get("/echo").status_code == 200
+        """
+    )
+    with TestApp(sample_apps.app) as server:
+        result = suite.runpytest("--base-url", server.url, "-rs")
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*local_only: uses TestApp.db, which remote mode does not have*",
+            "*local_only: uses TestApp.clock, which remote mode does not have*",
+        ]
+    )
+    local = suite.runpytest("-k", "uses_db")  # locally the same test runs
+    local.assert_outcomes(passed=1)
+
+
 def test_plugin_works_under_xdist(suite: pytest.Pytester) -> None:
     suite.makepyfile(
         test_many="""
