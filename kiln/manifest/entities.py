@@ -10,7 +10,7 @@ from kiln.fieldtypes import NOT_BUILT_YET, TYPES, Invalid
 from kiln.manifest.model import SYSTEM_FIELDS, Entity, Field
 from kiln.manifest.report import Report, did_you_mean
 
-__all__ = ["RESERVED_FIELDS", "read_entities"]
+__all__ = ["RESERVED_FIELDS", "read_entities", "read_fields"]
 
 _ENTITY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -23,7 +23,7 @@ RESERVED_FIELDS = (*SYSTEM_FIELDS, "page", "per_page", "sort", "with", "q")
 _ALL_OPTIONS = {option for kind in TYPES.values() for option in kind.options} | {
     option for options in NOT_BUILT_YET.values() for option in options
 }
-_BUILT_IN_ENTITIES = {"User": "the User entity is built in; add its fields under [auth.user_fields]"}
+_BUILT_IN_ENTITIES = {"User": "the User entity is built in: turn it on with [auth], and add fields under [auth.user_fields]"}
 
 
 def read_entities(raw: Any, report: Report) -> dict[str, Entity]:
@@ -55,12 +55,15 @@ def read_entities(raw: Any, report: Report) -> dict[str, Entity]:
             report.error(f"{path}.plural", f'"{plural}" is already the collection of {plurals[plural]}')
             continue
         plurals[plural] = name
-        fields = _read_fields(body.get("fields", {}), f"{path}.fields", report)
+        fields = read_fields(body.get("fields", {}), f"{path}.fields", report)
         entities[name] = Entity(name=name, plural=plural, fields=fields)
     return entities
 
 
-def _read_fields(raw: Any, path: str, report: Report) -> dict[str, Field]:
+def read_fields(
+    raw: Any, path: str, report: Report, reserved: tuple[str, ...] = ()
+) -> dict[str, Field]:
+    """The valid fields of a ``fields`` table; ``reserved`` names more names it may not use."""
     table = report.table(raw, path, '{ title = { type = "text", required = true } }')
     if table is None:
         return {}
@@ -72,8 +75,9 @@ def _read_fields(raw: Any, path: str, report: Report) -> dict[str, Field]:
                 field_path, "must be a lower-case name of letters, digits and '_', starting with a letter"
             )
             continue
-        if name in RESERVED_FIELDS:
-            report.error(field_path, f'"{name}" is reserved ({", ".join(RESERVED_FIELDS)})')
+        if name in RESERVED_FIELDS or name in reserved:
+            names = ", ".join((*RESERVED_FIELDS, *reserved))
+            report.error(field_path, f'"{name}" is reserved ({names})')
             continue
         body = report.table(spec, field_path, '{ type = "text" }')
         if body is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from kiln.errors import ManifestError, Problem
 from kiln.handlers import HANDLERS_FILE, load_handlers
+from kiln.manifest.auth import read_auth
 from kiln.manifest.entities import read_entities
 from kiln.manifest.model import Entity, Manifest, Route
 from kiln.manifest.relations import link_relations
@@ -23,8 +24,8 @@ from kiln.manifest.routes import read_routes, shape
 __all__ = ["MANIFEST", "load_manifest"]
 
 MANIFEST = "app.toml"
-_TOP = {"app", "entities", "routes"}
-_TOP_LATER = {"auth", "realtime"}
+_TOP = {"app", "entities", "routes", "auth"}
+_TOP_LATER = {"realtime"}
 _APP_KEYS = {"name", "debug"}
 _APP_LATER = {"spa"}
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -36,7 +37,9 @@ def load_manifest(folder: Path) -> Manifest:
     report = Report(MANIFEST)
     report.check_keys(raw, "", _TOP, _TOP_LATER)
     name, debug = _read_app(raw.get("app"), report)
-    entities = link_relations(read_entities(raw["entities"], report), report) if "entities" in raw else {}
+    auth, user = read_auth(raw.get("auth"), report)
+    declared = read_entities(raw["entities"], report) if "entities" in raw else {}
+    entities = link_relations({**({user.name: user} if user else {}), **declared}, report)
     handlers, failure = load_handlers(folder)
     if failure is not None:
         report.errors.append(Problem(HANDLERS_FILE, "", f"cannot be imported: {failure}"))
@@ -49,6 +52,7 @@ def load_manifest(folder: Path) -> Manifest:
         debug=debug,
         entities=entities,
         routes=routes,
+        auth=auth,
         warnings=tuple(report.warnings),
         raw=raw,
         handlers=handlers,

@@ -9,7 +9,7 @@ from typing import Any
 from kiln.errors import Problem
 from kiln.fieldtypes import TYPES, FieldType
 
-__all__ = ["SYSTEM_FIELDS", "Entity", "Field", "Manifest", "Relation", "Route", "RouteParam"]
+__all__ = ["SYSTEM_FIELDS", "AuthConfig", "Entity", "Field", "Manifest", "Relation", "Route", "RouteParam"]
 
 #: Fields every record has; an app cannot declare them.
 SYSTEM_FIELDS = ("id", "created_at", "updated_at")
@@ -73,6 +73,7 @@ class Entity:
     plural: str
     fields: dict[str, Field]
     relations: dict[str, Relation] = field(default_factory=dict)
+    hidden_columns: tuple[tuple[str, str], ...] = ()  # stored, never returned (User's password hash)
 
     @property
     def table(self) -> str:
@@ -122,6 +123,13 @@ class Route:
 
 
 @dataclass(frozen=True)
+class AuthConfig:
+    """``[auth]``: authentication is on. ``token_ttl`` is how long a token lives, in seconds."""
+
+    token_ttl: int = 86_400
+
+
+@dataclass(frozen=True)
 class Manifest:
     """A validated ``app.toml``."""
 
@@ -129,6 +137,7 @@ class Manifest:
     debug: bool = False
     entities: dict[str, Entity] = field(default_factory=dict)
     routes: tuple[Route, ...] = ()
+    auth: AuthConfig | None = None
     warnings: tuple[Problem, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     handlers: ModuleType | None = field(default=None, repr=False, compare=False)  # the app's handlers.py

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kiln.manifest.model import Entity, Field, Relation
+from kiln.manifest.model import Entity, Relation
 from kiln.manifest.report import Report, did_you_mean
 
 __all__ = ["BUILT_IN_TARGETS", "link_relations"]
 
-#: Entities kiln provides itself; refs to them are accepted before the feature exists.
-BUILT_IN_TARGETS = {"User": "auth"}
+#: Entities kiln provides itself, and the table of app.toml that turns each on.
+BUILT_IN_TARGETS = {"User": "[auth]"}
 
 
 def link_relations(entities: dict[str, Entity], report: Report) -> dict[str, Entity]:
     """The entities with their relations filled in; refs to unknown entities are errors."""
     relations: dict[str, dict[str, Relation]] = {name: {} for name in entities}
     origin: dict[tuple[str, str], str] = {}  # (entity, relation name) -> key path that made it
-    linked_fields: dict[str, dict[str, Field]] = {name: dict(e.fields) for name, e in entities.items()}
 
     def claim(entity: str, relation: Relation, at: str) -> None:
         if relation.name in entities[entity].fields:
@@ -44,12 +43,7 @@ def link_relations(entities: dict[str, Entity], report: Report) -> dict[str, Ent
             at = f"entities.{entity.name}.fields.{field.name}"
             target = field.to or ""
             if target in BUILT_IN_TARGETS and target not in entities:
-                report.warn(
-                    f"{at}.to",
-                    f"refs to {target} need {BUILT_IN_TARGETS[target]}, which is not built yet; "
-                    "the field is left out",
-                )
-                del linked_fields[entity.name][field.name]
+                report.error(f"{at}.to", f"refs to {target} need {BUILT_IN_TARGETS[target]} in app.toml")
                 continue
             if target not in entities:
                 report.error(f"{at}.to", f'unknown entity "{target}"' + did_you_mean(target, entities))
@@ -62,7 +56,4 @@ def link_relations(entities: dict[str, Entity], report: Report) -> dict[str, Ent
                 Relation(reverse, "many", target, entity.name, field.name, field.on_delete),
                 f"{at}.related_name" if field.related_name else at,
             )
-    return {
-        name: replace(entity, fields=linked_fields[name], relations=relations[name])
-        for name, entity in entities.items()
-    }
+    return {name: replace(entity, relations=relations[name]) for name, entity in entities.items()}

@@ -128,6 +128,7 @@ def _entity_ddl(entity: Entity, manifest: Manifest) -> list[str]:
         "created_at TEXT NOT NULL",
         "updated_at TEXT NOT NULL",
         *(_column(field, manifest) for field in entity.fields.values()),
+        *(f"{quote(name)} {sql}" for name, sql in entity.hidden_columns),
     ]
     table = quote(entity.table)
     return [

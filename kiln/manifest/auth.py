@@ -1,0 +1,45 @@
+"""Validate ``[auth]`` and build the built-in ``User`` entity from it.
+
+``[auth]`` turns authentication on: the ``User`` entity (table ``users``) and the ``/auth``
+endpoints. ``[auth.user_fields]`` adds fields to ``User`` the way ``[entities.X.fields]`` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiln.manifest.entities import read_fields
+from kiln.manifest.model import AuthConfig, Entity, Field
+from kiln.manifest.report import Report
+
+__all__ = ["USER", "read_auth"]
+
+USER = "User"
+_KEYS = {"user_fields", "token_ttl"}
+_LATER = {"verify_email"}
+#: Columns of ``users`` that no API ever returns.
+HIDDEN_COLUMNS = (("password_hash", "TEXT NOT NULL"), ("token_version", "INTEGER NOT NULL DEFAULT 0"))
+_BUILT_IN_FIELDS = {
+    "email": Field("email", "email", required=True, unique=True),
+    "roles": Field("roles", "json", default="[]"),
+    "verified": Field("verified", "bool", default=0),
+}
+_RESERVED = (*_BUILT_IN_FIELDS, "password", "password_hash", "token_version")
+
+
+def read_auth(raw: Any, report: Report) -> tuple[AuthConfig | None, Entity | None]:
+    """The auth settings and the ``User`` entity, or ``(None, None)`` when ``[auth]`` is absent."""
+    if raw is None:
+        return None, None
+    table = report.table(raw, "auth", "[auth] token_ttl = 86400")
+    if table is None:
+        return None, None
+    report.check_keys(table, "auth", _KEYS, _LATER)
+    ttl = table.get("token_ttl", 86_400)
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 60 <= ttl <= 31_536_000:
+        report.error("auth.token_ttl", "must be a whole number of seconds from 60 to 31536000 (a year)")
+        ttl = 86_400
+    extra = read_fields(table.get("user_fields", {}), "auth.user_fields", report, reserved=_RESERVED)
+    fields = {**_BUILT_IN_FIELDS, **extra}
+    user = Entity(name=USER, plural="users", fields=fields, hidden_columns=HIDDEN_COLUMNS)
+    return AuthConfig(token_ttl=ttl), user
