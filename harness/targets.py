@@ -75,7 +75,7 @@ def _kiln_folder(
         compiled = compile_app(folder)
         clock = Clock()
         db_path = compiled.prepare(data_dir)
-        app = compiled.build(data_dir, clock=clock, settings=settings, secrets=secrets)
+        app = compiled.build(data_dir, clock=clock, settings=settings, secrets=secrets, testing=True)
     except KilnError as exc:
         raise StartError(f"kiln app {folder} cannot start:\n{exc}", cause=exc) from exc
     return Served(app, compiled.name, db_path=db_path, kiln_clock=clock)

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from kiln.auth import AuthRuntime, Passwords, Tokens, auth_routes, load_secret
 from kiln.clock import Clock
 from kiln.compiler import DB_NAME
 from kiln.entities import Collection, Shape
@@ -24,6 +25,7 @@ from kiln.http import (
     exception_handlers,
     install_log_record_factory,
 )
+from kiln.manifest.auth import USER
 from kiln.openapi import openapi_document
 from kiln.routing import Templates, declared_routes
 from kiln.store import Database
@@ -47,6 +49,7 @@ class AppState:
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
     debug: bool = False
     mode: str = "dev"
+    auth: AuthRuntime | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class SharedParts:
 
     routes: list[BaseRoute]
     templates: Templates
+    shapes: dict[str, Shape]
 
 
 def shared_parts(compiled: CompiledApp) -> SharedParts:
@@ -73,13 +77,15 @@ def shared_parts(compiled: CompiledApp) -> SharedParts:
         Route("/health", health, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
-    shapes = {name: Shape(entity) for name, entity in compiled.manifest.entities.items()}
-    for entity in compiled.manifest.entities.values():
-        routes.extend(Collection(entity, compiled.manifest, shapes).routes())
-    routes.extend(
-        declared_routes(compiled.manifest.routes, templates=templates, handlers=compiled.manifest.handlers)
-    )
-    return SharedParts(routes, templates)
+    manifest = compiled.manifest
+    shapes = {name: Shape(entity) for name, entity in manifest.entities.items()}
+    for entity in manifest.entities.values():
+        if entity.name != USER:  # users are served by /auth; a collection needs guards first
+            routes.extend(Collection(entity, manifest, shapes).routes())
+    if manifest.auth is not None:
+        routes.extend(auth_routes(manifest.entities[USER]))
+    routes.extend(declared_routes(manifest.routes, templates=templates, handlers=manifest.handlers))
+    return SharedParts(routes, templates, shapes)
 
 
 def build_app(
@@ -91,11 +97,16 @@ def build_app(
     secrets: dict[str, str],
     debug: bool,
     mode: str,
+    testing: bool = False,
 ) -> ASGIApp:
-    """The ASGI app for ``compiled`` serving ``data_dir``."""
+    """The ASGI app for ``compiled`` serving ``data_dir``; ``testing`` picks cheap password hashing."""
     install_log_record_factory()
     shared = compiled.shared
     db = Database(data_dir / DB_NAME)
+    auth = None
+    if compiled.manifest.auth is not None:
+        tokens = Tokens(load_secret(data_dir, secrets), clock, compiled.manifest.auth.token_ttl)
+        auth = AuthRuntime(tokens, Passwords(fast=testing), shared.shapes[USER])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -117,6 +128,7 @@ def build_app(
         secrets=secrets,
         debug=debug,
         mode=mode,
+        auth=auth,
     )
     app.state.debug = debug
     app.state.error_page = _error_pages(shared.templates)

@@ -89,6 +89,7 @@ class CompiledApp:
         secrets: Mapping[str, str] | None = None,
         debug: bool | None = None,
         mode: str = "dev",
+        testing: bool = False,
     ) -> ASGIApp:
         """The ASGI app serving ``data_dir``, which :meth:`prepare` must have set up."""
         from kiln.app import build_app
@@ -101,6 +102,7 @@ class CompiledApp:
             secrets=dict(secrets or {}),
             debug=self.manifest.debug if debug is None else debug,
             mode=mode,
+            testing=testing,
         )
 
 

@@ -23,7 +23,9 @@ RESERVED_FIELDS = (*SYSTEM_FIELDS, "page", "per_page", "sort", "with", "q")
 _ALL_OPTIONS = {option for kind in TYPES.values() for option in kind.options} | {
     option for options in NOT_BUILT_YET.values() for option in options
 }
-_BUILT_IN_ENTITIES = {"User": "the User entity is built in: turn it on with [auth], and add fields under [auth.user_fields]"}
+_BUILT_IN_ENTITIES = {
+    "User": "the User entity is built in: turn it on with [auth], and add fields under [auth.user_fields]"
+}
 
 
 def read_entities(raw: Any, report: Report) -> dict[str, Entity]:
@@ -60,9 +62,7 @@ def read_entities(raw: Any, report: Report) -> dict[str, Entity]:
     return entities
 
 
-def read_fields(
-    raw: Any, path: str, report: Report, reserved: tuple[str, ...] = ()
-) -> dict[str, Field]:
+def read_fields(raw: Any, path: str, report: Report, reserved: tuple[str, ...] = ()) -> dict[str, Field]:
     """The valid fields of a ``fields`` table; ``reserved`` names more names it may not use."""
     table = report.table(raw, path, '{ title = { type = "text", required = true } }')
     if table is None:

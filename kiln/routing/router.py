@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route as StarletteRoute
 
+from kiln.auth.current import authenticate
 from kiln.manifest.model import Route
 from kiln.manifest.routes import dispatch_key
 from kiln.routing.context import HandlerContext
@@ -63,12 +64,13 @@ def _template_target(name: str, templates: Templates) -> Target:
     async def render(request: Request) -> Response:
         request.state.html_errors = True  # errors on this route are HTML pages
         settings = request.app.state.kiln.settings
+        user = _public(authenticate(request))
         return templates.render(
             request,
             name,
             params=request.path_params,
             query=request.query_params,
-            user=None,
+            user=user,
             settings=settings,
         )
 
@@ -83,6 +85,7 @@ def _handler_target(function: Callable[..., Any]) -> Target:
         ctx = HandlerContext(
             clock=state.clock, settings=state.settings, secrets=state.secrets, db_path=state.db.path
         )
+        ctx.user = _public(authenticate(request))
         try:
             if is_async:
                 result = await function(request, ctx)
@@ -95,6 +98,11 @@ def _handler_target(function: Callable[..., Any]) -> Target:
         return JSONResponse(result)
 
     return call
+
+
+def _public(user: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The user as handlers and templates see it, without the token's claims."""
+    return None if user is None else {key: value for key, value in user.items() if key != "_token"}
 
 
 def _redirect_target(target: str, status: int) -> Target:

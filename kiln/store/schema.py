@@ -33,6 +33,7 @@ def create_schema(conn: sqlite3.Connection, manifest: Manifest) -> None:
     """Create the whole schema in one transaction (fast: one fsync, not one per statement)."""
     statements = [
         "CREATE TABLE _kiln_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        *_auth_tables(manifest),
         *(statement for entity in manifest.entities.values() for statement in _entity_ddl(entity, manifest)),
     ]
     with _transaction(conn):
@@ -96,6 +97,7 @@ def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
             elif known[field.name]["type"] != field.type:
                 changes.append(f"retyped empty field {name}.{field.name} to {field.type}")
         statements.extend(_unique_indexes(entity, if_not_exists=True))
+    statements.extend(_auth_tables(manifest))
     try:
         with _transaction(conn):
             for statement in statements:
@@ -114,6 +116,13 @@ def snapshot(manifest: Manifest) -> dict[str, dict[str, Any]]:
         name: {"__table__": entity.table, **{f.name: _kind(f) for f in entity.fields.values()}}
         for name, entity in manifest.entities.items()
     }
+
+
+def _auth_tables(manifest: Manifest) -> list[str]:
+    """Revoked tokens (``jti`` and expiry), when the app has ``[auth]``."""
+    if manifest.auth is None:
+        return []
+    return ["CREATE TABLE IF NOT EXISTS _kiln_revoked_tokens (jti TEXT PRIMARY KEY, exp INTEGER NOT NULL)"]
 
 
 def _kind(field: Field) -> dict[str, Any]:

@@ -423,7 +423,10 @@ def test_kiln_check_warns_about_features_not_built_yet(
 ) -> None:
     (tmp_path / "app.toml").write_text("[app]\nname = 'x'\n[auth]\nverify_email = true\n")
     assert main(["check", str(tmp_path)]) == 0
-    assert "warning: app.toml: auth.verify_email: is not supported yet and has no effect" in capsys.readouterr().err
+    assert (
+        "warning: app.toml: auth.verify_email: is not supported yet and has no effect"
+        in capsys.readouterr().err
+    )
 
 
 def test_kiln_serve_refuses_broken_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -474,8 +477,13 @@ def test_compile_app_notices_a_changed_handlers_file(tmp_path: Path) -> None:
 
 
 def test_ref_to_user_needs_auth(tmp_path: Path) -> None:
-    _write(tmp_path, "[entities.Post.fields]\ncreated_by_id = {type = 'ref', to = 'User', on_delete = 'set_null'}\n")
-    with pytest.raises(ManifestError, match=r"entities.Post.fields.created_by_id.to: refs to User need \[auth\] in app.toml"):
+    _write(
+        tmp_path,
+        "[entities.Post.fields]\ncreated_by_id = {type = 'ref', to = 'User', on_delete = 'set_null'}\n",
+    )
+    with pytest.raises(
+        ManifestError, match=r"entities.Post.fields.created_by_id.to: refs to User need \[auth\] in app.toml"
+    ):
         load_manifest(tmp_path)
 
 
@@ -500,9 +508,18 @@ def test_auth_adds_the_user_entity_with_its_fields_and_relations(tmp_path: Path)
     [
         ("[auth]\ntoken_ttl = 5\n", "app.toml: auth.token_ttl: must be a whole number of seconds from 60"),
         ("[auth]\nttl = 60\n", 'app.toml: auth.ttl: unknown key "ttl"'),
-        ("[auth.user_fields]\npassword = {type = 'text'}\n", 'app.toml: auth.user_fields.password: "password" is reserved'),
-        ("[auth.user_fields]\nemail = {type = 'text'}\n", 'app.toml: auth.user_fields.email: "email" is reserved'),
-        ("[entities.User.fields]\nname = {type = 'text'}\n", "app.toml: entities.User: the User entity is built in"),
+        (
+            "[auth.user_fields]\npassword = {type = 'text'}\n",
+            'app.toml: auth.user_fields.password: "password" is reserved',
+        ),
+        (
+            "[auth.user_fields]\nemail = {type = 'text'}\n",
+            'app.toml: auth.user_fields.email: "email" is reserved',
+        ),
+        (
+            "[entities.User.fields]\nname = {type = 'text'}\n",
+            "app.toml: entities.User: the User entity is built in",
+        ),
     ],
 )
 def test_bad_auth_settings_are_reported(tmp_path: Path, body: str, message: str) -> None:

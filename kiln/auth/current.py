@@ -1,0 +1,74 @@
+"""Who is calling: the user behind a request's ``Authorization: Bearer`` token, or nobody."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from kiln.auth.passwords import Passwords
+from kiln.auth.tokens import TokenError, Tokens
+from kiln.entities.records import Shape
+from kiln.http.errors import ApiError
+
+__all__ = ["AuthRuntime", "authenticate", "unauthorized"]
+
+REVOKED_TABLE = "_kiln_revoked_tokens"
+
+
+@dataclass
+class AuthRuntime:
+    """One app instance's auth: its token signer, its password hasher and how users look as JSON."""
+
+    tokens: Tokens
+    passwords: Passwords
+    users: Shape
+
+
+def unauthorized(message: str, *, invalid_token: bool = False) -> ApiError:
+    """401 with the ``WWW-Authenticate: Bearer`` challenge (RFC 6750)."""
+    challenge = 'Bearer error="invalid_token"' if invalid_token else "Bearer"
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": challenge})
+
+
+def authenticate(request: Request) -> dict[str, Any] | None:
+    """The calling user's record, ``None`` without credentials, 401 for credentials that fail.
+
+    A bad token is never treated as no token: a client that sends one learns it is bad.
+    The result is kept on the request, so guards and handlers ask once.
+    """
+    if "kiln_user" in request.scope:
+        return request.scope["kiln_user"]  # type: ignore[no-any-return]
+    state = request.app.state.kiln
+    header = request.headers.get("authorization")
+    user = None
+    if header is not None and state.auth is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise unauthorized("send the token as Authorization: Bearer <token>", invalid_token=True)
+        user = _user_for(state.db.conn, state.auth, token.strip())
+    request.scope["kiln_user"] = user
+    return user
+
+
+def _user_for(conn: sqlite3.Connection, auth: AuthRuntime, token: str) -> dict[str, Any]:
+    try:
+        claims = auth.tokens.decode(token)
+    except TokenError as exc:
+        raise unauthorized(str(exc), invalid_token=True) from None
+    revoked = conn.execute(f"SELECT 1 FROM {REVOKED_TABLE} WHERE jti = ?", [claims["jti"]]).fetchone()
+    if revoked is not None:
+        raise unauthorized("the token was revoked (logged out)", invalid_token=True)
+    shape = auth.users
+    row = conn.execute(
+        f"SELECT {shape.columns}, token_version FROM users WHERE id = ?", [int(claims["sub"])]
+    ).fetchone()
+    if row is None:
+        raise unauthorized("the token's user no longer exists", invalid_token=True)
+    if claims.get("ver") != row[-1]:
+        raise unauthorized("the token was revoked (the password changed)", invalid_token=True)
+    user = shape.to_json(row[:-1])
+    user["_token"] = claims  # for logout; removed before the user is shown
+    return user

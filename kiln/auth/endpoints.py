@@ -1,0 +1,179 @@
+"""``/auth``: register, login, me, logout and password change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from kiln.auth.current import REVOKED_TABLE, AuthRuntime, authenticate, unauthorized
+from kiln.entities.records import validate
+from kiln.fieldtypes import format_datetime
+from kiln.http.body import read_json
+from kiln.http.errors import ApiError
+from kiln.manifest.model import Entity
+from kiln.store.database import Database
+from kiln.store.schema import quote
+
+__all__ = ["MIN_PASSWORD", "auth_routes"]
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+_NOT_SETTABLE = ("roles", "verified")
+
+
+def auth_routes(user: Entity) -> list[Route]:
+    """The ``/auth`` routes for the app's ``User`` entity."""
+    endpoints = _Endpoints(user)
+    return [
+        Route("/auth/register", endpoints.register, methods=["POST"]),
+        Route("/auth/login", endpoints.login, methods=["POST"]),
+        Route("/auth/me", endpoints.me, methods=["GET"]),
+        Route("/auth/logout", endpoints.logout, methods=["POST"]),
+        Route("/auth/password", endpoints.password, methods=["POST"]),
+    ]
+
+
+class _Endpoints:
+    def __init__(self, user: Entity) -> None:
+        self.user = user
+
+    async def register(self, request: Request) -> Response:
+        """``{"email", "password", ...user_fields}`` → 201 ``{"user", "token"}``."""
+        auth, db = _runtime(request)
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            raise ApiError(422, "validation_failed", "send a JSON object with email and password")
+        errors = {key: "cannot be set when registering" for key in _NOT_SETTABLE if key in body}
+        password = body.pop("password", None)
+        problem = _password_problem(password)
+        if problem:
+            errors["password"] = problem
+        fields = {key: value for key, value in body.items() if key not in _NOT_SETTABLE}
+        try:
+            values = validate(self.user, fields, partial=False)
+        except ApiError as exc:
+            errors = {**exc.fields, **errors}
+            values = {}
+        if errors or not isinstance(password, str):
+            raise ApiError(422, "validation_failed", "User is invalid", fields=errors)
+        values["email"] = values["email"].lower()
+        password_hash = await run_in_threadpool(auth.passwords.hash, password)
+        now = format_datetime(request.app.state.kiln.clock.now())
+        columns = {"created_at": now, "updated_at": now, **values, "password_hash": password_hash}
+        names = ", ".join(quote(name) for name in columns)
+        marks = ", ".join("?" * len(columns))
+        sql = f"INSERT INTO users ({names}) VALUES ({marks}) RETURNING {auth.users.columns}"
+        with db.write() as conn:
+            if conn.execute("SELECT 1 FROM users WHERE email = ?", [values["email"]]).fetchone():
+                taken = {"email": "is already registered"}
+                raise ApiError(409, "unique_violation", "this email is already registered", taken)
+            user = auth.users.to_json(conn.execute(sql, list(columns.values())).fetchall()[0])
+        token = auth.tokens.issue(user["id"], user["roles"], 0)
+        return JSONResponse({"user": user, "token": token}, 201)
+
+    async def login(self, request: Request) -> Response:
+        """``{"email", "password"}`` → ``{"token", "user"}``; 401 ``invalid_credentials`` otherwise."""
+        auth, db = _runtime(request)
+        body = await read_json(request)
+        email, password = (
+            (body.get("email"), body.get("password")) if isinstance(body, dict) else (None, None)
+        )
+        if not isinstance(email, str) or not email or not isinstance(password, str) or not password:
+            missing = {
+                name: "is required" for name, value in (("email", email), ("password", password)) if not value
+            }
+            raise ApiError(
+                422,
+                "validation_failed",
+                "send email and password",
+                fields=missing or {"email": "is required"},
+            )
+        columns = f"{auth.users.columns}, password_hash, token_version"
+        row = db.conn.execute(f"SELECT {columns} FROM users WHERE email = ?", [email.lower()]).fetchone()
+        stored = row[-2] if row is not None else None
+        if row is None or not await run_in_threadpool(auth.passwords.verify, stored, password):
+            if row is None:  # spend the time a real check takes, so timing does not tell who exists
+                await run_in_threadpool(auth.passwords.verify, None, password)
+            raise ApiError(
+                401,
+                "invalid_credentials",
+                "the email or the password is wrong",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        user = auth.users.to_json(row[:-2])
+        return JSONResponse({"token": auth.tokens.issue(user["id"], user["roles"], row[-1]), "user": user})
+
+    async def me(self, request: Request) -> Response:
+        """The calling user."""
+        return JSONResponse(_public(_require(request)))
+
+    async def logout(self, request: Request) -> Response:
+        """Revoke the token the request carries; 204."""
+        claims = _require(request)["_token"]
+        _auth, db = _runtime(request)
+        with db.write() as conn:
+            conn.execute(
+                f"INSERT OR IGNORE INTO {REVOKED_TABLE} (jti, exp) VALUES (?, ?)",
+                [claims["jti"], claims["exp"]],
+            )
+        return Response(status_code=204)
+
+    async def password(self, request: Request) -> Response:
+        """``{"password", "new_password"}`` → ``{"user", "token"}``; every older token stops working."""
+        user = _require(request)
+        auth, db = _runtime(request)
+        body = await read_json(request)
+        current, new = (
+            (body.get("password"), body.get("new_password")) if isinstance(body, dict) else (None, None)
+        )
+        errors = {}
+        problem = _password_problem(new)
+        if problem:
+            errors["new_password"] = problem
+        stored = db.conn.execute("SELECT password_hash FROM users WHERE id = ?", [user["id"]]).fetchone()[0]
+        if not isinstance(current, str) or not await run_in_threadpool(
+            auth.passwords.verify, stored, current
+        ):
+            errors["password"] = "is not your current password"
+        if errors or not isinstance(new, str):
+            raise ApiError(422, "validation_failed", "the password was not changed", fields=errors)
+        password_hash = await run_in_threadpool(auth.passwords.hash, new)
+        now = format_datetime(request.app.state.kiln.clock.now())
+        with db.write() as conn:
+            version = conn.execute(
+                "UPDATE users SET password_hash = ?, token_version = token_version + 1, updated_at = ? "
+                "WHERE id = ? RETURNING token_version",
+                [password_hash, now, user["id"]],
+            ).fetchone()[0]
+        fresh = _public(user) | {"updated_at": now}
+        return JSONResponse({"user": fresh, "token": auth.tokens.issue(user["id"], user["roles"], version)})
+
+
+def _runtime(request: Request) -> tuple[AuthRuntime, Database]:
+    state = request.app.state.kiln
+    return state.auth, state.db
+
+
+def _require(request: Request) -> dict[str, Any]:
+    user = authenticate(request)
+    if user is None:
+        raise unauthorized("sign in first: send Authorization: Bearer <token>")
+    return user
+
+
+def _public(user: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in user.items() if key != "_token"}
+
+
+def _password_problem(password: Any) -> str | None:
+    if not isinstance(password, str) or not password:
+        return "is required"
+    if len(password) < MIN_PASSWORD:
+        return f"must be at least {MIN_PASSWORD} characters"
+    if len(password) > MAX_PASSWORD:
+        return f"must be at most {MAX_PASSWORD} characters"
+    return None

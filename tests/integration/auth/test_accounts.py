@@ -1,0 +1,213 @@
+"""Register, log in, see yourself, log out and change the password, over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import TestApp, assert_error
+
+pytestmark = pytest.mark.app("auth-app")
+PASSWORD = "correct horse battery"
+
+
+def _register(
+    app: TestApp, email: str = "ann@example.com", password: str = PASSWORD, **extra: object
+) -> dict:
+    response = app.post("/auth/register", json={"email": email, "password": password, **extra})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_register_answers_user_and_token_and_stores_a_hash(app: TestApp) -> None:
+    app.clock.set("2030-01-01T00:00:00Z")
+    body = _register(app, display_name="Ann")
+    assert set(body) == {"user", "token"}
+    assert body["user"] == {
+        "id": 1,
+        "email": "ann@example.com",
+        "roles": [],
+        "verified": False,
+        "display_name": "Ann",
+        "created_at": "2030-01-01T00:00:00.000Z",
+        "updated_at": "2030-01-01T00:00:00.000Z",
+    }
+    row = app.db["users"].get(1)
+    assert row["password_hash"].startswith("$argon2id$")
+    assert PASSWORD not in row["password_hash"]
+
+
+def test_register_stores_email_lowercased_and_refuses_it_twice(app: TestApp) -> None:
+    assert _register(app, "Ann@Example.COM")["user"]["email"] == "ann@example.com"
+    response = app.post("/auth/register", json={"email": "ANN@example.com", "password": PASSWORD})
+    assert_error(response, 409, "unique_violation", {"email": "is already registered"})
+    assert app.db["users"].count == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"email": "ann@example.com"}, {"password": "is required"}),
+        ({"email": "ann@example.com", "password": "short"}, {"password": "must be at least 8 characters"}),
+        (
+            {"email": "ann@example.com", "password": "x" * 1025},
+            {"password": "must be at most 1024 characters"},
+        ),
+        ({"email": "not-an-email", "password": PASSWORD}, {"email": "must be an email address"}),
+        ({"password": PASSWORD}, {"email": "is required"}),
+        (
+            {"email": "ann@example.com", "password": PASSWORD, "roles": ["admin"]},
+            {"roles": "cannot be set when registering"},
+        ),
+        (
+            {"email": "ann@example.com", "password": PASSWORD, "verified": True},
+            {"verified": "cannot be set when registering"},
+        ),
+        (
+            {"email": "ann@example.com", "password": PASSWORD, "display_name": "x" * 41},
+            {"display_name": "must be at most 40 characters"},
+        ),
+        (
+            {"email": "a@b", "password": 12345678},
+            {"email": "must be an email address", "password": "is required"},
+        ),
+    ],
+    ids=[
+        "no-password",
+        "short",
+        "long",
+        "bad-email",
+        "no-email",
+        "roles",
+        "verified",
+        "user-field",
+        "several",
+    ],
+)
+def test_register_invalid_is_422_and_creates_nobody(app: TestApp, body: dict, fields: dict[str, str]) -> None:
+    assert_error(app.post("/auth/register", json=body), 422, "validation_failed", fields)
+    assert app.db["users"].count == 0
+
+
+def test_login_answers_token_and_user(app: TestApp) -> None:
+    _register(app)
+    body = app.post("/auth/login", json={"email": "ANN@example.com", "password": PASSWORD}).json()
+    assert set(body) == {"token", "user"}
+    assert body["user"]["email"] == "ann@example.com"
+    assert app.get("/auth/me", headers=_bearer(body["token"])).json() == body["user"]
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("ann@example.com", "wrong password"),
+        ("nobody@example.com", PASSWORD),
+        ("ann@example.com", PASSWORD.upper()),
+    ],
+    ids=["wrong-password", "unknown-email", "case-of-password"],
+)
+def test_login_with_bad_credentials_is_401_without_telling_which(
+    app: TestApp, email: str, password: str
+) -> None:
+    _register(app)
+    response = app.post("/auth/login", json={"email": email, "password": password})
+    error = assert_error(response, 401, "invalid_credentials")
+    assert error["message"] == "the email or the password is wrong"
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_login_without_fields_is_422(app: TestApp) -> None:
+    assert_error(
+        app.post("/auth/login", json={}),
+        422,
+        "validation_failed",
+        {"email": "is required", "password": "is required"},
+    )
+
+
+def test_me_without_token_is_401_with_challenge(app: TestApp) -> None:
+    response = app.get("/auth/me")
+    assert_error(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_logout_revokes_that_token_only(app: TestApp) -> None:
+    first = _register(app)["token"]
+    second = app.post("/auth/login", json={"email": "ann@example.com", "password": PASSWORD}).json()["token"]
+    assert app.post("/auth/logout", headers=_bearer(first)).status_code == 204
+    error = assert_error(app.get("/auth/me", headers=_bearer(first)), 401, "unauthorized")
+    assert error["message"] == "the token was revoked (logged out)"
+    assert app.get("/auth/me", headers=_bearer(second)).status_code == 200
+    assert app.db["_kiln_revoked_tokens"].count == 1
+
+
+def test_password_change_revokes_older_tokens_and_returns_a_new_one(app: TestApp) -> None:
+    old = _register(app)["token"]
+    also_old = app.post("/auth/login", json={"email": "ann@example.com", "password": PASSWORD}).json()[
+        "token"
+    ]
+    response = app.post(
+        "/auth/password",
+        json={"password": PASSWORD, "new_password": "another long secret"},
+        headers=_bearer(old),
+    )
+    assert response.status_code == 200
+    new = response.json()["token"]
+    for token in (old, also_old):
+        error = assert_error(app.get("/auth/me", headers=_bearer(token)), 401, "unauthorized")
+        assert error["message"] == "the token was revoked (the password changed)"
+    assert app.get("/auth/me", headers=_bearer(new)).json()["email"] == "ann@example.com"
+    assert app.post("/auth/login", json={"email": "ann@example.com", "password": PASSWORD}).status_code == 401
+    assert (
+        app.post(
+            "/auth/login", json={"email": "ann@example.com", "password": "another long secret"}
+        ).status_code
+        == 200
+    )
+
+
+def test_password_change_with_wrong_current_password_is_422_and_changes_nothing(app: TestApp) -> None:
+    token = _register(app)["token"]
+    before = app.db["users"].get(1)["password_hash"]
+    response = app.post(
+        "/auth/password", json={"password": "nope nope", "new_password": "tiny"}, headers=_bearer(token)
+    )
+    fields = {"password": "is not your current password", "new_password": "must be at least 8 characters"}
+    assert_error(response, 422, "validation_failed", fields)
+    assert app.db["users"].get(1)["password_hash"] == before
+    assert app.get("/auth/me", headers=_bearer(token)).status_code == 200
+
+
+def test_handlers_and_templates_see_the_caller(app: TestApp) -> None:
+    token = _register(app)["token"]
+    assert app.get("/whoami").json() == {"user": None}
+    assert app.get("/whoami", headers=_bearer(token)).json() == {
+        "user": {"id": 1, "email": "ann@example.com", "roles": []}
+    }
+    assert "Signed in as ann@example.com" in app.get("/profile", headers=_bearer(token)).text
+    assert "Not signed in" in app.get("/profile").text
+
+
+def test_no_password_hash_or_token_in_responses_or_logs(app: TestApp) -> None:
+    body = _register(app)
+    token = body["token"]
+    app.post("/auth/login", json={"email": "ann@example.com", "password": PASSWORD})
+    app.post("/auth/login", json={"email": "ann@example.com", "password": "a wrong one!"})
+    me = app.get("/auth/me", headers=_bearer(token))
+    stored_hash = app.db["users"].get(1)["password_hash"]
+    for text in (me.text, app.get("/api/notes").text):
+        assert "password" not in text
+    captured = app.logs.text + "\n".join(str(e) for e in app.requests)
+    for secret in (PASSWORD, "a wrong one!", stored_hash, token):
+        assert secret not in captured
+
+
+def test_users_nested_through_relations_show_no_hidden_columns(app: TestApp) -> None:
+    _register(app)
+    app.post("/api/notes", json={"text": "mine", "author_id": 1})
+    author = app.get("/api/notes/1?with=author").json()["author"]
+    assert set(author) == {"id", "email", "roles", "verified", "display_name", "created_at", "updated_at"}
+    assert app.get("/api/users").status_code == 404  # no user collection until guards protect it
