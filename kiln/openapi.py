@@ -12,6 +12,7 @@ from typing import Any
 
 from kiln.entities.collection import IF_MATCH
 from kiln.entities.query import OPERATORS, TYPE_OPERATORS
+from kiln.manifest.auth import USER
 from kiln.manifest.model import Entity, Field, Manifest, Route
 
 __all__ = ["openapi_document"]
@@ -46,9 +47,13 @@ def openapi_document(manifest: Manifest) -> dict[str, Any]:
         schemas[entity.name] = _record_schema(entity)
         schemas[f"{entity.name}Input"] = _input_schema(entity, partial=False)
         schemas[f"{entity.name}Patch"] = _input_schema(entity, partial=True)
+        if entity.name == USER:
+            continue  # users are served by /auth; no collection until guards protect one
         schemas[f"{entity.name}List"] = _list_schema(entity)
         paths[entity.path] = _collection_path(entity)
         paths[entity.path + "/{id}"] = _item_path(entity)
+    if manifest.auth is not None:
+        paths.update(_auth_paths(schemas))
     for route in manifest.routes:
         path = _PARAM.sub(lambda m: "{" + m.group(1) + "}", route.path)
         operations = paths.setdefault(path, {})
@@ -63,6 +68,11 @@ def openapi_document(manifest: Manifest) -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
+            **(
+                {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}
+                if manifest.auth
+                else {}
+            ),
             "schemas": schemas,
             "responses": {name: _error_response(name) for name in _ERRORS.values()},
         },
@@ -348,6 +358,92 @@ def _item_path(entity: Entity) -> dict[str, Any]:
                 "200": {"description": "Deleted", "content": _json(_ref("Deleted"))},
                 **_errors(400, 404, 409, 412),
             },
+        },
+    }
+
+
+def _auth_paths(schemas: dict[str, Any]) -> dict[str, Any]:
+    """``/auth``: register, login, me, logout, password."""
+    schemas["Credentials"] = {
+        "type": "object",
+        "required": ["email", "password"],
+        "properties": {
+            "email": {"type": "string", "format": "email"},
+            "password": {"type": "string", "minLength": 1},
+        },
+    }
+    schemas["UserToken"] = {
+        "type": "object",
+        "required": ["user", "token"],
+        "additionalProperties": False,
+        "properties": {"user": _ref("User"), "token": {"type": "string"}},
+    }
+    register = {**schemas["UserInput"]}
+    register["properties"] = {
+        **{k: v for k, v in register["properties"].items() if k not in ("roles", "verified")},
+        "password": {"type": "string", "minLength": 8, "maxLength": 1024},
+    }
+    register["required"] = ["email", "password"]
+    schemas["Registration"] = register
+    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
+    token = {"description": "the user and a token", "content": _json(_ref("UserToken"))}
+    unauthorized = {"description": "no valid token", "content": _json(_ref("Error"))}
+    return {
+        "/auth/register": {
+            "post": {
+                "summary": "Create a user",
+                "operationId": "auth_register",
+                "requestBody": {"required": True, "content": _json(_ref("Registration"))},
+                "responses": {"201": token, **_errors(400, 409, 413, 415, 422)},
+            }
+        },
+        "/auth/login": {
+            "post": {
+                "summary": "Exchange email and password for a token",
+                "operationId": "auth_login",
+                "requestBody": {"required": True, "content": _json(_ref("Credentials"))},
+                "responses": {"200": token, "401": unauthorized, **_errors(400, 413, 415, 422)},
+            }
+        },
+        "/auth/me": {
+            "get": {
+                "summary": "The calling user",
+                "operationId": "auth_me",
+                "security": bearer,
+                "responses": {
+                    "200": {"description": "the user", "content": _json(_ref("User"))},
+                    "401": unauthorized,
+                },
+            }
+        },
+        "/auth/logout": {
+            "post": {
+                "summary": "Revoke the token of this request",
+                "operationId": "auth_logout",
+                "security": bearer,
+                "responses": {"204": {"description": "revoked"}, "401": unauthorized},
+            }
+        },
+        "/auth/password": {
+            "post": {
+                "summary": "Change the password; older tokens stop working",
+                "operationId": "auth_password",
+                "security": bearer,
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "required": ["password", "new_password"],
+                            "properties": {
+                                "password": {"type": "string"},
+                                "new_password": {"type": "string", "minLength": 8, "maxLength": 1024},
+                            },
+                        }
+                    ),
+                },
+                "responses": {"200": token, "401": unauthorized, **_errors(400, 413, 415, 422)},
+            }
         },
     }
 
