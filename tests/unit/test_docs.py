@@ -12,7 +12,7 @@ import harness
 from harness import TestApp
 from kiln.cli import _parser
 from kiln.fieldtypes import NOT_BUILT_YET, TYPES
-from kiln.manifest import entities, loader, routes
+from kiln.manifest import auth, entities, loader, routes
 
 ROOT = Path(__file__).parents[2]
 HARNESS_DOC = (ROOT / "docs" / "harness.md").read_text()
@@ -39,6 +39,8 @@ MANIFEST_KEYS = (
     | entities._COMMON_OPTIONS
     | routes._KEYS
     | routes._LATER
+    | auth._KEYS
+    | auth._LATER
     | {option for kind in TYPES.values() for option in kind.options}
     | {option for options in NOT_BUILT_YET.values() for option in options}
 )
