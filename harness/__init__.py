@@ -12,6 +12,7 @@ from harness.ids import RUN_ID, unique_id
 from harness.logs import LogBuffer
 from harness.recorder import Exchange
 from harness.scenarios import Scenario, assert_error, assert_subset, run
+from harness.users import UserClient
 
 __all__ = [
     "RUN_ID",
@@ -26,6 +27,7 @@ __all__ = [
     "StartTimeout",
     "TargetError",
     "TestApp",
+    "UserClient",
     "assert_error",
     "assert_subset",
     "run",

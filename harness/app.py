@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import secrets
 import shutil
 import ssl
 import sys
 import tempfile
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,6 +26,7 @@ from harness.errors import HarnessError, LocalOnly, NoDatabase
 from harness.recorder import Exchange, Recorder, httpx_hook
 from harness.server import ServerThread
 from harness.targets import Served, Target, resolve
+from harness.users import UserClient
 
 __all__ = ["TestApp"]
 
@@ -70,6 +72,7 @@ class TestApp:
     ) -> None:
         self.keep_data = keep_data
         self._client: httpx.Client | None = None
+        self._user_clients: list[UserClient] = []
         self._sockets: list[ClientConnection] = []
         self._db: Any = None
         self._clock: KilnClock | ProcessClock | None = None
@@ -150,6 +153,8 @@ class TestApp:
         for sock in self._sockets:
             sock.close(code=1001, reason="test app closing")
         self._sockets.clear()
+        for user_client in self._user_clients:
+            user_client.close()
         if self._client is not None:
             self._client.close()
         if self._db is not None:
@@ -172,6 +177,55 @@ class TestApp:
         return f"<TestApp {self.name} {state} at {self.url}>"
 
     # -- clients ---------------------------------------------------------------------------------
+
+    def as_user(
+        self, email: str, *, roles: Sequence[str] = (), verified: bool = True, password: str | None = None
+    ) -> UserClient:
+        """A client signed in as ``email``, with ``.token`` and ``.user``; closed with the app.
+
+        Locally the user is written straight into the app's database (or updated, if the email
+        exists) and the token signed with the app's secret and clock: no HTTP round trip. In
+        remote mode the user registers through ``/auth/register``; roles cannot be granted
+        there, so ``roles`` raises :class:`harness.LocalOnly`.
+        """
+        self._check_open()
+        if self.remote:
+            if roles:
+                raise LocalOnly("as_user(roles=...)")
+            password = password or secrets.token_urlsafe(16)
+            response = self.post("/auth/register", json={"email": email, "password": password})
+            if response.status_code != 201:
+                raise HarnessError(
+                    f"registering {email} failed: {response.status_code} {response.text[:300]}"
+                )
+            user, token = response.json()["user"], response.json()["token"]
+        else:
+            assert self._served is not None
+            assert self._data_dir is not None
+            if self._served.kiln_app is None:
+                raise HarnessError("as_user needs a kiln app with [auth]")
+            from kiln.auth.direct import create_user
+
+            user, token = create_user(
+                self._served.kiln_app,
+                self._data_dir,
+                email=email,
+                roles=roles,
+                verified=verified,
+                password=password,
+                secrets=self._served.secrets,
+                clock=self._served.kiln_clock,
+            )
+        client = UserClient(
+            token=token,
+            user=user,
+            base_url=self.url,
+            verify=_ssl_context(),
+            trust_env=self.remote,
+            timeout=_DEFAULT_TIMEOUT,
+        )
+        self._user_clients.append(client)
+        return client
 
     @property
     def client(self) -> httpx.Client:

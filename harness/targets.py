@@ -35,6 +35,8 @@ class Served:
     name: str
     db_path: Path | None = None
     kiln_clock: Any = None  # kiln.clock.Clock, for kiln apps
+    kiln_app: Any = None  # kiln.compiler.CompiledApp, for kiln apps
+    secrets: Mapping[str, str] | None = None
 
 
 def resolve(
@@ -78,7 +80,7 @@ def _kiln_folder(
         app = compiled.build(data_dir, clock=clock, settings=settings, secrets=secrets, testing=True)
     except KilnError as exc:
         raise StartError(f"kiln app {folder} cannot start:\n{exc}", cause=exc) from exc
-    return Served(app, compiled.name, db_path=db_path, kiln_clock=clock)
+    return Served(app, compiled.name, db_path=db_path, kiln_clock=clock, kiln_app=compiled, secrets=secrets)
 
 
 def _import(spec: str) -> Any:

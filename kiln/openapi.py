@@ -28,6 +28,8 @@ _CONVERTOR_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 _ERRORS = {
     "400": "BadRequest",
+    "401": "Unauthorized",
+    "403": "Forbidden",
     "404": "NotFound",
     "405": "MethodNotAllowed",
     "409": "Conflict",
@@ -83,8 +85,13 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): {"$ref": f"#/components/responses/{_ERRORS[str(s)]}"} for s in (*statuses, 500)}
+def _errors(*statuses: int, guards: tuple[str, ...] = ("public",)) -> dict[str, Any]:
+    """Error responses: ``statuses``, 500, and 401/403 when guards protect the operation."""
+    guarded = (401, 403) if guards != ("public",) else ()
+    return {
+        str(s): {"$ref": f"#/components/responses/{_ERRORS[str(s)]}"}
+        for s in sorted({*statuses, *guarded, 500})
+    }
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -296,7 +303,7 @@ def _collection_path(entity: Entity) -> dict[str, Any]:
             "parameters": _query_parameters(entity),
             "responses": {
                 "200": {"description": "A page of records", "content": _json(_ref(f"{name}List"))},
-                **_errors(400),
+                **_errors(400, guards=entity.guards("list")),
             },
         },
         "post": {
@@ -312,7 +319,7 @@ def _collection_path(entity: Entity) -> dict[str, Any]:
                     },
                     "content": _json(_ref(name)),
                 },
-                **_errors(400, 409, 413, 415, 422),
+                **_errors(400, 409, 413, 415, 422, guards=entity.guards("create")),
             },
         },
     }
@@ -334,21 +341,31 @@ def _item_path(entity: Entity) -> dict[str, Any]:
             "summary": f"Read a {name}",
             "operationId": f"read_{entity.plural}",
             "parameters": _with_parameter(entity),
-            "responses": {"200": record, "304": {"description": "Not modified"}, **_errors(400, 404)},
+            "responses": {
+                "200": record,
+                "304": {"description": "Not modified"},
+                **_errors(400, 404, guards=entity.guards("read")),
+            },
         },
         "patch": {
             "summary": f"Change fields of a {name}",
             "operationId": f"patch_{entity.plural}",
             "parameters": [if_match],
             "requestBody": {"required": True, "content": _json(_ref(f"{name}Patch"))},
-            "responses": {"200": record, **_errors(400, 404, 409, 412, 413, 415, 422)},
+            "responses": {
+                "200": record,
+                **_errors(400, 404, 409, 412, 413, 415, 422, guards=entity.guards("update")),
+            },
         },
         "put": {
             "summary": f"Replace a {name}",
             "operationId": f"put_{entity.plural}",
             "parameters": [if_match],
             "requestBody": {"required": True, "content": _json(_ref(f"{name}Input"))},
-            "responses": {"200": record, **_errors(400, 404, 409, 412, 413, 415, 422)},
+            "responses": {
+                "200": record,
+                **_errors(400, 404, 409, 412, 413, 415, 422, guards=entity.guards("update")),
+            },
         },
         "delete": {
             "summary": f"Delete a {name}",
@@ -356,7 +373,7 @@ def _item_path(entity: Entity) -> dict[str, Any]:
             "parameters": [if_match],
             "responses": {
                 "200": {"description": "Deleted", "content": _json(_ref("Deleted"))},
-                **_errors(400, 404, 409, 412),
+                **_errors(400, 404, 409, 412, guards=entity.guards("delete")),
             },
         },
     }
@@ -491,12 +508,20 @@ def _route_responses(route: Route) -> dict[str, Any]:
             "200": {"description": f"templates/{route.template}", "content": html},
             "404": {"description": "Not found", "content": html},
             "500": {"description": "Internal server error", "content": html},
+            **(
+                {
+                    "401": {"description": "Sign in first", "content": html},
+                    "403": {"description": "Forbidden", "content": html},
+                }
+                if route.guards != ("public",)
+                else {}
+            ),
         }
     if route.handler is not None:
         returns = f"whatever {route.handler} returns (JSON unless it returns a Response)"
-        return {"default": {"description": returns}, **_errors(404)}
+        return {"default": {"description": returns}, **_errors(404, guards=route.guards)}
     location = {"Location": {"schema": {"type": "string"}}}
     return {
         str(route.status): {"description": f"redirect to {route.redirect}", "headers": location},
-        **_errors(404),
+        **_errors(404, guards=route.guards),
     }

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
 from kiln.auth.passwords import Passwords
 from kiln.auth.tokens import TokenError, Tokens
-from kiln.entities.records import Shape
 from kiln.http.errors import ApiError
+
+if TYPE_CHECKING:
+    from kiln.entities.records import Shape
 
 __all__ = ["AuthRuntime", "authenticate", "unauthorized"]
 

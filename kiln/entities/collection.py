@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from kiln.auth.guards import check_owner, enforce
 from kiln.clock import Clock
 from kiln.entities.deletes import plan_delete
 from kiln.entities.loading import load_relations, parse_with
@@ -63,37 +64,61 @@ class Collection:
 
     async def _collection(self, request: Request) -> Response:
         if request.method == "POST":
-            return await self.create(request)
-        return self.list(request)
+            user = await self._enforce(request, "create")
+            return await self.create(request, user)
+        user = await self._enforce(request, "list")
+        return self.list(request, user)
 
     async def _item(self, request: Request) -> Response:
         record_id: int = request.path_params["id"]
         method = request.method
         if method in ("GET", "HEAD"):
-            return self.read(request, record_id)
+            return self.read(request, record_id, await self._enforce(request, "read"))
         if method == "DELETE":
-            return self.delete(request, record_id)
+            return self.delete(request, record_id, await self._enforce(request, "delete"))
+        user = await self._enforce(request, "update")
         body = await read_json(request)
-        return self.update(request, record_id, body, partial=method == "PATCH")
+        return self.update(request, record_id, body, user, partial=method == "PATCH")
 
-    def list(self, request: Request) -> Response:
-        """``GET /api/<plural>``: ``{"items", "page", "per_page", "total"}``."""
+    async def _enforce(self, request: Request, operation: str) -> dict[str, Any] | None:
+        """Every guard of ``operation`` but ``owner``, which needs the record; authentication first."""
+        return await enforce(request, self.entity.guards(operation), self.manifest.handlers)
+
+    def _owned(self, operation: str, record: dict[str, Any], user: Any) -> None:
+        check_owner(self.entity.guards(operation), self.entity.owner, record, user)
+
+    def list(self, request: Request, user: Any = None) -> Response:
+        """``GET /api/<plural>``: ``{"items", "page", "per_page", "total"}``.
+
+        With ``list = "owner"``, only the caller's records.
+        """
         query = parse_list_query(self.manifest, self.entity, request.query_params.multi_items())
         tree = parse_with(self.manifest, self.entity, request.query_params.get("with", ""))
+        where, params = query.where, list(query.params)
+        if "owner" in self.entity.guards("list") and self.entity.owner is not None:
+            where, params = (
+                f"({where}) AND {quote(self.entity.owner)} = ?",
+                [*params, user["id"] if user else None],
+            )
         conn = _db(request).conn
         table = self.shape.table
-        total = conn.execute(f"SELECT count(*) FROM {table} WHERE {query.where}", query.params).fetchone()[0]
-        select = f"SELECT {self.shape.columns} FROM {table} WHERE {query.where} ORDER BY {query.order_by}"
-        rows = conn.execute(
-            f"{select} LIMIT ? OFFSET ?", [*query.params, query.per_page, query.offset]
-        ).fetchall()
+        total = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+        select = f"SELECT {self.shape.columns} FROM {table} WHERE {where} ORDER BY {query.order_by}"
+        rows = conn.execute(f"{select} LIMIT ? OFFSET ?", [*params, query.per_page, query.offset]).fetchall()
         items = [self.shape.to_json(row) for row in rows]
         load_relations(conn, self.manifest, self.shapes, self.entity, items, tree)
         return JSONResponse({"items": items, "page": query.page, "per_page": query.per_page, "total": total})
 
-    async def create(self, request: Request) -> Response:
-        """``POST /api/<plural>``: 201 with the record, ``Location`` and ``ETag``."""
-        values = validate(self.entity, await read_json(request), partial=False)
+    async def create(self, request: Request, user: Any = None) -> Response:
+        """``POST /api/<plural>``: 201 with the record, ``Location`` and ``ETag``.
+
+        The owner field, if any, is the caller.
+        """
+        body = await read_json(request)
+        self._refuse_owner(body)
+        values = validate(self.entity, body, partial=False)
+        if self.entity.owner is not None:
+            values[self.entity.owner] = user["id"] if user is not None else None
         now = format_datetime(_clock(request).now())
         columns = {"created_at": now, "updated_at": now, **values}
         names = ", ".join(quote(name) for name in columns)
@@ -106,7 +131,7 @@ class Collection:
         headers = {"Location": f"{self.entity.path}/{record['id']}", "ETag": etag(record)}
         return JSONResponse(record, 201, headers=headers)
 
-    def read(self, request: Request, record_id: int) -> Response:
+    def read(self, request: Request, record_id: int, user: Any = None) -> Response:
         """``GET /api/<plural>/{id}``: the record with its ``ETag``; 304 for a matching ``If-None-Match``.
 
         The ``ETag`` covers the record itself, not relations loaded with ``with``, so it serves
@@ -115,19 +140,26 @@ class Collection:
         tree = parse_with(self.manifest, self.entity, request.query_params.get("with", ""))
         conn = _db(request).conn
         record = self._fetch(conn, record_id)
+        self._owned("read", record, user)
         tag = etag(record)
         if tag in _tags(request.headers.get("if-none-match")):
             return Response(status_code=304, headers={"ETag": tag})
         load_relations(conn, self.manifest, self.shapes, self.entity, [record], tree)
         return JSONResponse(record, headers={"ETag": tag})
 
-    def update(self, request: Request, record_id: int, body: Any, *, partial: bool) -> Response:
+    def update(
+        self, request: Request, record_id: int, body: Any, user: Any = None, *, partial: bool
+    ) -> Response:
         """``PATCH`` (the fields given) or ``PUT`` (the whole record); 412 when ``If-Match`` is stale."""
+        self._refuse_owner(body)
         values = validate(self.entity, body, partial=partial)
         with self._unique_violations(), _db(request).write() as conn:
             current = self._fetch(conn, record_id)
+            self._owned("update", current, user)
             self._check_if_match(request, current)
             self._check_references(conn, values)
+            if self.entity.owner is not None:
+                values.pop(self.entity.owner, None)  # PUT keeps the owner it has
             if not values:  # an empty PATCH changes nothing, not even updated_at
                 record = current
             else:
@@ -138,13 +170,14 @@ class Collection:
                 record = self.shape.to_json(row)
         return JSONResponse(record, headers={"ETag": etag(record)})
 
-    def delete(self, request: Request, record_id: int) -> Response:
+    def delete(self, request: Request, record_id: int, user: Any = None) -> Response:
         """``DELETE /api/<plural>/{id}``: what was deleted, cascaded and cleared, in one transaction.
 
         A ``restrict`` reference anywhere in the cascade answers 409 and deletes nothing.
         """
         with _db(request).write() as conn:
             current = self._fetch(conn, record_id)
+            self._owned("delete", current, user)
             self._check_if_match(request, current)
             plan = plan_delete(conn, self.manifest, self.entity, record_id)
             conn.execute(f"DELETE FROM {self.shape.table} WHERE id = ?", [record_id])
@@ -155,6 +188,13 @@ class Collection:
             "nulled": plan.nulled,
         }
         return JSONResponse({"deleted": deleted})
+
+    def _refuse_owner(self, body: Any) -> None:
+        """The owner field is the signed-in user's; a client may not set or change it."""
+        owner = self.entity.owner
+        if owner is not None and isinstance(body, dict) and owner in body:
+            fields = {owner: "is set from your token and cannot be sent"}
+            raise ApiError(422, "validation_failed", f"{self.entity.name} is invalid", fields=fields)
 
     def _check_references(self, conn: sqlite3.Connection, values: dict[str, Any]) -> None:
         """422 naming each ref field whose record does not exist."""

@@ -15,8 +15,8 @@ __all__ = ["RESERVED_FIELDS", "read_entities", "read_fields"]
 _ENTITY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _PLURAL = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-_ENTITY_KEYS = {"fields", "plural"}
-_ENTITY_LATER = {"owner", "access"}
+_ENTITY_KEYS = {"fields", "plural", "owner", "access"}
+_ENTITY_LATER: set[str] = set()
 _COMMON_OPTIONS = {"type", "required", "unique", "default"}
 #: Names a field cannot take: the system fields, and the list endpoint's own query parameters.
 RESERVED_FIELDS = (*SYSTEM_FIELDS, "page", "per_page", "sort", "with", "q")

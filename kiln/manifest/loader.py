@@ -16,6 +16,7 @@ from kiln.errors import ManifestError, Problem
 from kiln.handlers import HANDLERS_FILE, load_handlers
 from kiln.manifest.auth import read_auth
 from kiln.manifest.entities import read_entities
+from kiln.manifest.guards import apply_access
 from kiln.manifest.model import Entity, Manifest, Route
 from kiln.manifest.relations import link_relations
 from kiln.manifest.report import Report
@@ -43,7 +44,14 @@ def load_manifest(folder: Path) -> Manifest:
     handlers, failure = load_handlers(folder)
     if failure is not None:
         report.errors.append(Problem(HANDLERS_FILE, "", f"cannot be imported: {failure}"))
-    routes = read_routes(raw["routes"], folder, handlers, report) if "routes" in raw else ()
+    entities = apply_access(
+        entities, raw.get("entities"), report, handlers=handlers, has_auth=auth is not None
+    )
+    routes = (
+        read_routes(raw["routes"], folder, handlers, report, has_auth=auth is not None)
+        if "routes" in raw
+        else ()
+    )
     _report_collection_conflicts(routes, entities, report)
     if report.errors:
         raise ManifestError(report.errors)

@@ -74,6 +74,12 @@ class Entity:
     fields: dict[str, Field]
     relations: dict[str, Relation] = field(default_factory=dict)
     hidden_columns: tuple[tuple[str, str], ...] = ()  # stored, never returned (User's password hash)
+    owner: str | None = None  # a ref field to User, set from the token on create
+    access: dict[str, tuple[str, ...]] = field(default_factory=dict)  # operation -> guards; default public
+
+    def guards(self, operation: str) -> tuple[str, ...]:
+        """The guards of ``list``, ``read``, ``create``, ``update`` or ``delete``."""
+        return self.access.get(operation, ("public",))
 
     @property
     def table(self) -> str:
@@ -106,6 +112,7 @@ class Route:
     handler: str | None = None  # "handlers:function"
     redirect: str | None = None
     status: int = 308
+    guards: tuple[str, ...] = ("public",)
 
     @property
     def key_path(self) -> str:

@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from kiln.errors import Problem
+from kiln.manifest.guards import read_guards
 from kiln.manifest.model import Route, RouteParam
 from kiln.manifest.report import Report, did_you_mean
 
@@ -23,8 +24,8 @@ __all__ = ["CONVERTORS", "METHODS", "dispatch_key", "read_routes", "shape"]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 CONVERTORS = {"int": 1, "float": 1, "uuid": 1, "str": 2, "path": 3}  # convertor: specificity rank
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-_KEYS = {"path", "methods", "template", "handler", "redirect", "status"}
-_LATER = {"guards", "data"}
+_KEYS = {"path", "methods", "template", "handler", "redirect", "status", "guards"}
+_LATER = {"data"}
 _PARAM = re.compile(r"\{([^{}]*)\}")
 _PARAM_BODY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?$")
 _STATIC = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%-]*$")
@@ -33,14 +34,16 @@ _HANDLER = re.compile(r"^handlers:([A-Za-z_][A-Za-z0-9_]*)$")
 BUILT_IN_PATHS = ("/health", "/openapi.json")
 
 
-def read_routes(raw: Any, folder: Path, handlers: ModuleType | None, report: Report) -> tuple[Route, ...]:
+def read_routes(
+    raw: Any, folder: Path, handlers: ModuleType | None, report: Report, *, has_auth: bool = False
+) -> tuple[Route, ...]:
     """Every valid route, in declaration order; problems (conflicts included) go to ``report``."""
     if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
         report.error("routes", 'must be an array of tables: [[routes]] path = "/" template = "index.html"')
         return ()
     routes = []
     for index, spec in enumerate(raw):
-        route = _read_route(index, spec, folder, handlers, report)
+        route = _read_route(index, spec, folder, handlers, report, has_auth)
         if route is not None:
             routes.append(route)
     _report_conflicts(routes, report)
@@ -69,7 +72,12 @@ def _convertor(body: str) -> str:
 
 
 def _read_route(
-    index: int, spec: dict[str, Any], folder: Path, handlers: ModuleType | None, report: Report
+    index: int,
+    spec: dict[str, Any],
+    folder: Path,
+    handlers: ModuleType | None,
+    report: Report,
+    has_auth: bool,
 ) -> Route | None:
     at = f"routes[{index}]"
     before = len(report.errors)
@@ -98,6 +106,11 @@ def _read_route(
             report.error(f"{at}.status", "must be one of " + ", ".join(map(str, REDIRECT_STATUSES)))
         else:
             target["status"] = spec["status"]
+    if "guards" in spec:
+        guards = read_guards(
+            spec["guards"], f"{at}.guards", report, handlers=handlers, owner_allowed=False, has_auth=has_auth
+        )
+        target["guards"] = guards or ("public",)
     if len(report.errors) > before or path is None:
         return None
     return Route(index=index, path=path, methods=methods, params=params, **target)

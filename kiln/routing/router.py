@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route as StarletteRoute
 
 from kiln.auth.current import authenticate
+from kiln.auth.guards import enforce
 from kiln.manifest.model import Route
 from kiln.manifest.routes import dispatch_key
 from kiln.routing.context import HandlerContext
@@ -35,7 +36,7 @@ def declared_routes(
     """
     by_path: dict[str, dict[str, Target]] = {}
     for route in sorted(routes, key=dispatch_key):
-        target = _target(route, templates, handlers)
+        target = _guarded(route.guards, handlers, _target(route, templates, handlers))
         methods = by_path.setdefault(route.path, {})
         for method in route.methods:
             methods[method] = target
@@ -48,6 +49,18 @@ def _starlette_route(path: str, targets: dict[str, Target]) -> StarletteRoute:
         return await targets[method](request)
 
     return StarletteRoute(path, endpoint, methods=list(targets))
+
+
+def _guarded(guards: tuple[str, ...], handlers: ModuleType | None, target: Target) -> Target:
+    """The target behind its guards: authentication first, then authorization."""
+    if guards == ("public",):
+        return target
+
+    async def guarded(request: Request) -> Response:
+        await enforce(request, guards, handlers)
+        return await target(request)
+
+    return guarded
 
 
 def _target(route: Route, templates: Templates, handlers: ModuleType | None) -> Target:

@@ -21,6 +21,7 @@ def test_harness_public_api() -> None:
             "StartTimeout",
             "TargetError",
             "TestApp",
+            "UserClient",
             "assert_error",
             "assert_subset",
             "run",

@@ -206,8 +206,8 @@ def test_no_password_hash_or_token_in_responses_or_logs(app: TestApp) -> None:
 
 
 def test_users_nested_through_relations_show_no_hidden_columns(app: TestApp) -> None:
-    _register(app)
-    app.post("/api/notes", json={"text": "mine", "author_id": 1})
-    author = app.get("/api/notes/1?with=author").json()["author"]
+    token = _register(app)["token"]
+    app.post("/api/notes", json={"text": "mine"}, headers=_bearer(token))
+    author = app.get("/api/notes/1?with=author", headers=_bearer(token)).json()["author"]
     assert set(author) == {"id", "email", "roles", "verified", "display_name", "created_at", "updated_at"}
     assert app.get("/api/users").status_code == 404  # no user collection until guards protect it

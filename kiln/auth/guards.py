@@ -1,0 +1,71 @@
+"""Enforce guards on a request: authentication first, then authorization.
+
+Whatever order the guards are written in, a request without a user gets 401 as soon as any guard
+needs one (``auth``, ``verified``, ``role:<name>``, ``owner``); only then are roles, verification,
+ownership and ``handlers:<fn>`` checked, each failure a 403.
+"""
+
+from __future__ import annotations
+
+import inspect
+from types import ModuleType
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from kiln.auth.current import authenticate, unauthorized
+from kiln.http.errors import ApiError
+
+__all__ = ["check_owner", "enforce", "needs_user"]
+
+
+def needs_user(guards: tuple[str, ...]) -> bool:
+    """Whether any guard needs an authenticated user."""
+    return any(g in ("auth", "verified", "owner") or g.startswith("role:") for g in guards)
+
+
+async def enforce(
+    request: Request, guards: tuple[str, ...], handlers: ModuleType | None
+) -> dict[str, Any] | None:
+    """The caller after every guard but ``owner`` has passed; 401 or 403 otherwise."""
+    user = authenticate(request)
+    if guards == ("public",):
+        return user
+    if user is None and needs_user(guards):
+        raise unauthorized("sign in first: send Authorization: Bearer <token>")
+    for guard in guards:
+        if guard == "verified" and user is not None and not user["verified"]:
+            raise ApiError(403, "email_not_verified", "verify your email address first")
+        if guard.startswith("role:") and user is not None and guard[5:] not in user["roles"]:
+            raise ApiError(403, "forbidden", f"this needs the {guard[5:]} role")
+        if guard.startswith("handlers:") and not await _handler_allows(request, guard, handlers, user):
+            raise ApiError(403, "forbidden", f"{guard} does not allow this request")
+    return user
+
+
+def check_owner(guards: tuple[str, ...], owner_field: str | None, record: dict[str, Any], user: Any) -> None:
+    """403 when ``owner`` guards the operation and the record is not the caller's."""
+    if (
+        "owner" in guards
+        and owner_field is not None
+        and (user is None or record.get(owner_field) != user["id"])
+    ):
+        raise ApiError(403, "forbidden", "only its owner may do this")
+
+
+async def _handler_allows(request: Request, guard: str, handlers: ModuleType | None, user: Any) -> bool:
+    from kiln.routing.context import HandlerContext
+
+    function = getattr(handlers, guard.partition(":")[2])
+    state = request.app.state.kiln
+    ctx = HandlerContext(
+        clock=state.clock, settings=state.settings, secrets=state.secrets, db_path=state.db.path
+    )
+    ctx.user = None if user is None else {k: v for k, v in user.items() if k != "_token"}
+    try:
+        if inspect.iscoroutinefunction(function):
+            return bool(await function(request, ctx))
+        return bool(await run_in_threadpool(function, request, ctx))
+    finally:
+        ctx.close()

@@ -1,0 +1,112 @@
+"""Guards: authentication is decided before authorization; roles, verification, owners, custom guards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness import TestApp, assert_error
+
+pytestmark = pytest.mark.app("auth-app")
+
+
+@pytest.mark.regression
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/announcements", {"title": "x"}),  # guards ["role:admin", "auth"]
+        ("GET", "/api/admin/stats", None),  # guards ["role:admin", "auth"]
+        ("POST", "/api/moderation", None),  # guards ["auth", "role:moderator"]
+        ("DELETE", "/api/secrets/1", None),  # guards ["verified", "role:admin"]
+    ],
+)
+def test_anonymous_gets_401_never_403_whatever_the_guard_order(
+    app: TestApp, method: str, path: str, body: Any
+) -> None:
+    kwargs = {"json": body} if body is not None else {}
+    response = app.request(method, path, **kwargs)
+    assert_error(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_role_guard_lets_admins_in_and_keeps_users_out(app: TestApp) -> None:
+    admin = app.as_user("boss@example.com", roles=["admin"])
+    user = app.as_user("ann@example.com")
+    error = assert_error(user.post("/api/announcements", json={"title": "hi"}), 403, "forbidden")
+    assert error["message"] == "this needs the admin role"
+    assert app.db["announcements"].count == 0
+    created = admin.post("/api/announcements", json={"title": "hi"})
+    assert created.status_code == 201
+    assert app.get("/api/announcements").json()["items"][0]["title"] == "hi"  # reading is public
+
+
+def test_owner_is_set_from_the_token_and_cannot_be_sent(app: TestApp) -> None:
+    ann = app.as_user("ann@example.com")
+    note = ann.post("/api/notes", json={"text": "mine"}).json()
+    assert note["author_id"] == ann.user["id"]
+    assert app.db["notes"].get(note["id"])["author_id"] == ann.user["id"]
+    for response in (
+        ann.post("/api/notes", json={"text": "x", "author_id": 99}),
+        ann.patch(f"/api/notes/{note['id']}", json={"author_id": 99}),
+    ):
+        assert_error(
+            response, 422, "validation_failed", {"author_id": "is set from your token and cannot be sent"}
+        )
+    assert app.db["notes"].count == 1
+
+
+def test_owner_guard_shows_and_changes_only_own_records(app: TestApp) -> None:
+    ann, bob = app.as_user("ann@example.com"), app.as_user("bob@example.com")
+    mine = ann.post("/api/notes", json={"text": "ann's"}).json()["id"]
+    bob.post("/api/notes", json={"text": "bob's"})
+    assert [n["text"] for n in ann.get("/api/notes").json()["items"]] == ["ann's"]
+    assert ann.get("/api/notes").json()["total"] == 1
+    assert_error(bob.get(f"/api/notes/{mine}"), 403, "forbidden")
+    assert_error(bob.patch(f"/api/notes/{mine}", json={"text": "hacked"}), 403, "forbidden")
+    assert_error(bob.delete(f"/api/notes/{mine}"), 403, "forbidden")
+    assert app.db["notes"].get(mine)["text"] == "ann's"
+    assert ann.patch(f"/api/notes/{mine}", json={"text": "edited"}).json()["text"] == "edited"
+
+
+def test_put_keeps_the_owner(app: TestApp) -> None:
+    ann = app.as_user("ann@example.com")
+    note = ann.post("/api/notes", json={"text": "a"}).json()
+    assert ann.put(f"/api/notes/{note['id']}", json={"text": "b"}).json()["author_id"] == ann.user["id"]
+
+
+def test_verified_guard_answers_email_not_verified(app: TestApp) -> None:
+    unverified = app.as_user("new@example.com", verified=False)
+    error = assert_error(unverified.post("/api/secrets", json={"text": "s"}), 403, "email_not_verified")
+    assert error["message"] == "verify your email address first"
+    verified = app.as_user("old@example.com")
+    assert verified.post("/api/secrets", json={"text": "s"}).status_code == 201
+    assert app.db["secrets"].count == 1
+
+
+def test_route_guards_on_template_and_handler(app: TestApp) -> None:
+    response = app.get("/members", headers={"Accept": "text/html"})
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("text/html")
+    member = app.as_user("ann@example.com")
+    assert "Welcome, ann@example.com" in member.get("/members").text
+    assert_error(member.get("/api/admin/stats"), 403, "forbidden")
+    admin = app.as_user("boss@example.com", roles=["admin"])
+    assert admin.get("/api/admin/stats").json() == {"users": 2, "notes": 0}
+    moderator = app.as_user("mod@example.com", roles=["moderator"])
+    assert moderator.post("/api/moderation").json() == {"moderated_by": "mod@example.com"}
+
+
+def test_handler_guard_decides_on_the_app_clock(app: TestApp) -> None:
+    app.clock.set("2030-01-07T10:00:00Z")
+    assert app.get("/api/office-hours").json() == {"open": True}
+    app.clock.set("2030-01-07T20:00:00Z")
+    error = assert_error(app.get("/api/office-hours"), 403, "forbidden")
+    assert error["message"] == "handlers:during_office_hours does not allow this request"
+
+
+def test_roles_come_from_the_database_not_the_token(app: TestApp) -> None:
+    admin = app.as_user("boss@example.com", roles=["admin"])
+    assert admin.post("/api/announcements", json={"title": "a"}).status_code == 201
+    app.db["users"].update(admin.user["id"], {"roles": "[]"})
+    assert_error(admin.post("/api/announcements", json={"title": "b"}), 403, "forbidden")
