@@ -1,4 +1,4 @@
-"""The access matrix: every entity operation and route of auth-app × anonymous, user, other user, admin.
+"""The access matrix: every entity operation and route of auth-app by anonymous, user, other user, admin.
 
 Rows are generated from the manifest, so adding a route or an operation to the fixture adds its
 rows. Each row expects exactly the status the guards imply, and checks that the data changed
