@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from kiln.auth import AuthRuntime, Passwords, Tokens, auth_routes, load_secret
+from kiln.auth.limits import LoginLimiter
 from kiln.clock import Clock
 from kiln.compiler import DB_NAME
 from kiln.entities import Collection, Shape
@@ -106,7 +107,9 @@ def build_app(
     auth = None
     if compiled.manifest.auth is not None:
         tokens = Tokens(load_secret(data_dir, secrets), clock, compiled.manifest.auth.token_ttl)
-        auth = AuthRuntime(tokens, Passwords(fast=testing), shared.shapes[USER])
+        config = compiled.manifest.auth
+        limiter = LoginLimiter(clock, config.max_login_failures, config.login_window)
+        auth = AuthRuntime(tokens, Passwords(fast=testing), shared.shapes[USER], limiter)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
+from kiln.auth.limits import LoginLimiter
 from kiln.auth.passwords import Passwords
 from kiln.auth.tokens import TokenError, Tokens
 from kiln.http.errors import ApiError
@@ -27,6 +28,7 @@ class AuthRuntime:
     tokens: Tokens
     passwords: Passwords
     users: Shape
+    limiter: LoginLimiter
 
 
 def unauthorized(message: str, *, invalid_token: bool = False) -> ApiError:

@@ -92,18 +92,25 @@ class _Endpoints:
                 "send email and password",
                 fields=missing or {"email": "is required"},
             )
+        keys = (f"email:{email.lower()}", f"address:{request.client.host if request.client else '-'}")
+        wait = auth.limiter.retry_after(*keys)
+        if wait:
+            message = f"too many failed logins: try again in {wait} seconds"
+            raise ApiError(429, "rate_limited", message, headers={"Retry-After": str(wait)})
         columns = f"{auth.users.columns}, password_hash, token_version"
         row = db.conn.execute(f"SELECT {columns} FROM users WHERE email = ?", [email.lower()]).fetchone()
         stored = row[-2] if row is not None else None
         if row is None or not await run_in_threadpool(auth.passwords.verify, stored, password):
             if row is None:  # spend the time a real check takes, so timing does not tell who exists
                 await run_in_threadpool(auth.passwords.verify, None, password)
+            auth.limiter.fail(*keys)
             raise ApiError(
                 401,
                 "invalid_credentials",
                 "the email or the password is wrong",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        auth.limiter.clear(keys[0])
         user = auth.users.to_json(row[:-2])
         return JSONResponse({"token": auth.tokens.issue(user["id"], user["roles"], row[-1]), "user": user})
 

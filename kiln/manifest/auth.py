@@ -15,7 +15,7 @@ from kiln.manifest.report import Report
 __all__ = ["USER", "read_auth"]
 
 USER = "User"
-_KEYS = {"user_fields", "token_ttl"}
+_KEYS = {"user_fields", "token_ttl", "max_login_failures", "login_window"}
 _LATER = {"verify_email"}
 #: Columns of ``users`` that no API ever returns.
 HIDDEN_COLUMNS = (("password_hash", "TEXT NOT NULL"), ("token_version", "INTEGER NOT NULL DEFAULT 0"))
@@ -39,7 +39,14 @@ def read_auth(raw: Any, report: Report) -> tuple[AuthConfig | None, Entity | Non
     if isinstance(ttl, bool) or not isinstance(ttl, int) or not 60 <= ttl <= 31_536_000:
         report.error("auth.token_ttl", "must be a whole number of seconds from 60 to 31536000 (a year)")
         ttl = 86_400
+    limits = {}
+    for key, low, high, default in (("max_login_failures", 1, 1000, 5), ("login_window", 1, 86_400, 900)):
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            report.error(f"auth.{key}", f"must be a whole number from {low} to {high}")
+            value = default
+        limits[key] = value
     extra = read_fields(table.get("user_fields", {}), "auth.user_fields", report, reserved=_RESERVED)
     fields = {**_BUILT_IN_FIELDS, **extra}
     user = Entity(name=USER, plural="users", fields=fields, hidden_columns=HIDDEN_COLUMNS)
-    return AuthConfig(token_ttl=ttl), user
+    return AuthConfig(token_ttl=ttl, **limits), user

@@ -134,6 +134,8 @@ class AuthConfig:
     """``[auth]``: authentication is on. ``token_ttl`` is how long a token lives, in seconds."""
 
     token_ttl: int = 86_400
+    max_login_failures: int = 5  # per email and per client address ...
+    login_window: int = 900  # ... within this many seconds; then 429 until the oldest failure expires
 
 
 @dataclass(frozen=True)
