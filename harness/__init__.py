@@ -10,6 +10,7 @@ from harness.clock import AppClock
 from harness.errors import HarnessError, LocalOnly, NoDatabase, StartError, StartTimeout, TargetError
 from harness.ids import RUN_ID, unique_id
 from harness.logs import LogBuffer
+from harness.mail import Message
 from harness.recorder import Exchange
 from harness.scenarios import Scenario, assert_error, assert_subset, run
 from harness.users import UserClient
@@ -21,6 +22,7 @@ __all__ = [
     "HarnessError",
     "LocalOnly",
     "LogBuffer",
+    "Message",
     "NoDatabase",
     "Scenario",
     "StartError",

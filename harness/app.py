@@ -23,6 +23,7 @@ from harness import logs
 from harness.clock import AppClock, KilnClock, ProcessClock
 from harness.diagnostics import render_diagnostics
 from harness.errors import HarnessError, LocalOnly, NoDatabase
+from harness.mail import Mail
 from harness.recorder import Exchange, Recorder, httpx_hook
 from harness.server import ServerThread
 from harness.targets import Served, Target, resolve
@@ -347,6 +348,12 @@ class TestApp:
             kiln_clock = self._served.kiln_clock
             self._clock = KilnClock(kiln_clock) if kiln_clock is not None else ProcessClock()
         return self._clock
+
+    @property
+    def mail(self) -> Mail:
+        """The mail the app queued: ``app.mail.outbox`` is a list of ``Message(to, subject, body)``."""
+        self._local_only("mail")
+        return Mail(self.db_path)
 
     @property
     def logs(self) -> logs.LogBuffer:

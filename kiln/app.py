@@ -51,6 +51,7 @@ class AppState:
     debug: bool = False
     mode: str = "dev"
     auth: AuthRuntime | None = None
+    verify_email: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def build_app(
         debug=debug,
         mode=mode,
         auth=auth,
+        verify_email=bool(compiled.manifest.auth and compiled.manifest.auth.verify_email),
     )
     app.state.debug = debug
     app.state.error_page = _error_pages(shared.templates)

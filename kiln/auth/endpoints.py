@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kiln.auth.current import REVOKED_TABLE, AuthRuntime, authenticate, unauthorized
+from kiln.auth.tokens import TokenError
 from kiln.entities.records import validate
 from kiln.fieldtypes import format_datetime
 from kiln.http.body import read_json
@@ -34,6 +35,7 @@ def auth_routes(user: Entity) -> list[Route]:
         Route("/auth/me", endpoints.me, methods=["GET"]),
         Route("/auth/logout", endpoints.logout, methods=["POST"]),
         Route("/auth/password", endpoints.password, methods=["POST"]),
+        Route("/auth/verify", verify, methods=["POST"]),
     ]
 
 
@@ -72,6 +74,10 @@ class _Endpoints:
                 taken = {"email": "is already registered"}
                 raise ApiError(409, "unique_violation", "this email is already registered", taken)
             user = auth.users.to_json(conn.execute(sql, list(columns.values())).fetchall()[0])
+            if request.app.state.kiln.verify_email:
+                _mail_verification(conn, request, auth, user, now)
+        if request.app.state.kiln.verify_email:
+            return JSONResponse({"user": user}, 201)  # the token comes after verification
         token = auth.tokens.issue(user["id"], user["roles"], 0)
         return JSONResponse({"user": user, "token": token}, 201)
 
@@ -112,6 +118,9 @@ class _Endpoints:
             )
         auth.limiter.clear(keys[0])
         user = auth.users.to_json(row[:-2])
+        if request.app.state.kiln.verify_email and not user["verified"]:
+            message = f"verify your email address first: a link was sent to {user['email']}"
+            raise ApiError(403, "email_not_verified", message)
         return JSONResponse({"token": auth.tokens.issue(user["id"], user["roles"], row[-1]), "user": user})
 
     async def me(self, request: Request) -> Response:
@@ -158,6 +167,46 @@ class _Endpoints:
             ).fetchone()[0]
         fresh = _public(user) | {"updated_at": now}
         return JSONResponse({"user": fresh, "token": auth.tokens.issue(user["id"], user["roles"], version)})
+
+
+async def verify(request: Request) -> Response:
+    """``{"token"}`` from the verification mail → ``{"user"}``, now verified."""
+    auth, db = _runtime(request)
+    body = await read_json(request)
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token:
+        raise ApiError(
+            422, "validation_failed", "send the token from the mail", fields={"token": "is required"}
+        )
+    try:
+        claims = auth.tokens.decode(token, purpose="verify_email")
+    except TokenError:
+        raise ApiError(400, "bad_request", "the verification token is invalid or expired") from None
+    now = format_datetime(request.app.state.kiln.clock.now())
+    with db.write() as conn:
+        row = conn.execute(
+            f"UPDATE users SET verified = 1, updated_at = ? WHERE id = ? AND email = ? "
+            f"RETURNING {auth.users.columns}",
+            [now, int(claims["sub"]), claims.get("email")],
+        ).fetchall()
+    if not row:
+        raise ApiError(400, "bad_request", "the verification token is invalid or expired")
+    return JSONResponse({"user": auth.users.to_json(row[0])})
+
+
+def _mail_verification(
+    conn: Any, request: Request, auth: AuthRuntime, user: dict[str, Any], now: str
+) -> None:
+    token = auth.tokens.issue_verification(user["id"], user["email"])
+    link = f"{request.base_url}auth/verify"
+    body = (
+        f"Welcome! Confirm that {user['email']} is your address:\n\n"
+        f'POST {link} with {{"token": "{token}"}}\n\ntoken: {token}\n'
+    )
+    conn.execute(
+        "INSERT INTO _kiln_outbox (created_at, to_address, subject, body) VALUES (?, ?, ?, ?)",
+        [now, user["email"], "Verify your email address", body],
+    )
 
 
 def _runtime(request: Request) -> tuple[AuthRuntime, Database]:

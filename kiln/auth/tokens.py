@@ -66,7 +66,20 @@ class Tokens:
         }
         return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
 
-    def decode(self, token: str) -> dict[str, Any]:
+    def issue_verification(self, user_id: int, email: str, lifetime: int = 2 * 86_400) -> str:
+        """A token that verifies ``email`` for the user, and is good for nothing else."""
+        now = int(self._clock.timestamp())
+        claims = {
+            "sub": str(user_id),
+            "email": email,
+            "purpose": "verify_email",
+            "iat": now,
+            "exp": now + lifetime,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
+
+    def decode(self, token: str, purpose: str | None = None) -> dict[str, Any]:
         """The claims of a valid token; :class:`TokenError` if tampered, foreign, unsigned or expired."""
         try:
             claims: dict[str, Any] = jwt.decode(
@@ -81,6 +94,6 @@ class Tokens:
             raise TokenError("the token is not a valid token") from None
         if not isinstance(claims["exp"], int) or claims["exp"] <= self._clock.timestamp():
             raise TokenError("the token has expired")
-        if not str(claims["sub"]).isdigit():
+        if not str(claims["sub"]).isdigit() or claims.get("purpose") != purpose:
             raise TokenError("the token is not a valid token")
         return claims

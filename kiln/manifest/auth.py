@@ -15,8 +15,8 @@ from kiln.manifest.report import Report
 __all__ = ["USER", "read_auth"]
 
 USER = "User"
-_KEYS = {"user_fields", "token_ttl", "max_login_failures", "login_window"}
-_LATER = {"verify_email"}
+_KEYS = {"user_fields", "token_ttl", "max_login_failures", "login_window", "verify_email"}
+_LATER: set[str] = set()
 #: Columns of ``users`` that no API ever returns.
 HIDDEN_COLUMNS = (("password_hash", "TEXT NOT NULL"), ("token_version", "INTEGER NOT NULL DEFAULT 0"))
 _BUILT_IN_FIELDS = {
@@ -46,7 +46,11 @@ def read_auth(raw: Any, report: Report) -> tuple[AuthConfig | None, Entity | Non
             report.error(f"auth.{key}", f"must be a whole number from {low} to {high}")
             value = default
         limits[key] = value
+    verify_email = table.get("verify_email", False)
+    if not isinstance(verify_email, bool):
+        report.error("auth.verify_email", "must be true or false")
+        verify_email = False
     extra = read_fields(table.get("user_fields", {}), "auth.user_fields", report, reserved=_RESERVED)
     fields = {**_BUILT_IN_FIELDS, **extra}
     user = Entity(name=USER, plural="users", fields=fields, hidden_columns=HIDDEN_COLUMNS)
-    return AuthConfig(token_ttl=ttl, **limits), user
+    return AuthConfig(token_ttl=ttl, verify_email=verify_email, **limits), user

@@ -119,10 +119,14 @@ def snapshot(manifest: Manifest) -> dict[str, dict[str, Any]]:
 
 
 def _auth_tables(manifest: Manifest) -> list[str]:
-    """Revoked tokens (``jti`` and expiry), when the app has ``[auth]``."""
+    """Revoked tokens (``jti`` and expiry) and the mail outbox, when the app has ``[auth]``."""
     if manifest.auth is None:
         return []
-    return ["CREATE TABLE IF NOT EXISTS _kiln_revoked_tokens (jti TEXT PRIMARY KEY, exp INTEGER NOT NULL)"]
+    return [
+        "CREATE TABLE IF NOT EXISTS _kiln_revoked_tokens (jti TEXT PRIMARY KEY, exp INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS _kiln_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "created_at TEXT NOT NULL, to_address TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL)",
+    ]
 
 
 def _kind(field: Field) -> dict[str, Any]:

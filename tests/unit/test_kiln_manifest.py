@@ -421,12 +421,9 @@ def test_kiln_check_accepts_todo_app(capsys: pytest.CaptureFixture[str]) -> None
 def test_kiln_check_warns_about_features_not_built_yet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "app.toml").write_text("[app]\nname = 'x'\n[auth]\nverify_email = true\n")
+    (tmp_path / "app.toml").write_text("[app]\nname = 'x'\n[realtime]\n")
     assert main(["check", str(tmp_path)]) == 0
-    assert (
-        "warning: app.toml: auth.verify_email: is not supported yet and has no effect"
-        in capsys.readouterr().err
-    )
+    assert "warning: app.toml: realtime: is not supported yet and has no effect" in capsys.readouterr().err
 
 
 def test_kiln_serve_refuses_broken_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,6 +15,7 @@ def test_harness_public_api() -> None:
             "HarnessError",
             "LocalOnly",
             "LogBuffer",
+            "Message",
             "NoDatabase",
             "Scenario",
             "StartError",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from harness import TestApp, assert_error
@@ -10,38 +12,37 @@ pytestmark = pytest.mark.app("auth-app")
 PASSWORD = "correct horse battery"
 
 
-def _register(
-    app: TestApp, email: str = "ann@example.com", password: str = PASSWORD, **extra: object
-) -> dict:
-    response = app.post("/auth/register", json={"email": email, "password": password, **extra})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_register_answers_user_and_token_and_stores_a_hash(app: TestApp) -> None:
+def test_register_answers_the_user_mails_a_link_and_stores_a_hash(app: TestApp) -> None:
     app.clock.set("2030-01-01T00:00:00Z")
-    body = _register(app, display_name="Ann")
-    assert set(body) == {"user", "token"}
-    assert body["user"] == {
-        "id": 1,
-        "email": "ann@example.com",
-        "roles": [],
-        "verified": False,
-        "display_name": "Ann",
-        "created_at": "2030-01-01T00:00:00.000Z",
-        "updated_at": "2030-01-01T00:00:00.000Z",
-    }
+    response = app.post(
+        "/auth/register", json={"email": "ann@example.com", "password": PASSWORD, "display_name": "Ann"}
+    )
+    assert response.status_code == 201
+    assert response.json() == {
+        "user": {
+            "id": 1,
+            "email": "ann@example.com",
+            "roles": [],
+            "verified": False,
+            "display_name": "Ann",
+            "created_at": "2030-01-01T00:00:00.000Z",
+            "updated_at": "2030-01-01T00:00:00.000Z",
+        }
+    }  # no token until the email is verified
+    [mail] = app.mail.outbox
+    assert (mail.to, mail.subject) == ("ann@example.com", "Verify your email address")
+    assert f"{app.url}/auth/verify" in mail.body
     row = app.db["users"].get(1)
     assert row["password_hash"].startswith("$argon2id$")
     assert PASSWORD not in row["password_hash"]
 
 
-def test_register_stores_email_lowercased_and_refuses_it_twice(app: TestApp) -> None:
-    assert _register(app, "Ann@Example.COM")["user"]["email"] == "ann@example.com"
+def test_register_stores_email_lowercased_and_refuses_it_twice(app: TestApp, signup: Any) -> None:
+    assert signup(app, "Ann@Example.COM")["user"]["email"] == "ann@example.com"
     response = app.post("/auth/register", json={"email": "ANN@example.com", "password": PASSWORD})
     assert_error(response, 409, "unique_violation", {"email": "is already registered"})
     assert app.db["users"].count == 1
@@ -92,8 +93,8 @@ def test_register_invalid_is_422_and_creates_nobody(app: TestApp, body: dict, fi
     assert app.db["users"].count == 0
 
 
-def test_login_answers_token_and_user(app: TestApp) -> None:
-    _register(app)
+def test_login_answers_token_and_user(app: TestApp, signup: Any) -> None:
+    signup(app)
     body = app.post("/auth/login", json={"email": "ANN@example.com", "password": PASSWORD}).json()
     assert set(body) == {"token", "user"}
     assert body["user"]["email"] == "ann@example.com"
@@ -110,9 +111,9 @@ def test_login_answers_token_and_user(app: TestApp) -> None:
     ids=["wrong-password", "unknown-email", "case-of-password"],
 )
 def test_login_with_bad_credentials_is_401_without_telling_which(
-    app: TestApp, email: str, password: str
+    app: TestApp, signup: Any, email: str, password: str
 ) -> None:
-    _register(app)
+    signup(app)
     response = app.post("/auth/login", json={"email": email, "password": password})
     error = assert_error(response, 401, "invalid_credentials")
     assert error["message"] == "the email or the password is wrong"
@@ -134,8 +135,8 @@ def test_me_without_token_is_401_with_challenge(app: TestApp) -> None:
     assert response.headers["www-authenticate"] == "Bearer"
 
 
-def test_logout_revokes_that_token_only(app: TestApp) -> None:
-    first = _register(app)["token"]
+def test_logout_revokes_that_token_only(app: TestApp, signup: Any) -> None:
+    first = signup(app)["token"]
     second = app.post("/auth/login", json={"email": "ann@example.com", "password": PASSWORD}).json()["token"]
     assert app.post("/auth/logout", headers=_bearer(first)).status_code == 204
     error = assert_error(app.get("/auth/me", headers=_bearer(first)), 401, "unauthorized")
@@ -144,8 +145,8 @@ def test_logout_revokes_that_token_only(app: TestApp) -> None:
     assert app.db["_kiln_revoked_tokens"].count == 1
 
 
-def test_password_change_revokes_older_tokens_and_returns_a_new_one(app: TestApp) -> None:
-    old = _register(app)["token"]
+def test_password_change_revokes_older_tokens_and_returns_a_new_one(app: TestApp, signup: Any) -> None:
+    old = signup(app)["token"]
     also_old = app.post("/auth/login", json={"email": "ann@example.com", "password": PASSWORD}).json()[
         "token"
     ]
@@ -169,8 +170,10 @@ def test_password_change_revokes_older_tokens_and_returns_a_new_one(app: TestApp
     )
 
 
-def test_password_change_with_wrong_current_password_is_422_and_changes_nothing(app: TestApp) -> None:
-    token = _register(app)["token"]
+def test_password_change_with_wrong_current_password_is_422_and_changes_nothing(
+    app: TestApp, signup: Any
+) -> None:
+    token = signup(app)["token"]
     before = app.db["users"].get(1)["password_hash"]
     response = app.post(
         "/auth/password", json={"password": "nope nope", "new_password": "tiny"}, headers=_bearer(token)
@@ -181,8 +184,8 @@ def test_password_change_with_wrong_current_password_is_422_and_changes_nothing(
     assert app.get("/auth/me", headers=_bearer(token)).status_code == 200
 
 
-def test_handlers_and_templates_see_the_caller(app: TestApp) -> None:
-    token = _register(app)["token"]
+def test_handlers_and_templates_see_the_caller(app: TestApp, signup: Any) -> None:
+    token = signup(app)["token"]
     assert app.get("/whoami").json() == {"user": None}
     assert app.get("/whoami", headers=_bearer(token)).json() == {
         "user": {"id": 1, "email": "ann@example.com", "roles": []}
@@ -191,8 +194,8 @@ def test_handlers_and_templates_see_the_caller(app: TestApp) -> None:
     assert "Not signed in" in app.get("/profile").text
 
 
-def test_no_password_hash_or_token_in_responses_or_logs(app: TestApp) -> None:
-    body = _register(app)
+def test_no_password_hash_or_token_in_responses_or_logs(app: TestApp, signup: Any) -> None:
+    body = signup(app)
     token = body["token"]
     app.post("/auth/login", json={"email": "ann@example.com", "password": PASSWORD})
     app.post("/auth/login", json={"email": "ann@example.com", "password": "a wrong one!"})
@@ -205,8 +208,8 @@ def test_no_password_hash_or_token_in_responses_or_logs(app: TestApp) -> None:
         assert secret not in captured
 
 
-def test_users_nested_through_relations_show_no_hidden_columns(app: TestApp) -> None:
-    token = _register(app)["token"]
+def test_users_nested_through_relations_show_no_hidden_columns(app: TestApp, signup: Any) -> None:
+    token = signup(app)["token"]
     app.post("/api/notes", json={"text": "mine"}, headers=_bearer(token))
     author = app.get("/api/notes/1?with=author", headers=_bearer(token)).json()["author"]
     assert set(author) == {"id", "email", "roles", "verified", "display_name", "created_at", "updated_at"}

@@ -46,7 +46,9 @@ def test_success_clears_the_emails_count_but_not_the_addresss(ann: TestApp) -> N
     for _ in range(4):
         _login(ann, "ann@example.com", "wrong password")
     assert _login(ann, "ann@example.com", PASSWORD).status_code == 200  # the email starts again
-    assert _login(ann, "ann@example.com", "wrong password").status_code == 401  # 1 for the email, 5 for the address
+    assert (
+        _login(ann, "ann@example.com", "wrong password").status_code == 401
+    )  # 1 for the email, 5 for the address
     assert_error(_login(ann, "ann@example.com", PASSWORD), 429, "rate_limited")  # the address is blocked
 
 
@@ -64,7 +66,11 @@ def test_limits_follow_auth_settings(tmp_path: Any, test_app: Any) -> None:
     folder = tmp_path / "strict"
     shutil.copytree(Path(__file__).parents[2] / "fixtures" / "auth-app", folder)
     toml = folder / "app.toml"
-    toml.write_text(toml.read_text().replace("token_ttl = 3600", "token_ttl = 3600\nmax_login_failures = 2\nlogin_window = 60"))
+    toml.write_text(
+        toml.read_text().replace(
+            "token_ttl = 3600", "token_ttl = 3600\nmax_login_failures = 2\nlogin_window = 60"
+        )
+    )
     app = test_app(folder)
     app.as_user("ann@example.com", password=PASSWORD)
     for _ in range(2):

@@ -18,10 +18,9 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def token(app: TestApp) -> str:
+def token(app: TestApp, signup: Any) -> str:
     app.clock.set("2030-01-01T00:00:00Z")
-    response = app.post("/auth/register", json={"email": "ann@example.com", "password": PASSWORD})
-    return str(response.json()["token"])
+    return str(signup(app)["token"])
 
 
 def _secret(app: TestApp) -> bytes:
@@ -133,7 +132,7 @@ def test_signing_secret_is_generated_once_and_owner_only(app: TestApp, token: st
 
 def test_secret_from_app_secrets_signs_tokens(test_app: Any) -> None:
     app = test_app("auth-app", secrets={"KILN_SECRET_KEY": "a configured secret that is long enough"})
-    token = app.post("/auth/register", json={"email": "bo@example.com", "password": PASSWORD}).json()["token"]
+    token = app.as_user("bo@example.com").token
     claims = jwt.decode(
         token, "a configured secret that is long enough", algorithms=["HS256"], options={"verify_iat": False}
     )
@@ -143,9 +142,7 @@ def test_secret_from_app_secrets_signs_tokens(test_app: Any) -> None:
 
 def test_two_apps_do_not_accept_each_others_tokens(test_app: Any) -> None:
     one, two = test_app("auth-app"), test_app("auth-app")
-    token = one.post("/auth/register", json={"email": "ann@example.com", "password": PASSWORD}).json()[
-        "token"
-    ]
-    two.post("/auth/register", json={"email": "ann@example.com", "password": PASSWORD})
+    token = one.as_user("ann@example.com").token
+    two.as_user("ann@example.com")
     assert one.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert_error(two.get("/auth/me", headers={"Authorization": f"Bearer {token}"}), 401, "unauthorized")
