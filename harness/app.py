@@ -199,6 +199,11 @@ class TestApp:
                 raise HarnessError(
                     f"registering {email} failed: {response.status_code} {response.text[:300]}"
                 )
+            if "token" not in response.json():
+                raise HarnessError(
+                    f"{self.url} verifies emails before it signs anyone in, and as_user cannot read its "
+                    "mail remotely: use a server without [auth] verify_email, or a local TestApp"
+                )
             user, token = response.json()["user"], response.json()["token"]
         else:
             assert self._served is not None

@@ -37,6 +37,7 @@ _ERRORS = {
     "413": "PayloadTooLarge",
     "415": "UnsupportedMediaType",
     "422": "ValidationFailed",
+    "429": "TooManyRequests",
     "500": "InternalError",
 }
 
@@ -391,7 +392,7 @@ def _auth_paths(schemas: dict[str, Any]) -> dict[str, Any]:
     }
     schemas["UserToken"] = {
         "type": "object",
-        "required": ["user", "token"],
+        "required": ["user"],  # with verify_email, registering answers the user alone
         "additionalProperties": False,
         "properties": {"user": _ref("User"), "token": {"type": "string"}},
     }
@@ -403,6 +404,9 @@ def _auth_paths(schemas: dict[str, Any]) -> dict[str, Any]:
     register["required"] = ["email", "password"]
     schemas["Registration"] = register
     bearer: list[dict[str, list[str]]] = [{"bearer": []}]
+    verification = {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}}
+    verified_user = {"type": "object", "required": ["user"], "properties": {"user": _ref("User")}}
+    verified = {"description": "the user, now verified", "content": _json(verified_user)}
     token = {"description": "the user and a token", "content": _json(_ref("UserToken"))}
     unauthorized = {"description": "no valid token", "content": _json(_ref("Error"))}
     return {
@@ -419,7 +423,15 @@ def _auth_paths(schemas: dict[str, Any]) -> dict[str, Any]:
                 "summary": "Exchange email and password for a token",
                 "operationId": "auth_login",
                 "requestBody": {"required": True, "content": _json(_ref("Credentials"))},
-                "responses": {"200": token, "401": unauthorized, **_errors(400, 413, 415, 422)},
+                "responses": {"200": token, "401": unauthorized, **_errors(400, 403, 413, 415, 422, 429)},
+            }
+        },
+        "/auth/verify": {
+            "post": {
+                "summary": "Verify an email address with the token the mail carried",
+                "operationId": "auth_verify",
+                "requestBody": {"required": True, "content": _json(verification)},
+                "responses": {"200": verified, **_errors(400, 413, 415, 422)},
             }
         },
         "/auth/me": {

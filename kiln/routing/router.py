@@ -36,7 +36,7 @@ def declared_routes(
     """
     by_path: dict[str, dict[str, Target]] = {}
     for route in sorted(routes, key=dispatch_key):
-        target = _guarded(route.guards, handlers, _target(route, templates, handlers))
+        target = _guarded(route, handlers, _target(route, templates, handlers))
         methods = by_path.setdefault(route.path, {})
         for method in route.methods:
             methods[method] = target
@@ -51,13 +51,16 @@ def _starlette_route(path: str, targets: dict[str, Target]) -> StarletteRoute:
     return StarletteRoute(path, endpoint, methods=list(targets))
 
 
-def _guarded(guards: tuple[str, ...], handlers: ModuleType | None, target: Target) -> Target:
+def _guarded(route: Route, handlers: ModuleType | None, target: Target) -> Target:
     """The target behind its guards: authentication first, then authorization."""
-    if guards == ("public",):
+    if route.guards == ("public",):
         return target
+    html = route.template is not None
 
     async def guarded(request: Request) -> Response:
-        await enforce(request, guards, handlers)
+        if html:
+            request.state.html_errors = True  # a page's 401 and 403 are pages too
+        await enforce(request, route.guards, handlers)
         return await target(request)
 
     return guarded

@@ -129,3 +129,27 @@ def test_remote_testapp_diagnostics_show_requests_not_internals(kiln_server: str
 def test_remote_testapp_close_leaves_server_running(kiln_server: str) -> None:
     TestApp("todo-app", base_url=kiln_server).close()
     assert httpx.get(kiln_server + "/health").status_code == 200
+
+
+def test_remote_as_user_registers_over_http(test_app: object, tmp_path: Path) -> None:
+    import shutil
+
+    from harness import HarnessError, TestApp
+
+    folder = tmp_path / "open-auth"
+    shutil.copytree(FIXTURES / "auth-app", folder)
+    toml = folder / "app.toml"
+    toml.write_text(toml.read_text().replace("verify_email = true", "verify_email = false"))
+    with TestApp(folder) as server, TestApp("auth-app", base_url=server.url) as remote:
+        ann = remote.as_user("ann@example.com")
+        assert ann.get("/auth/me").json()["email"] == "ann@example.com"
+        with pytest.raises(
+            LocalOnly, match=r"TestApp\.as_user\(roles=\.\.\.\) is not available in remote mode"
+        ):
+            remote.as_user("boss@example.com", roles=["admin"])
+    with (
+        TestApp(FIXTURES / "auth-app") as server,
+        TestApp("auth-app", base_url=server.url) as remote,
+        pytest.raises(HarnessError, match="verifies emails before it signs anyone in"),
+    ):
+        remote.as_user("bob@example.com")

@@ -85,9 +85,10 @@ def test_verified_guard_answers_email_not_verified(app: TestApp) -> None:
 
 
 def test_route_guards_on_template_and_handler(app: TestApp) -> None:
-    response = app.get("/members", headers={"Accept": "text/html"})
+    response = app.get("/members")  # a page answers with a page, whatever the client accepts
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["www-authenticate"] == "Bearer"
     member = app.as_user("ann@example.com")
     assert "Welcome, ann@example.com" in member.get("/members").text
     assert_error(member.get("/api/admin/stats"), 403, "forbidden")
