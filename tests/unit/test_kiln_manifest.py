@@ -524,3 +524,98 @@ def test_bad_auth_settings_are_reported(tmp_path: Path, body: str, message: str)
     with pytest.raises(ManifestError) as info:
         load_manifest(tmp_path)
     assert any(line.startswith(message) for line in str(info.value).splitlines()), str(info.value)
+
+
+AUTH = "[auth]\n"
+NOTE = "[entities.Note.fields]\ntext = {type = 'text'}\nauthor_id = {type = 'ref', to = 'User'}\n"
+
+GUARD_PROBLEMS = [
+    (
+        "unknown-guard",
+        AUTH + NOTE + "[entities.Note.access]\nread = 'autth'\n",
+        'app.toml: entities.Note.access.read: unknown guard "autth" (did you mean "auth"?)',
+    ),
+    (
+        "unknown-operation",
+        AUTH + NOTE + "[entities.Note.access]\nview = 'auth'\n",
+        'app.toml: entities.Note.access.view: unknown key "view"',
+    ),
+    (
+        "access-not-table",
+        AUTH
+        + NOTE.replace("[entities.Note.fields]", "[entities.Note]\naccess = 'auth'\n[entities.Note.fields]"),
+        "app.toml: entities.Note.access: must be a table of operations",
+    ),
+    (
+        "guard-not-string",
+        AUTH + NOTE + "[entities.Note.access]\nread = 3\n",
+        "app.toml: entities.Note.access.read: must be a guard or a list of guards",
+    ),
+    (
+        "owner-without-owner-field",
+        AUTH + NOTE + "[entities.Note.access]\nread = 'owner'\n",
+        'app.toml: entities.Note.access.read: "owner" needs a record with an owner field',
+    ),
+    (
+        "owner-on-create",
+        AUTH
+        + NOTE.replace(
+            "[entities.Note.fields]", "[entities.Note]\nowner = 'author_id'\n[entities.Note.fields]"
+        )
+        + "[entities.Note.access]\ncreate = 'owner'\n",
+        'app.toml: entities.Note.access.create: "owner" needs a record with an owner field',
+    ),
+    (
+        "owner-not-a-user-ref",
+        AUTH
+        + NOTE.replace("[entities.Note.fields]", "[entities.Note]\nowner = 'text'\n[entities.Note.fields]"),
+        "app.toml: entities.Note.owner: must name a ref field of this entity that points to User",
+    ),
+    (
+        "guard-needs-auth",
+        "[entities.Post.fields]\n[entities.Post.access]\ncreate = 'auth'\n",
+        'app.toml: entities.Post.access.create: "auth" needs users: add [auth] to app.toml',
+    ),
+    (
+        "role-needs-auth",
+        "[[routes]]\npath = '/a'\nredirect = '/'\nguards = 'role:admin'\n",
+        'app.toml: routes[0].guards: "role:admin" needs users: add [auth] to app.toml',
+    ),
+    (
+        "bad-role-name",
+        AUTH + "[[routes]]\npath = '/a'\nredirect = '/'\nguards = 'role:Admin!'\n",
+        'app.toml: routes[0].guards: "role:Admin!" is not a role guard',
+    ),
+    (
+        "public-combined",
+        AUTH + "[[routes]]\npath = '/a'\nredirect = '/'\nguards = ['public', 'auth']\n",
+        'app.toml: routes[0].guards: "public" cannot be combined with other guards',
+    ),
+    (
+        "owner-on-route",
+        AUTH + "[[routes]]\npath = '/a'\nredirect = '/'\nguards = 'owner'\n",
+        'app.toml: routes[0].guards: "owner" needs a record with an owner field',
+    ),
+    (
+        "handler-guard-without-file",
+        "[[routes]]\npath = '/a'\nredirect = '/'\nguards = 'handlers:can'\n",
+        'app.toml: routes[0].guards: "handlers:can" needs a handlers.py',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"), [row[1:] for row in GUARD_PROBLEMS], ids=[row[0] for row in GUARD_PROBLEMS]
+)
+def test_guards_are_checked_when_the_manifest_is_compiled(tmp_path: Path, body: str, expected: str) -> None:
+    _write(tmp_path, body)
+    with pytest.raises(ManifestError) as info:
+        load_manifest(tmp_path)
+    assert any(line.startswith(expected) for line in str(info.value).splitlines()), str(info.value)
+
+
+def test_handler_guard_must_name_a_function(tmp_path: Path) -> None:
+    _write(tmp_path, "[[routes]]\npath = '/a'\nredirect = '/'\nguards = 'handlers:can_enter'\n")
+    (tmp_path / "handlers.py").write_text("def can_enter_now(request, ctx): return True\n")
+    with pytest.raises(ManifestError, match=r'routes\[0\]\.guards: handlers\.py has no function "can_enter"'):
+        load_manifest(tmp_path)

@@ -146,3 +146,18 @@ def test_two_apps_do_not_accept_each_others_tokens(test_app: Any) -> None:
     two.as_user("ann@example.com")
     assert one.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert_error(two.get("/auth/me", headers={"Authorization": f"Bearer {token}"}), 401, "unauthorized")
+
+
+def test_secret_from_the_environment_signs_tokens(test_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KILN_SECRET_KEY", "an environment secret, long enough for HS256")
+    app = test_app("auth-app")
+    token = app.as_user("cy@example.com").token
+    claims = jwt.decode(
+        token,
+        "an environment secret, long enough for HS256",
+        algorithms=["HS256"],
+        options={"verify_iat": False},
+    )
+    assert claims["sub"] == "1"
+    assert app.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert not (app.data_dir / "secret.key").exists()
