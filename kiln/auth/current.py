@@ -16,7 +16,7 @@ from kiln.http.errors import ApiError
 if TYPE_CHECKING:
     from kiln.entities.records import Shape
 
-__all__ = ["AuthRuntime", "authenticate", "unauthorized"]
+__all__ = ["AuthRuntime", "authenticate", "token_claims", "unauthorized"]
 
 REVOKED_TABLE = "_kiln_revoked_tokens"
 
@@ -52,12 +52,20 @@ def authenticate(request: Request) -> dict[str, Any] | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise unauthorized("send the token as Authorization: Bearer <token>", invalid_token=True)
-        user = _user_for(state.db.conn, state.auth, token.strip())
+        user, request.scope["kiln_claims"] = _user_for(state.db.conn, state.auth, token.strip())
     request.scope["kiln_user"] = user
     return user
 
 
-def _user_for(conn: sqlite3.Connection, auth: AuthRuntime, token: str) -> dict[str, Any]:
+def token_claims(request: Request) -> dict[str, Any]:
+    """The claims of the token :func:`authenticate` accepted for this request."""
+    claims: dict[str, Any] = request.scope["kiln_claims"]
+    return claims
+
+
+def _user_for(
+    conn: sqlite3.Connection, auth: AuthRuntime, token: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         claims = auth.tokens.decode(token)
     except TokenError as exc:
@@ -73,6 +81,4 @@ def _user_for(conn: sqlite3.Connection, auth: AuthRuntime, token: str) -> dict[s
         raise unauthorized("the token's user no longer exists", invalid_token=True)
     if claims.get("ver") != row[-1]:
         raise unauthorized("the token was revoked (the password changed)", invalid_token=True)
-    user = shape.to_json(row[:-1])
-    user["_token"] = claims  # for logout; removed before the user is shown
-    return user
+    return shape.to_json(row[:-1]), claims

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from kiln.auth.current import REVOKED_TABLE, AuthRuntime, authenticate, unauthorized
+from kiln.auth.current import REVOKED_TABLE, AuthRuntime, authenticate, token_claims, unauthorized
 from kiln.auth.tokens import TokenError
 from kiln.entities.records import validate
 from kiln.fieldtypes import format_datetime
@@ -125,11 +125,12 @@ class _Endpoints:
 
     async def me(self, request: Request) -> Response:
         """The calling user."""
-        return JSONResponse(_public(_require(request)))
+        return JSONResponse(_require(request))
 
     async def logout(self, request: Request) -> Response:
         """Revoke the token the request carries; 204."""
-        claims = _require(request)["_token"]
+        _require(request)
+        claims = token_claims(request)
         _auth, db = _runtime(request)
         with db.write() as conn:
             conn.execute(
@@ -165,7 +166,7 @@ class _Endpoints:
                 "WHERE id = ? RETURNING token_version",
                 [password_hash, now, user["id"]],
             ).fetchone()[0]
-        fresh = _public(user) | {"updated_at": now}
+        fresh = user | {"updated_at": now}
         return JSONResponse({"user": fresh, "token": auth.tokens.issue(user["id"], user["roles"], version)})
 
 
@@ -219,10 +220,6 @@ def _require(request: Request) -> dict[str, Any]:
     if user is None:
         raise unauthorized("sign in first: send Authorization: Bearer <token>")
     return user
-
-
-def _public(user: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in user.items() if key != "_token"}
 
 
 def _password_problem(password: Any) -> str | None:

@@ -58,11 +58,7 @@ async def _handler_allows(request: Request, guard: str, handlers: ModuleType | N
     from kiln.routing.context import HandlerContext
 
     function = getattr(handlers, guard.partition(":")[2])
-    state = request.app.state.kiln
-    ctx = HandlerContext(
-        clock=state.clock, settings=state.settings, secrets=state.secrets, db_path=state.db.path
-    )
-    ctx.user = None if user is None else {k: v for k, v in user.items() if k != "_token"}
+    ctx = HandlerContext.for_request(request, user)
     try:
         if inspect.iscoroutinefunction(function):
             return bool(await function(request, ctx))

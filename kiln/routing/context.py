@@ -37,6 +37,18 @@ class HandlerContext:
             self._db = sqlite_utils.Database(connect(self.db_path, check_same_thread=False))
         return self._db
 
+    @classmethod
+    def for_request(cls, request: Any, user: dict[str, Any] | None) -> HandlerContext:
+        """The context of ``request`` in the app instance serving it, for ``user``."""
+        state = request.app.state.kiln
+        return cls(
+            clock=state.clock,
+            settings=state.settings,
+            secrets=state.secrets,
+            db_path=state.db.path,
+            user=user,
+        )
+
     def close(self) -> None:
         """Close the database connection, if the handler opened one."""
         if self._db is not None:

@@ -80,7 +80,7 @@ def _template_target(name: str, templates: Templates) -> Target:
     async def render(request: Request) -> Response:
         request.state.html_errors = True  # errors on this route are HTML pages
         settings = request.app.state.kiln.settings
-        user = _public(authenticate(request))
+        user = authenticate(request)
         return templates.render(
             request,
             name,
@@ -97,11 +97,7 @@ def _handler_target(function: Callable[..., Any]) -> Target:
     is_async = inspect.iscoroutinefunction(function)
 
     async def call(request: Request) -> Response:
-        state = request.app.state.kiln
-        ctx = HandlerContext(
-            clock=state.clock, settings=state.settings, secrets=state.secrets, db_path=state.db.path
-        )
-        ctx.user = _public(authenticate(request))
+        ctx = HandlerContext.for_request(request, authenticate(request))
         try:
             if is_async:
                 result = await function(request, ctx)
@@ -114,11 +110,6 @@ def _handler_target(function: Callable[..., Any]) -> Target:
         return JSONResponse(result)
 
     return call
-
-
-def _public(user: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The user as handlers and templates see it, without the token's claims."""
-    return None if user is None else {key: value for key, value in user.items() if key != "_token"}
 
 
 def _redirect_target(target: str, status: int) -> Target:
