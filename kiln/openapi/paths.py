@@ -1,0 +1,224 @@
+"""Operations: entity collections, records, declared routes and /health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiln.entities.collection import IF_MATCH
+from kiln.entities.query import OPERATORS, TYPE_OPERATORS
+from kiln.manifest.model import Entity, Field, Route
+from kiln.openapi.common import INT64, errors, json_content, ref
+from kiln.openapi.schemas import output_schema
+
+__all__ = ["collection_path", "health_operation", "item_path", "route_operation"]
+
+
+CONVERTOR_SCHEMAS: dict[str, dict[str, Any]] = {
+    "str": {"type": "string", "pattern": "^[^/]+$"},
+    "int": {"type": "integer", "minimum": 0},
+    "float": {"type": "number", "minimum": 0},
+    "uuid": {"type": "string", "format": "uuid"},
+    "path": {"type": "string"},
+}
+
+
+def query_parameters(entity: Entity) -> list[dict[str, Any]]:
+    """The list query parameters: ``with``, pagination, sort and every filter."""
+    whole = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    parameters: list[dict[str, Any]] = [
+        *with_parameter(entity),
+        {"name": "page", "in": "query", "schema": whole},
+        {"name": "per_page", "in": "query", "schema": whole, "description": "clamped to 100"},
+        {
+            "name": "sort",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "fields, `-` for descending",
+        },
+    ]
+    fields = [
+        Field("id", "int"),
+        *entity.fields.values(),
+        Field("created_at", "datetime"),
+        Field("updated_at", "datetime"),
+    ]
+    for field in fields:
+        for operator in OPERATORS:
+            if operator not in TYPE_OPERATORS[field.type]:
+                continue
+            name = field.name if operator == "eq" else f"{field.name}__{operator}"
+            parameters.append({"name": name, "in": "query", "schema": filter_schema(field, operator)})
+    return parameters
+
+
+def with_parameter(entity: Entity) -> list[dict[str, Any]]:
+    """``with``: relations to load, comma-separated, nested with dots."""
+    if not entity.relations:
+        return []
+    names = ", ".join(sorted(entity.relations))
+    description = f"relations to load, comma-separated, nested with dots (here: {names})"
+    return [{"name": "with", "in": "query", "schema": {"type": "string"}, "description": description}]
+
+
+def filter_schema(field: Field, operator: str) -> dict[str, Any]:
+    """The schema of one filter parameter."""
+    if operator == "isnull" or field.type == "bool":
+        return {"type": "string", "enum": ["true", "false"]}
+    if operator in ("in", "contains"):
+        return {"type": "string"}
+    schema = output_schema(field)
+    if field.type in ("int", "float"):
+        schema.update(INT64 if field.type == "int" else {})
+    return schema
+
+
+def collection_path(entity: Entity) -> dict[str, Any]:
+    """``/api/<plural>``: list and create."""
+    name = entity.name
+    return {
+        "get": {
+            "summary": f"List {entity.plural}",
+            "operationId": f"list_{entity.plural}",
+            "parameters": query_parameters(entity),
+            "responses": {
+                "200": {"description": "A page of records", "content": json_content(ref(f"{name}List"))},
+                **errors(400, guards=entity.guards("list")),
+            },
+        },
+        "post": {
+            "summary": f"Create a {name}",
+            "operationId": f"create_{entity.plural}",
+            "requestBody": {"required": True, "content": json_content(ref(f"{name}Input"))},
+            "responses": {
+                "201": {
+                    "description": "Created",
+                    "headers": {
+                        "Location": {"schema": {"type": "string"}},
+                        "ETag": {"schema": {"type": "string"}},
+                    },
+                    "content": json_content(ref(name)),
+                },
+                **errors(400, 409, 413, 415, 422, guards=entity.guards("create")),
+            },
+        },
+    }
+
+
+def item_path(entity: Entity) -> dict[str, Any]:
+    """``/api/<plural>/{id}``: read, PATCH, PUT and delete."""
+    name = entity.name
+    record = {
+        "description": name,
+        "headers": {"ETag": {"schema": {"type": "string"}}},
+        "content": json_content(ref(name)),
+    }
+    if_match = {"name": "If-Match", "in": "header", "schema": {"type": "string", "pattern": IF_MATCH.pattern}}
+    return {
+        "parameters": [
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+        ],
+        "get": {
+            "summary": f"Read a {name}",
+            "operationId": f"read_{entity.plural}",
+            "parameters": with_parameter(entity),
+            "responses": {
+                "200": record,
+                "304": {"description": "Not modified"},
+                **errors(400, 404, guards=entity.guards("read")),
+            },
+        },
+        "patch": {
+            "summary": f"Change fields of a {name}",
+            "operationId": f"patch_{entity.plural}",
+            "parameters": [if_match],
+            "requestBody": {"required": True, "content": json_content(ref(f"{name}Patch"))},
+            "responses": {
+                "200": record,
+                **errors(400, 404, 409, 412, 413, 415, 422, guards=entity.guards("update")),
+            },
+        },
+        "put": {
+            "summary": f"Replace a {name}",
+            "operationId": f"put_{entity.plural}",
+            "parameters": [if_match],
+            "requestBody": {"required": True, "content": json_content(ref(f"{name}Input"))},
+            "responses": {
+                "200": record,
+                **errors(400, 404, 409, 412, 413, 415, 422, guards=entity.guards("update")),
+            },
+        },
+        "delete": {
+            "summary": f"Delete a {name}",
+            "operationId": f"delete_{entity.plural}",
+            "parameters": [if_match],
+            "responses": {
+                "200": {"description": "Deleted", "content": json_content(ref("Deleted"))},
+                **errors(400, 404, 409, 412, guards=entity.guards("delete")),
+            },
+        },
+    }
+
+
+def health_operation() -> dict[str, Any]:
+    """``GET /health``."""
+    schema = {
+        "type": "object",
+        "required": ["status", "app", "mode"],
+        "properties": {
+            "status": {"const": "ok"},
+            "app": {"type": "string"},
+            "mode": {"enum": ["dev", "prod"]},
+        },
+    }
+    return {
+        "summary": "Health",
+        "operationId": "health",
+        "responses": {"200": {"description": "Up", "content": json_content(schema)}},
+    }
+
+
+def route_operation(route: Route, method: str) -> dict[str, Any]:
+    """One method of a declared route."""
+    operation: dict[str, Any] = {
+        "summary": route.target,
+        "operationId": f"route_{route.index}_{method.lower()}",
+        "responses": route_responses(route),
+    }
+    if route.params:
+        operation["parameters"] = [
+            {
+                "name": param.name,
+                "in": "path",
+                "required": True,
+                "schema": CONVERTOR_SCHEMAS[param.convertor],
+            }
+            for param in route.params
+        ]
+    return operation
+
+
+def route_responses(route: Route) -> dict[str, Any]:
+    """What a declared route answers, by target."""
+    if route.template is not None:  # errors on template routes are HTML pages too
+        html = {"text/html": {"schema": {"type": "string"}}}
+        return {
+            "200": {"description": f"templates/{route.template}", "content": html},
+            "404": {"description": "Not found", "content": html},
+            "500": {"description": "Internal server error", "content": html},
+            **(
+                {
+                    "401": {"description": "Sign in first", "content": html},
+                    "403": {"description": "Forbidden", "content": html},
+                }
+                if route.guards != ("public",)
+                else {}
+            ),
+        }
+    if route.handler is not None:
+        returns = f"whatever {route.handler} returns (JSON unless it returns a Response)"
+        return {"default": {"description": returns}, **errors(404, guards=route.guards)}
+    location = {"Location": {"schema": {"type": "string"}}}
+    return {
+        str(route.status): {"description": f"redirect to {route.redirect}", "headers": location},
+        **errors(404, guards=route.guards),
+    }

@@ -1,0 +1,168 @@
+"""JSON Schemas of records, request bodies, lists and the error envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiln.manifest.model import Entity, Field
+from kiln.openapi.common import INT64, ref
+
+__all__ = [
+    "deleted_schema",
+    "error_schema",
+    "input_schema",
+    "list_schema",
+    "nullable",
+    "output_schema",
+    "record_schema",
+    "value_schema",
+]
+
+
+def error_schema() -> dict[str, Any]:
+    """The error envelope."""
+    return {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "code", "message", "fields", "request_id"],
+                "additionalProperties": False,
+                "properties": {
+                    "status": {"type": "integer"},
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "request_id": {"type": ["string", "null"]},
+                },
+            }
+        },
+    }
+
+
+def deleted_schema() -> dict[str, Any]:
+    """The body of a successful delete."""
+    counts = {"type": "object", "additionalProperties": {"type": "integer"}}
+    return {
+        "type": "object",
+        "required": ["deleted"],
+        "properties": {
+            "deleted": {
+                "type": "object",
+                "required": ["entity", "id", "cascaded", "nulled"],
+                "properties": {
+                    "entity": {"type": "string"},
+                    "id": {"type": "integer"},
+                    "cascaded": counts,
+                    "nulled": counts,
+                },
+            }
+        },
+    }
+
+
+def value_schema(field: Field) -> dict[str, Any]:
+    """The JSON Schema of a field's value, with the bounds the validator enforces."""
+    schema: dict[str, Any]
+    if field.type in ("text", "email", "url"):
+        schema = {"type": "string"}
+        if field.min_length is not None:
+            schema["minLength"] = field.min_length
+        if field.max_length is not None:
+            schema["maxLength"] = field.max_length
+        if field.pattern is not None:
+            schema["pattern"] = field.pattern
+        if field.type == "email":
+            schema.update(format="email", maxLength=min(schema.get("maxLength", 254), 254))
+        elif field.type == "url" and field.pattern is None:
+            schema["pattern"] = r"^https?://[^/\s?#@]+"
+    elif field.type in ("int", "float"):
+        schema = {"type": "integer" if field.type == "int" else "number"}
+        if field.type == "int":
+            schema.update(INT64)
+        if field.min is not None:
+            schema["minimum"] = field.min
+        if field.max is not None:
+            schema["maximum"] = field.max
+    elif field.type == "bool":
+        schema = {"type": "boolean"}
+    elif field.type == "date":
+        schema = {"type": "string", "format": "date"}
+    elif field.type == "datetime":
+        schema = {"type": "string", "format": "date-time"}
+    elif field.type == "enum":
+        schema = {"type": "string", "enum": list(field.choices)}
+    elif field.type == "ref":
+        schema = {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 2**63 - 1,
+            "description": f"the id of a {field.to}",
+        }
+    else:  # json: any value
+        schema = {}
+    return schema
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` admitting ``null`` too."""
+    if not schema:
+        return schema  # json already admits null
+    if "enum" in schema:
+        return {**schema, "type": [schema["type"], "null"], "enum": [*schema["enum"], None]}
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def record_schema(entity: Entity) -> dict[str, Any]:
+    """A record as the API returns it: every field, exact types."""
+    properties: dict[str, Any] = {"id": {"type": "integer"}}
+    for field in entity.fields.values():
+        properties[field.name] = nullable(output_schema(field))
+    properties["created_at"] = {"type": "string", "format": "date-time"}
+    properties["updated_at"] = {"type": "string", "format": "date-time"}
+    return {
+        "type": "object",
+        "required": list(properties),
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def output_schema(field: Field) -> dict[str, Any]:
+    """What the API returns; lenient where stored data may predate the manifest's current bounds."""
+    schema = value_schema(field)
+    return {key: value for key, value in schema.items() if key in ("type", "enum", "format")}
+
+
+def input_schema(entity: Entity, *, partial: bool) -> dict[str, Any]:
+    """A create/PUT (or, ``partial``, PATCH) body, with the validators' bounds."""
+    properties: dict[str, Any] = {}
+    required = []
+    for field in entity.fields.values():
+        value = value_schema(field)
+        properties[field.name] = value if field.required else nullable(value)
+        if field.required and not field.has_default and not partial:
+            required.append(field.name)
+    for name in ("id", "created_at", "updated_at"):
+        properties[name] = {"readOnly": True, "description": "ignored when sent"}
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def list_schema(entity: Entity) -> dict[str, Any]:
+    """A page of records."""
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total"],
+        "additionalProperties": False,
+        "properties": {
+            "items": {"type": "array", "items": ref(entity.name)},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    }
