@@ -1,4 +1,4 @@
-"""``/auth``: register, login, me, logout and password change."""
+"""``/auth``: register, login, me, logout, password change and email verification."""
 
 from __future__ import annotations
 
@@ -44,7 +44,10 @@ class _Endpoints:
         self.user = user
 
     async def register(self, request: Request) -> Response:
-        """``{"email", "password", ...user_fields}`` → 201 ``{"user", "token"}``."""
+        """``{"email", "password", ...user_fields}`` → 201 ``{"user", "token"}``.
+
+        With ``verify_email``, 201 ``{"user"}``: the token comes with login, after verification.
+        """
         auth, db = _runtime(request)
         body = await read_json(request)
         if not isinstance(body, dict):
