@@ -172,7 +172,10 @@ def _email(value: Any, spec: Any) -> str:
 
 def _url(value: Any, spec: Any) -> str:
     text = _text(value, spec)
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # "Invalid IPv6 URL", or a netloc that NFKC would change
+        raise Invalid("must be an http or https URL") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise Invalid("must be an http or https URL")
     return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from kiln.entities.collection import IF_MATCH
@@ -29,12 +30,6 @@ def query_parameters(entity: Entity) -> list[dict[str, Any]]:
         *with_parameter(entity),
         {"name": "page", "in": "query", "schema": whole},
         {"name": "per_page", "in": "query", "schema": whole, "description": "clamped to 100"},
-        {
-            "name": "sort",
-            "in": "query",
-            "schema": {"type": "string"},
-            "description": "fields, `-` for descending",
-        },
     ]
     fields = [
         Field("id", "int"),
@@ -42,6 +37,11 @@ def query_parameters(entity: Entity) -> list[dict[str, Any]]:
         Field("created_at", "datetime"),
         Field("updated_at", "datetime"),
     ]
+    sortable = [field.name for field in fields if field.type != "json"]
+    sort = {"type": "string", "pattern": _list_of(f"-?{_one_of(sortable)}")}
+    parameters.append(
+        {"name": "sort", "in": "query", "schema": sort, "description": "fields, `-` for descending"}
+    )
     for field in fields:
         for operator in OPERATORS:
             if operator not in TYPE_OPERATORS[field.type]:
@@ -57,19 +57,37 @@ def with_parameter(entity: Entity) -> list[dict[str, Any]]:
         return []
     names = ", ".join(sorted(entity.relations))
     description = f"relations to load, comma-separated, nested with dots (here: {names})"
-    return [{"name": "with", "in": "query", "schema": {"type": "string"}, "description": description}]
+    schema = {"type": "string", "pattern": _list_of(_one_of(sorted(entity.relations)))}
+    return [{"name": "with", "in": "query", "schema": schema, "description": description}]
 
 
 def filter_schema(field: Field, operator: str) -> dict[str, Any]:
     """The schema of one filter parameter."""
     if operator == "isnull" or field.type == "bool":
         return {"type": "string", "enum": ["true", "false"]}
+    if operator == "in" and field.type in _IN_ITEMS:
+        return {"type": "string", "pattern": _list_of(_IN_ITEMS[field.type])}
+    if operator == "in" and field.type == "enum":
+        return {"type": "string", "pattern": _list_of(_one_of(list(field.choices)))}
     if operator in ("in", "contains"):
         return {"type": "string"}
     schema = output_schema(field)
     if field.type in ("int", "float"):
         schema.update(INT64 if field.type == "int" else {})
     return schema
+
+
+#: One item of an ``in`` list, by field type (text-like types take any string).
+_IN_ITEMS = {"int": r"-?[0-9]{1,18}", "ref": r"[0-9]{1,18}", "float": r"-?[0-9]{1,15}(\.[0-9]{1,6})?"}
+
+
+def _one_of(names: list[str]) -> str:
+    return "(" + "|".join(re.escape(name) for name in names) + ")"
+
+
+def _list_of(item: str) -> str:
+    """A pattern for a comma-separated list of ``item``s."""
+    return f"^{item}(,{item})*$"
 
 
 def collection_path(entity: Entity) -> dict[str, Any]:

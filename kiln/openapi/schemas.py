@@ -116,18 +116,21 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_schema(entity: Entity) -> dict[str, Any]:
-    """A record as the API returns it: every field, exact types."""
+    """A record as the API returns it: every field, exact types, and any relation ``with`` loaded."""
     properties: dict[str, Any] = {"id": {"type": "integer"}}
     for field in entity.fields.values():
         properties[field.name] = nullable(output_schema(field))
     properties["created_at"] = {"type": "string", "format": "date-time"}
     properties["updated_at"] = {"type": "string", "format": "date-time"}
-    return {
-        "type": "object",
-        "required": list(properties),
-        "additionalProperties": False,
-        "properties": properties,
-    }
+    required = list(properties)
+    for name, relation in entity.relations.items():  # present only when asked for with ?with=
+        target = ref(relation.target)
+        properties[name] = (
+            {"type": "array", "items": target}
+            if relation.kind == "many"
+            else {"anyOf": [target, {"type": "null"}]}
+        )
+    return {"type": "object", "required": required, "additionalProperties": False, "properties": properties}
 
 
 def output_schema(field: Field) -> dict[str, Any]:

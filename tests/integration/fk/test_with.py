@@ -154,3 +154,19 @@ def test_openapi_documents_refs_and_with(blog: TestApp) -> None:
     assert names[0] == "with"
     assert "author_id__in" in names
     assert "with" in [p["name"] for p in doc["paths"]["/api/posts/{id}"]["get"]["parameters"]]
+
+
+@pytest.mark.regression
+def test_openapi_record_schema_admits_relations_loaded_with_with(blog: TestApp) -> None:
+    """Found by schemathesis: record schemas forbade the keys ?with= adds."""
+    schema = blog.get("/openapi.json").json()["components"]["schemas"]["Comment"]
+    record = blog.get("/api/comments/2?with=author,replies,post").json()
+    assert set(record) <= set(schema["properties"])
+    assert set(schema["required"]) <= set(record)
+    assert schema["properties"]["replies"] == {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Comment"},
+    }
+    assert schema["properties"]["author"] == {
+        "anyOf": [{"$ref": "#/components/schemas/Author"}, {"type": "null"}]
+    }
