@@ -76,7 +76,9 @@ def test_handler_given_no_body_answers_400(app: TestApp) -> None:
     assert app.db["todos"].count == 0
 
 
-@pytest.mark.parametrize("link", ["http://a]b", "http://[::1", "http://\u2100a.com", "http://exa\uff03mple.com"])
+@pytest.mark.parametrize(
+    "link", ["http://a]b", "http://[::1", "http://\u2100a.com", "http://exa\uff03mple.com"]
+)
 def test_url_that_urlsplit_rejects_is_422_not_500(app: TestApp, link: str) -> None:
     """Found by schemathesis: urlsplit raises ValueError for a stray "]" or an NFKC-unsafe host."""
     response = app.post("/api/todos", json={"title": "x", "link": link})
