@@ -43,8 +43,9 @@ def _ssl_context() -> ssl.SSLContext:
 class TestApp:
     """Serve ``target`` on 127.0.0.1 for one test, with real clients and a look inside.
 
-    ``target`` is an ASGI app, a factory ``factory(data_dir) -> app``, a ``"module:attr"`` string
-    or a kiln app folder. The constructor returns once the server answers, or raises
+    ``target`` is an ASGI app (anything taking ``(scope, receive, send)`` or ``*args``), a factory
+    taking no argument or the data directory (``factory(data_dir) -> app``), a ``"module:attr"``
+    string naming either, or a kiln app folder. The constructor returns once the server answers, or raises
     :class:`harness.StartError` carrying the app's own exception. Use it as a context manager, or
     call :meth:`close`.
 

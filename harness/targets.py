@@ -2,9 +2,11 @@
 
 A target is one of:
 
-* an ASGI app: a callable taking ``(scope, receive, send)``;
-* a factory: a callable taking the data directory, ``factory(data_dir) -> app``, and optionally
-  ``settings=`` and ``secrets=`` keywords;
+* an ASGI app: a callable that takes three positional arguments ``(scope, receive, send)``, or
+  ``*args``; a class instance with such a ``__call__`` is one too;
+* a factory: a callable taking no argument (uvicorn's ``--factory`` convention), or one taking the
+  data directory, ``factory(data_dir) -> app``; either may accept ``settings=`` and ``secrets=``
+  keywords;
 * a ``"package.module:attr"`` string naming either of those;
 * a kiln app folder (a path holding ``app.toml``), compiled once per process and given a copy of
   its template database per data directory.
@@ -55,8 +57,10 @@ def resolve(
         raise TargetError(
             f"cannot serve {target!r}: expected an ASGI app, a factory, 'module:attr' or a folder"
         )
-    if _is_factory(target):
-        return Served(_call_factory(target, data_dir, settings, secrets), _name_of(target))
+    arity = _factory_arity(target)
+    if arity is not None:
+        app = _call_factory(target, data_dir if arity else None, settings, secrets)
+        return Served(app, _name_of(target))
     if settings or secrets:
         raise TargetError("settings= and secrets= need a kiln folder or a factory that accepts them")
     return Served(cast(ASGIApp, target), _name_of(target))  # three positional parameters: an ASGI app
@@ -99,30 +103,36 @@ def _import(spec: str) -> Any:
     return found
 
 
-def _is_factory(target: Callable[..., Any]) -> bool:
-    """An ASGI app takes three positional arguments; a factory takes one, the data directory."""
+def _factory_arity(target: Callable[..., Any]) -> int | None:
+    """``None`` for an ASGI app, else how many positional arguments the factory takes (0 or 1).
+
+    A callable with three required positional parameters, or ``*args``, is an ASGI app; one with
+    no positional parameter is a zero-argument factory, and one that can take a single positional
+    argument is given the data directory. Anything else is refused, showing its signature.
+    """
     try:
         signature = inspect.signature(target)
-    except (TypeError, ValueError):
-        return False
-    positional = [
-        p
-        for p in signature.parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-    ]
-    if len(positional) == 3:
-        return False
-    if len(positional) == 1:
-        return True
+    except (TypeError, ValueError):  # a builtin or extension type without a signature: trust it
+        return None
+    parameters = signature.parameters.values()
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    varargs = any(p.kind is p.VAR_POSITIONAL for p in parameters)
+    if len(required) == 3 or (varargs and len(required) <= 3):
+        return None
+    if not positional:
+        return 0
+    if len(required) <= 1:
+        return 1
     raise TargetError(
-        f"cannot serve {target!r}: an ASGI app takes (scope, receive, send) and a factory takes (data_dir), "
-        f"but it takes {len(positional)} required argument(s)"
+        f"cannot serve {getattr(target, '__qualname__', repr(target))}{signature}: an ASGI app takes (scope, receive, send), "
+        f"a factory takes no argument or (data_dir)"
     )
 
 
 def _call_factory(
     factory: Callable[..., Any],
-    data_dir: Path,
+    data_dir: Path | None,
     settings: Mapping[str, Any] | None,
     secrets: Mapping[str, str] | None,
 ) -> ASGIApp:
@@ -132,7 +142,7 @@ def _call_factory(
     if secrets is not None:
         extra["secrets"] = secrets
     try:
-        app = factory(data_dir, **extra)
+        app = factory(data_dir, **extra) if data_dir is not None else factory(**extra)
     except TypeError as exc:
         if extra and "unexpected keyword" in str(exc):
             raise TargetError(f"factory {_name_of(factory)} does not accept {', '.join(extra)}=") from exc

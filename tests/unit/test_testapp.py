@@ -187,7 +187,7 @@ def test_testapp_rejects_non_callable_target() -> None:
 def test_testapp_rejects_callable_with_wrong_arity() -> None:
     def two_args(a: object, b: object) -> None: ...
 
-    with pytest.raises(TargetError, match="takes 2 required argument"):
+    with pytest.raises(TargetError, match=r"locals>\.two_args\(a: 'object', b: 'object'\)"):
         TestApp(two_args)  # type: ignore[arg-type]
 
 
