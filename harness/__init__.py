@@ -7,7 +7,15 @@
 
 from harness.app import TestApp
 from harness.clock import AppClock
-from harness.errors import HarnessError, LocalOnly, NoDatabase, StartError, StartTimeout, TargetError
+from harness.errors import (
+    HarnessError,
+    LocalOnly,
+    NoDatabase,
+    StartError,
+    StartTimeout,
+    StopError,
+    TargetError,
+)
 from harness.ids import RUN_ID, unique_id
 from harness.logs import LogBuffer
 from harness.mail import Message
@@ -27,6 +35,7 @@ __all__ = [
     "Scenario",
     "StartError",
     "StartTimeout",
+    "StopError",
     "TargetError",
     "TestApp",
     "UserClient",

@@ -22,11 +22,12 @@ from websockets.sync.client import ClientConnection, connect
 from harness import logs
 from harness.clock import AppClock, KilnClock, ProcessClock
 from harness.diagnostics import render_diagnostics
-from harness.errors import HarnessError, LocalOnly, NoDatabase
+from harness.errors import HarnessError, LocalOnly, NoDatabase, StopError
 from harness.mail import Mail
 from harness.recorder import Exchange, Recorder, httpx_hook
 from harness.server import ServerThread
 from harness.targets import Served, Target, resolve
+from harness.teardown import Teardown
 from harness.users import UserClient
 
 __all__ = ["TestApp"]
@@ -50,8 +51,9 @@ class TestApp:
     call :meth:`close`.
 
     The data directory is created under ``data_root`` (pytest's temporary directory under the
-    plugin, else the system's), removed on :meth:`close`, and kept, with its path printed, when the
-    ``with`` block raised or ``keep_data`` is true.
+    plugin, else the system's), removed on :meth:`close`, and kept, with its path printed and in
+    :attr:`kept_data_dir`, when the ``with`` block raised or ``keep_data`` is true. It is never
+    removed while the server thread is still running.
 
     With ``base_url`` the harness starts nothing and talks to that server (remote mode); ``db``,
     ``clock``, ``logs`` and ``data_dir`` then raise :class:`harness.LocalOnly`.
@@ -73,9 +75,11 @@ class TestApp:
         shutdown_timeout: float = 5.0,
     ) -> None:
         self.keep_data = keep_data
+        #: The data directory, once :meth:`close` has kept it instead of removing it.
+        self.kept_data_dir: Path | None = None
+        self._keep_override: bool | None = None
+        self._teardown = Teardown()
         self._client: httpx.Client | None = None
-        self._user_clients: list[UserClient] = []
-        self._sockets: list[ClientConnection] = []
         self._db: Any = None
         self._clock: KilnClock | ProcessClock | None = None
         self._server: ServerThread | None = None
@@ -104,8 +108,9 @@ class TestApp:
         startup_timeout: float,
         shutdown_timeout: float,
     ) -> None:
+        # Each resource registers its cleanup as soon as it exists; a failed start unwinds them.
         self._data_dir = Path(tempfile.mkdtemp(prefix="app-", dir=data_root))
-        attached = False
+        self._teardown.push(self._dispose_data_dir)
         try:
             served = resolve(target, self._data_dir, settings=settings, secrets=secrets)
             if db_path is not None:
@@ -115,21 +120,23 @@ class TestApp:
             self._recorder = Recorder(served.asgi)
             context = contextvars.Context()
             context.run(self._logs.bind)
-            logs.attach()
-            attached = True
+            logs.attach(self._logs)
+            self._teardown.push(functools.partial(logs.detach, self._logs))
             self._server = ServerThread(
                 self._recorder,
                 startup_timeout=startup_timeout,
                 shutdown_timeout=shutdown_timeout,
                 context=context,
             )
+            self._teardown.push(self._server.stop)  # a start that times out leaves a thread to stop
             self._server.start()
-        except BaseException:
-            if attached:
-                logs.detach()
-            self._server = None
-            shutil.rmtree(self._data_dir, ignore_errors=True)
+        except BaseException as exc:
             self.closed = True
+            try:
+                self._teardown.close()
+            except Exception as cleanup:
+                for problem in [str(cleanup), *getattr(cleanup, "__notes__", ())]:
+                    exc.add_note(f"harness: while cleaning up: {problem}")
             raise
         self.port = self._server.port
         self.url = f"http://127.0.0.1:{self.port}"
@@ -147,32 +154,32 @@ class TestApp:
     def close(self, keep_data: bool | None = None) -> None:
         """Close the clients, stop the server, and remove the data directory unless it is kept.
 
-        ``keep_data`` overrides the constructor's choice for this call. Safe to call twice.
+        ``keep_data`` overrides the constructor's choice. Every step runs even when another
+        fails; the failure is raised once all have run (:class:`harness.StopError` when the app's
+        lifespan shutdown failed or its thread would not stop), and calling ``close()`` again
+        retries what failed. Once everything succeeded, further calls do nothing.
         """
-        if self.closed:
-            return
         self.closed = True
-        for sock in self._sockets:
-            sock.close(code=1001, reason="test app closing")
-        self._sockets.clear()
-        for user_client in self._user_clients:
-            user_client.close()
-        if self._client is not None:
-            self._client.close()
-        if self._db is not None:
-            self._db.conn.close()
-            self._db = None
-        if self._server is not None:
-            self._server.stop()
-            logs.detach()
-        if self._clock is not None:
-            self._clock.close()
-        if self._data_dir is not None:
-            keep = self.keep_data if keep_data is None else keep_data
-            if keep:
-                print(f"harness: kept data directory of {self.name}: {self._data_dir}", file=sys.stderr)
-            else:
-                shutil.rmtree(self._data_dir, ignore_errors=True)
+        if keep_data is not None:
+            self._keep_override = keep_data
+        self._teardown.close()
+
+    def _dispose_data_dir(self) -> None:
+        """Remove the data directory, or keep it: when asked to, or while the server still runs."""
+        if self._data_dir is None or self.kept_data_dir is not None:
+            return
+        keep = self.keep_data if self._keep_override is None else self._keep_override
+        if keep:
+            self.kept_data_dir = self._data_dir
+            print(f"harness: kept data directory of {self.name}: {self._data_dir}", file=sys.stderr)
+            return
+        if self._server is not None and self._server.running:
+            self.kept_data_dir = self._data_dir
+            raise StopError(
+                f"kept the data directory of {self.name} at {self._data_dir}: "
+                "its server thread is still running and may be using it"
+            )
+        shutil.rmtree(self._data_dir, ignore_errors=True)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "remote" if self.remote else "serving"
@@ -231,7 +238,7 @@ class TestApp:
             trust_env=self.remote,
             timeout=_DEFAULT_TIMEOUT,
         )
-        self._user_clients.append(client)
+        self._teardown.push(client.close)
         return client
 
     @property
@@ -247,6 +254,7 @@ class TestApp:
                 timeout=_DEFAULT_TIMEOUT,
                 event_hooks=hooks,
             )
+            self._teardown.push(self._client.close)
         return self._client
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -306,7 +314,7 @@ class TestApp:
         if not self.remote:
             kwargs.setdefault("proxy", None)
         connection = connect(url, legacy=True, **kwargs)  # a connected client, usable with or without `with`
-        self._sockets.append(connection)
+        self._teardown.push(functools.partial(connection.close, code=1001, reason="test app closing"))
         return connection
 
     # -- looking inside --------------------------------------------------------------------------
@@ -343,7 +351,13 @@ class TestApp:
             import sqlite_utils
 
             self._db = sqlite_utils.Database(path)
+            self._teardown.push(self._close_db)
         return self._db
+
+    def _close_db(self) -> None:
+        if self._db is not None:
+            self._db.conn.close()
+            self._db = None
 
     @property
     def clock(self) -> AppClock:
@@ -353,6 +367,7 @@ class TestApp:
             assert self._served is not None
             kiln_clock = self._served.kiln_clock
             self._clock = KilnClock(kiln_clock) if kiln_clock is not None else ProcessClock()
+            self._teardown.push(self._clock.close)
         return self._clock
 
     @property

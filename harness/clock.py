@@ -8,6 +8,7 @@ app reads. For any other app it uses time-machine, which moves ``time.time()`` a
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -67,27 +68,54 @@ class KilnClock:
         """Nothing to undo: the clock dies with its app."""
 
 
-class ProcessClock:
-    """Moves the process clock with time-machine, for apps that read ``time.time()``/``datetime.now()``.
+class _ProcessTime:
+    """The one time-machine travel that every :class:`ProcessClock` in the process shares.
 
-    Travel starts on the first :meth:`set` or :meth:`advance` and ends at :meth:`close`. Since the
-    process clock is shared, two such apps in one test see the same moved time.
+    time-machine keeps a stack of travels and its ``stop()`` pops the newest, whichever travel it
+    is called on; so clocks never start travels of their own. The first one to move starts the
+    shared travel, each move moves it, and the last one to close ends it. A clock closing while
+    others remain leaves the time where it is.
     """
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._travel: Any = None
         self._coordinates: Any = None
+        self._users: set[object] = set()
+
+    def move_to(self, user: object, destination: datetime) -> None:
+        with self._lock:
+            if self._travel is None:
+                import time_machine
+
+                self._travel = time_machine.travel(destination, tick=False)
+                self._coordinates = self._travel.start()
+            else:
+                self._coordinates.move_to(destination)
+            self._users.add(user)
+
+    def release(self, user: object) -> None:
+        with self._lock:
+            self._users.discard(user)
+            if not self._users and self._travel is not None:
+                self._travel.stop()
+                self._travel = self._coordinates = None
+
+
+_process_time = _ProcessTime()
+
+
+class ProcessClock:
+    """Moves the process clock with time-machine, for apps that read ``time.time()``/``datetime.now()``.
+
+    Travel starts on the first :meth:`set` or :meth:`advance` and ends when the last such clock
+    closes. The process clock is shared: two such apps in one test see the same moved time, and
+    closing one, in any order, leaves the other's time where it is.
+    """
 
     def set(self, when: Instant) -> None:
         """Freeze the process clock at ``when``."""
-        destination = to_datetime(when)
-        if self._coordinates is None:
-            import time_machine
-
-            self._travel = time_machine.travel(destination, tick=False)
-            self._coordinates = self._travel.start()
-        else:
-            self._coordinates.move_to(destination)
+        _process_time.move_to(self, to_datetime(when))
 
     def advance(self, **delta: float) -> None:
         """Move the process clock by ``timedelta(**delta)`` and keep it frozen there."""
@@ -98,7 +126,5 @@ class ProcessClock:
         return datetime.now(UTC)
 
     def close(self) -> None:
-        """Return the process to real time."""
-        if self._travel is not None:
-            self._travel.stop()
-            self._travel = self._coordinates = None
+        """Stop holding the process's time; the last clock to close returns it to real time."""
+        _process_time.release(self)

@@ -5,6 +5,8 @@ Every error the harness raises on its own account derives from :class:`HarnessEr
     HarnessError
      ├── StartError          the app could not be started; ``cause`` is the app's own exception
      │    └── StartTimeout   the app did not answer within the start timeout
+     ├── StopError           the app did not stop cleanly: its lifespan shutdown failed, or its
+     │                       thread is still running; ``cause`` is the app's own exception
      ├── TargetError         TestApp was given something it cannot serve
      ├── NoDatabase          ``app.db`` on an app that has no database
      └── LocalOnly           ``db``, ``clock``, ``logs`` … used in remote mode
@@ -15,7 +17,15 @@ Exceptions raised by the app itself while serving requests never surface here: t
 
 from __future__ import annotations
 
-__all__ = ["HarnessError", "LocalOnly", "NoDatabase", "StartError", "StartTimeout", "TargetError"]
+__all__ = [
+    "HarnessError",
+    "LocalOnly",
+    "NoDatabase",
+    "StartError",
+    "StartTimeout",
+    "StopError",
+    "TargetError",
+]
 
 
 class HarnessError(Exception):
@@ -37,6 +47,16 @@ class StartError(HarnessError):
 
 class StartTimeout(StartError):
     """The app did not finish starting within the start timeout."""
+
+
+class StopError(HarnessError):
+    """The app did not stop cleanly: its lifespan shutdown failed or timed out, or its server
+    thread is still running. ``cause`` holds the app's own exception when there is one."""
+
+    def __init__(self, message: str, cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.__cause__ = cause
 
 
 class TargetError(HarnessError):

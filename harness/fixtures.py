@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,13 +11,17 @@ import pytest
 
 from harness.app import TestApp
 from harness.targets import Target
+from harness.teardown import Teardown
 
-__all__ = ["APPS_KEY", "FAILED_KEY", "app", "resolve_fixture_name", "test_app"]
+__all__ = ["APPS_KEY", "FAILED_KEY", "KEPT_PROPERTY", "app", "resolve_fixture_name", "test_app"]
 
 #: The TestApps a test started, so a failure report can show their diagnostics.
 APPS_KEY = pytest.StashKey[list[TestApp]]()
 #: Set on an item when one of its phases failed, so its apps keep their data directories.
 FAILED_KEY = pytest.StashKey[bool]()
+#: The ``user_properties`` name under which a kept data directory travels to the terminal summary
+#: (user properties cross from xdist workers to the controller with the report).
+KEPT_PROPERTY = "harness_kept_data"
 
 
 def resolve_fixture_name(config: pytest.Config, target: Target) -> Target:
@@ -62,8 +67,15 @@ def test_app(
 
     yield start
     failed = request.node.stash.get(FAILED_KEY, False)
-    for started_app in reversed(started):
-        started_app.close(keep_data=True if failed else None)
+    teardown = Teardown()
+    for started_app in started:
+        teardown.push(functools.partial(started_app.close, keep_data=True if failed else None))
+    try:
+        teardown.close()  # every app is closed even when closing another one failed
+    finally:
+        for started_app in started:
+            if started_app.kept_data_dir is not None:
+                request.node.user_properties.append((KEPT_PROPERTY, str(started_app.kept_data_dir)))
 
 
 @pytest.fixture

@@ -4,10 +4,21 @@ One handler on the root logger serves every ``TestApp`` in the process. Each ser
 own :mod:`contextvars` context holding its :class:`LogBuffer`; asyncio tasks, callbacks and the
 worker threads Starlette runs sync endpoints in all inherit that context, so a record lands in the
 buffer of the server that emitted it, never in a neighbour's.
+
+A plain :class:`threading.Thread` the app starts inherits no context. Its records land in the
+buffer of the only app serving at that moment; while several serve at once, nothing says which
+one started the thread, and such records reach none of them (they still reach the other
+handlers, pytest's among them). Records from the main thread outside any server are the test's
+own and go to no app.
+
+While any app serves, the root logger is at INFO or lower and carries the routing handler; both
+are put back exactly when the last app stops. (uvicorn's access logger is the server's business:
+see :mod:`harness.server`.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import deque
@@ -68,51 +79,76 @@ class LogBuffer(Sequence[logging.LogRecord]):
 
 
 class _RoutingHandler(logging.Handler):
-    """Sends each record to the buffer of the context it was emitted in."""
+    """Sends each record to the buffer of the context it was emitted in (see the module's notes)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.NOTSET)
+        self.serving: list[LogBuffer] = []  # the buffers of the apps serving now
 
     def emit(self, record: logging.LogRecord) -> None:
         buffer = _buffer_var.get()
         if buffer is None:
-            return
+            buffer = self._sole_server_of_thread()
+            if buffer is None:
+                return
         if getattr(record, "request_id", None) is None:
             record.request_id = request_id_var.get()
         buffer.append(record)
 
+    def _sole_server_of_thread(self) -> LogBuffer | None:
+        serving = self.serving
+        if len(serving) != 1 or threading.current_thread() is threading.main_thread():
+            return None
+        return serving[0]
 
-_handler = _RoutingHandler(level=logging.NOTSET)
+
+class _SavedLogging:
+    """What the harness changes in the process's logging while apps serve, saved to be put back."""
+
+    def __init__(self) -> None:
+        root = logging.getLogger()
+        self.root_level: int | None = None  # set when the harness lowered it
+        if root.level > logging.INFO or root.level == logging.NOTSET:
+            self.root_level = root.level
+
+    def restore(self) -> None:
+        root = logging.getLogger()
+        root.removeHandler(_handler)
+        if self.root_level is not None:
+            root.setLevel(self.root_level)
+
+
+_handler = _RoutingHandler()
 _lock = threading.Lock()
-_users = 0
-_saved_root_level: int | None = None
+_saved: _SavedLogging | None = None
 
 
-def attach() -> None:
-    """Install the routing handler (reference counted), and let INFO records reach it.
+def attach(buffer: LogBuffer) -> None:
+    """Start routing records to ``buffer``; the first app to serve installs the routing handler.
 
     The root logger is lowered to INFO while any ``TestApp`` is serving, as ``caplog.set_level``
-    would, and restored when the last one stops.
+    would, and every logger the harness or uvicorn touched is restored when the last one stops.
     """
-    global _users, _saved_root_level
+    global _saved
     with _lock:
-        _users += 1
-        if _users == 1:
+        if _saved is None:
+            _saved = _SavedLogging()
             root = logging.getLogger()
             root.addHandler(_handler)
-            if root.level > logging.INFO or root.level == logging.NOTSET:
-                _saved_root_level = root.level
+            if _saved.root_level is not None:
                 root.setLevel(logging.INFO)
+        _handler.serving.append(buffer)
 
 
-def detach() -> None:
-    """Undo one :func:`attach`."""
-    global _users, _saved_root_level
+def detach(buffer: LogBuffer) -> None:
+    """Undo :func:`attach` for ``buffer``; the last app to stop puts the process's logging back."""
+    global _saved
     with _lock:
-        _users -= 1
-        if _users == 0:
-            root = logging.getLogger()
-            root.removeHandler(_handler)
-            if _saved_root_level is not None:
-                root.setLevel(_saved_root_level)
-                _saved_root_level = None
+        with contextlib.suppress(ValueError):
+            _handler.serving.remove(buffer)
+        if not _handler.serving and _saved is not None:
+            _saved.restore()
+            _saved = None
 
 
 def format_record(record: logging.LogRecord) -> str:

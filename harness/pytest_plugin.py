@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.app import TestApp
 from harness.errors import LocalOnly
-from harness.fixtures import APPS_KEY, FAILED_KEY, app, test_app
+from harness.fixtures import APPS_KEY, FAILED_KEY, KEPT_PROPERTY, app, test_app
 
 __all__ = ["CATEGORIES", "app", "test_app"]
 
@@ -111,5 +112,27 @@ def pytest_runtest_makereport(
         if report.when != "teardown":
             for started in item.stash.get(APPS_KEY, []):
                 if not started.closed:
-                    report.sections.append((f"kiln diagnostics: {started.name}", started.diagnostics()))
+                    report.sections.append((f"kiln diagnostics: {started.name}", _diagnostics(started)))
     return report
+
+
+def _diagnostics(started: TestApp) -> str:
+    """The app's diagnostics; a failure to gather them is a line of the report, never a crash."""
+    try:
+        return started.diagnostics()
+    except Exception as exc:
+        return f"diagnostics failed: {type(exc).__name__}: {exc}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List every data directory a test kept, so it can be found without ``-s``."""
+    kept: dict[str, str] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == KEPT_PROPERTY:
+                    kept[str(value)] = report.nodeid
+    if kept:
+        terminalreporter.section("harness: kept data directories")
+        for path, nodeid in kept.items():
+            terminalreporter.line(f"{nodeid}: {path}")

@@ -9,7 +9,14 @@ its protocol classes and its lifespan runner) from its own coroutine instead:
   failure is reported in the caller's thread;
 * startup failures are captured with the app's own exception, within ``startup_timeout``;
 * stopping is event driven: ``call_soon_threadsafe`` wakes the loop, connections are asked to close
-  and the loop waits on an event that fires when the last one has gone.
+  and the loop waits on an event that fires when the last one has gone, so requests in flight
+  are answered before the port closes;
+* the thread owns the socket once it runs, and closes it itself, whatever happens;
+* a lifespan shutdown that fails, or a thread that will not stop, raises :class:`StopError` from
+  ``stop()``: a test never passes over an app that could not shut down;
+* ``uvicorn.Config`` empties the ``uvicorn.access`` logger and stops it propagating (so requests
+  cost no access records); the first server thread to start saves that logger, and the last one
+  to end puts it back exactly.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import Any
 import uvicorn
 from uvicorn.server import ServerState
 
-from harness.errors import StartError, StartTimeout
+from harness.errors import StartError, StartTimeout, StopError
 from harness.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["ServerThread", "bind_socket"]
@@ -53,12 +60,46 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
+class _AccessLogger:
+    """Saves ``uvicorn.access`` while servers run (reference counted) and restores it after the last."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved: tuple[int, list[logging.Handler], bool, bool] | None = None
+
+    def acquire(self) -> None:
+        with self._lock:
+            self._users += 1
+            if self._users == 1:
+                access = logging.getLogger("uvicorn.access")
+                self._saved = (access.level, list(access.handlers), access.propagate, access.disabled)
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._saved is not None:
+                access = logging.getLogger("uvicorn.access")
+                access.setLevel(self._saved[0])
+                access.handlers = self._saved[1]
+                access.propagate, access.disabled = self._saved[2], self._saved[3]
+                self._saved = None
+
+
+_access_logger = _AccessLogger()
+
+
 class _Connections(set[Any]):
-    """uvicorn's set of open connections, made to fire an event when it becomes empty."""
+    """uvicorn's set of open connections, with an event that is set exactly while it is empty."""
 
     def __init__(self) -> None:
         super().__init__()
         self.emptied = asyncio.Event()
+        self.emptied.set()
+
+    def add(self, item: Any) -> None:
+        super().add(item)
+        self.emptied.clear()
 
     def discard(self, item: Any) -> None:
         super().discard(item)
@@ -72,24 +113,45 @@ class _Connections(set[Any]):
 
 
 class _LifespanProbe:
-    """Wraps the app for the lifespan scope only, to keep the app's own startup exception."""
+    """Wraps the app for the lifespan scope, to keep the app's own startup and shutdown failures."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.started = False
         self.error: BaseException | None = None
         self.failure_message = ""
+        self.shutdown_error: BaseException | None = None
+        self.shutdown_message = ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def probing_send(message: Message) -> None:
-            if message["type"] == "lifespan.startup.failed":
+            kind = message["type"]
+            if kind == "lifespan.startup.failed":
                 self.failure_message = message.get("message", "")
+            elif kind == "lifespan.startup.complete":
+                self.started = True
+            elif kind == "lifespan.shutdown.failed":
+                self.shutdown_message = message.get("message", "") or "lifespan.shutdown.failed"
             await send(message)
 
         try:
             await self.app(scope, receive, probing_send)
         except BaseException as exc:
-            self.error = exc
+            if self.started:
+                self.shutdown_error = exc
+            else:
+                self.error = exc
             raise
+
+    def shutdown_failure(self) -> StopError | None:
+        """The app's own shutdown failure, if its lifespan raised or reported one."""
+        if self.shutdown_error is not None:
+            error = self.shutdown_error
+            return StopError(f"app lifespan shutdown failed: {type(error).__name__}: {error}", cause=error)
+        if self.shutdown_message:
+            lines = self.shutdown_message.strip().splitlines()
+            return StopError(f"app lifespan shutdown failed: {lines[-1] if lines else 'no message'}")
+        return None
 
 
 class ServerThread:
@@ -126,6 +188,7 @@ class ServerThread:
         self._stop_event: asyncio.Event | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._stop_error: StopError | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -140,19 +203,28 @@ class ServerThread:
         self._thread = threading.Thread(
             target=self._context.run, args=(self._run,), name=f"harness-server-{self.port}", daemon=True
         )
-        self._thread.start()
+        _access_logger.acquire()
+        try:
+            self._thread.start()
+        except BaseException:
+            self._thread = None
+            self._close_socket()  # the thread never ran, so the socket is still ours
+            _access_logger.release()
+            raise
+        # From here on the socket belongs to the server thread, which closes it itself.
         # The loop enforces startup_timeout itself; this wait is only a backstop for a loop that is
         # blocked by synchronous code in the app's startup.
         if not self._ready.wait(self.startup_timeout + 1.0):
             # A thread cannot be killed: ask it to stop once its startup unblocks, and don't wait.
-            self.stop(join_timeout=0.1)
+            with contextlib.suppress(StopError):
+                self.stop()
             raise StartTimeout(
                 f"app did not start within {self.startup_timeout:g}s (its startup blocks the event loop)"
             )
         if self._error is not None:
             self._thread.join(self.shutdown_timeout + 1.0)
-            self._thread = None
-            self._close_socket()
+            if not self._thread.is_alive():
+                self._thread = None
             error = self._error
             if isinstance(error, StartError):
                 raise error
@@ -170,10 +242,12 @@ class ServerThread:
             coroutine.close()
 
     def stop(self, join_timeout: float | None = None) -> None:
-        """Ask the loop to shut down and wait for the thread; safe to call more than once.
+        """Ask the loop to shut down and wait for the thread; safe to call again after a failure.
 
         Connections, tasks and lifespan shutdown are each bounded by ``shutdown_timeout`` in the
-        loop, so the default wait covers all three.
+        loop, so the default wait covers all three. Raises :class:`StopError` when the thread is
+        still alive after the wait (call again to wait again) or when the app's lifespan shutdown
+        failed (reported once).
         """
         thread, loop, stop_event = self._thread, self._loop, self._stop_event
         if thread is None:
@@ -181,11 +255,16 @@ class ServerThread:
         if loop is not None and stop_event is not None:
             with contextlib.suppress(RuntimeError):  # the loop already closed on its own
                 loop.call_soon_threadsafe(stop_event.set)
-        thread.join(3 * self.shutdown_timeout + 1.0 if join_timeout is None else join_timeout)
+        wait = 3 * self.shutdown_timeout + 1.0 if join_timeout is None else join_timeout
+        if not self._ready.is_set():
+            wait = min(wait, 0.1)  # startup is blocked in the app's own code: it cannot be hurried
+        thread.join(wait)
         if thread.is_alive():
-            logger.error("server thread %s did not stop in time; left to finish as a daemon", thread.name)
+            raise StopError(f"server thread {thread.name} did not stop within {wait:g}s; it is still running")
         self._thread = None
-        self._close_socket()
+        failure, self._stop_error = self._stop_error, None
+        if failure is not None:
+            raise failure
 
     # -- inside the server thread -------------------------------------------------------------
 
@@ -205,6 +284,8 @@ class ServerThread:
                 loop.run_until_complete(loop.shutdown_default_executor())
             finally:
                 loop.close()
+                self._close_socket()  # still ours if serving never began
+                _access_logger.release()
                 self._ready.set()
 
     async def _serve(self) -> None:
@@ -253,6 +334,7 @@ class ServerThread:
         finally:
             date_header.cancel()
             await self._shutdown(server, state, connections, lifespan)
+            self._stop_error = probe.shutdown_failure() or self._stop_error
 
     async def _shutdown(
         self, server: asyncio.Server, state: ServerState, connections: _Connections, lifespan: Any
@@ -274,7 +356,9 @@ class ServerThread:
         try:
             await asyncio.wait_for(lifespan.shutdown(), self.shutdown_timeout)
         except TimeoutError:
-            logger.error("app lifespan shutdown did not finish within %gs; cancelled", self.shutdown_timeout)
+            self._stop_error = StopError(
+                f"app lifespan shutdown did not finish within {self.shutdown_timeout:g}s; cancelled"
+            )
 
     def _close_socket(self) -> None:
         if self._sock is not None:

@@ -124,9 +124,10 @@ def _factory_arity(target: Callable[..., Any]) -> int | None:
         return 0
     if len(required) <= 1:
         return 1
+    shown = getattr(target, "__qualname__", repr(target))
     raise TargetError(
-        f"cannot serve {getattr(target, '__qualname__', repr(target))}{signature}: an ASGI app takes (scope, receive, send), "
-        f"a factory takes no argument or (data_dir)"
+        f"cannot serve {shown}{signature}: an ASGI app takes (scope, receive, send), "
+        "a factory takes no argument or (data_dir)"
     )
 
 

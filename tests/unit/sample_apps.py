@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -182,3 +183,74 @@ async def recording_lifespan(app: Starlette) -> AsyncIterator[None]:
 
 
 with_lifespan = Starlette(routes=ROUTES, lifespan=recording_lifespan)
+
+
+@contextlib.asynccontextmanager
+async def raising_shutdown(app: Starlette) -> AsyncIterator[None]:
+    yield
+    raise OSError("could not flush the write-ahead log to /srv/wal")
+
+
+shutdown_raises = Starlette(routes=ROUTES, lifespan=raising_shutdown)
+
+
+class Gate:
+    """A door a test opens: the app blocks on ``wait()`` until the test calls ``open()``."""
+
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+        self.opened = threading.Event()
+
+    def wait(self) -> None:
+        self.reached.set()
+        if not self.opened.wait(10):  # pragma: no cover - only when a test forgets to open it
+            raise TimeoutError("the test never opened the gate")
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+def gated_shutdown(gate: Gate) -> Starlette:
+    """An app whose lifespan shutdown blocks its event loop until ``gate`` opens."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        gate.wait()  # synchronous on purpose: the loop, and so the thread, cannot finish
+
+    return Starlette(routes=ROUTES, lifespan=lifespan)
+
+
+def gated_startup(gate: Gate) -> Starlette:
+    """An app whose lifespan startup blocks its event loop until ``gate`` opens."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        gate.wait()
+        yield
+
+    return Starlette(routes=ROUTES, lifespan=lifespan)
+
+
+def gated_request(gate: Gate) -> Starlette:
+    """An app whose ``/hold`` answers only once ``gate`` opens (a sync endpoint, in a worker thread)."""
+
+    def hold(request: Request) -> PlainTextResponse:
+        gate.wait()
+        return PlainTextResponse("held to the end " * 1000)
+
+    return Starlette(routes=[Route("/hold", hold)])
+
+
+def thread_logger(request: Request) -> PlainTextResponse:
+    """Logs from a plain ``threading.Thread``, which inherits no context, and waits for it."""
+    worker = threading.Thread(
+        target=lambda: logging.getLogger("sample_apps.thread").warning("from a plain thread"),
+        name="sample-worker",
+    )
+    worker.start()
+    worker.join(5)
+    return PlainTextResponse("logged")
+
+
+with_thread = Starlette(routes=[*ROUTES, Route("/thread-log", thread_logger)])

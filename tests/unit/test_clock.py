@@ -92,3 +92,22 @@ def test_to_datetime_rejects_garbage() -> None:
         to_datetime("next tuesday")
     with pytest.raises(TypeError, match="not list"):
         to_datetime([])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("first_to_close", ["earlier", "later"])
+def test_process_clocks_close_in_any_order_without_moving_the_other(first_to_close: str) -> None:
+    earlier, later = TestApp(sample_apps.app), TestApp(sample_apps.app)
+    try:
+        earlier.clock.set("2030-01-01T00:00:00Z")
+        later.clock.set("2040-06-01T12:00:00Z")
+        first, second = (earlier, later) if first_to_close == "earlier" else (later, earlier)
+        first.close()
+        assert second.get("/time").json()["now"] == "2040-06-01T12:00:00+00:00"  # unmoved
+        second.clock.advance(hours=1)
+        assert second.get("/time").json()["now"] == "2040-06-01T13:00:00+00:00"
+        second.close()
+        assert time.time() > datetime(2025, 1, 1, tzinfo=UTC).timestamp()
+        assert datetime.now(UTC).year < 2030
+    finally:
+        earlier.close()
+        later.close()

@@ -9,7 +9,7 @@ import pytest
 import sample_apps
 from leakcheck import open_fds, server_threads
 
-from harness import StartError, StartTimeout, TestApp
+from harness import StartError, StartTimeout, StopError, TestApp
 from harness.server import ServerThread, bind_socket
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -106,13 +106,14 @@ def test_listening_socket_is_tcp_so_asyncio_sets_nodelay() -> None:
 
 
 @pytest.mark.timeout(10)
-def test_hanging_shutdown_is_cancelled_and_logged(events: list[str]) -> None:
-    app = TestApp(sample_apps.shutdown_hangs, shutdown_timeout=0.2)
-    logs = app.logs
-    app.close()
+def test_hanging_shutdown_is_cancelled_and_fails_the_close(events: list[str], data_root: Path) -> None:
+    app = TestApp(sample_apps.shutdown_hangs, shutdown_timeout=0.2, data_root=data_root)
+    with pytest.raises(StopError, match=r"app lifespan shutdown did not finish within 0\.2s; cancelled"):
+        app.close()
     assert events == ["startup", "shutdown-begins"]
     assert server_threads() == []
-    assert any("lifespan shutdown did not finish within 0.2s" in m for m in logs.messages)
+    assert list(data_root.iterdir()) == []  # the thread stopped, so the directory could go
+    app.close()  # nothing left to do
 
 
 def test_stop_is_idempotent() -> None:

@@ -9,6 +9,7 @@ import pytest
 import sample_apps
 
 from harness import TestApp
+from harness.server import ServerThread
 
 
 def test_logs_capture_app_records_with_request_id() -> None:
@@ -97,3 +98,57 @@ def test_requests_include_bodiless_responses_at_once(method: str) -> None:
     with TestApp(slow_body) as app:
         app.request(method, "/")
         assert [(e.method, e.path) for e in app.requests] == [(method, "/")]
+
+
+def test_uvicorn_access_logger_is_put_back_exactly_after_the_last_app_stops() -> None:
+    access = logging.getLogger("uvicorn.access")
+    saved = (access.level, list(access.handlers), access.propagate)
+    mine = logging.NullHandler()
+    access.addHandler(mine)
+    access.setLevel(logging.DEBUG)
+    access.propagate = True
+    try:
+        one = TestApp(sample_apps.app)
+        two = TestApp(sample_apps.app)
+        assert access.propagate is False  # uvicorn's own setting while access logs are off
+        one.close()  # out of order: the other app still serves
+        assert access.propagate is False
+        assert two.get("/echo").status_code == 200
+        two.close()
+        assert (access.level, access.handlers, access.propagate) == (logging.DEBUG, [mine], True)
+        server = ServerThread(sample_apps.app)  # a bare server thread puts it back too
+        server.start()
+        assert access.propagate is False
+        server.stop()
+        assert (access.level, access.handlers, access.propagate) == (logging.DEBUG, [mine], True)
+    finally:
+        access.setLevel(saved[0])
+        access.handlers[:] = saved[1]
+        access.propagate = saved[2]
+
+
+def test_root_logger_gets_back_its_handlers_and_level() -> None:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    with TestApp(sample_apps.app) as app:
+        assert len(root.handlers) == len(handlers) + 1
+        app.get("/log")
+    assert root.handlers == handlers
+    assert root.level == level
+
+
+def test_records_from_a_plain_thread_reach_the_only_serving_app() -> None:
+    with TestApp(sample_apps.with_thread) as app:
+        assert app.get("/thread-log").text == "logged"
+        (record,) = [r for r in app.logs if r.name == "sample_apps.thread"]
+        assert record.getMessage() == "from a plain thread"
+        assert record.threadName == "sample-worker"
+
+
+def test_records_from_a_plain_thread_reach_no_app_while_several_serve() -> None:
+    with TestApp(sample_apps.with_thread) as app, TestApp(sample_apps.app) as other:
+        assert app.get("/thread-log").text == "logged"
+        other.get("/log")
+        assert "from a plain thread" not in app.logs.messages  # it cannot be told whose thread it is
+        assert "from a plain thread" not in other.logs.messages
+        assert "async says hello" in other.logs.messages

@@ -20,6 +20,7 @@ def test_harness_public_api() -> None:
             "Scenario",
             "StartError",
             "StartTimeout",
+            "StopError",
             "TargetError",
             "TestApp",
             "UserClient",
@@ -45,6 +46,6 @@ def test_kiln_public_api() -> None:
 
 
 def test_harness_errors_share_one_base() -> None:
-    for name in ["LocalOnly", "NoDatabase", "StartError", "StartTimeout", "TargetError"]:
+    for name in ["LocalOnly", "NoDatabase", "StartError", "StartTimeout", "StopError", "TargetError"]:
         assert issubclass(getattr(harness, name), harness.HarnessError)
     assert issubclass(harness.StartTimeout, harness.StartError)

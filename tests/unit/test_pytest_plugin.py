@@ -255,3 +255,83 @@ def test_plugin_works_under_xdist(suite: pytest.Pytester) -> None:
         """
     )
     suite.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider").assert_outcomes(passed=20)
+
+
+def test_plugin_diagnostics_failure_is_a_line_in_the_report_not_an_internal_error(
+    suite: pytest.Pytester,
+) -> None:
+    suite.makepyfile(
+        test_one="""
+        from harness import TestApp
+
+        def broken(self):
+            raise LookupError("the log buffer went missing")
+
+        def test_fails(test_app, monkeypatch):
+            monkeypatch.setattr(TestApp, "diagnostics", broken)
+            test_app("demo-app")
+            assert False, "deliberate"
+        """
+    )
+    result = suite.runpytest()
+    result.assert_outcomes(failed=1)
+    assert "INTERNALERROR" not in result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["*- kiln diagnostics: demo -*", "diagnostics failed: LookupError: the log buffer went missing"]
+    )
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["in-process", "xdist"])
+def test_plugin_keep_data_paths_are_in_the_terminal_summary(
+    suite: pytest.Pytester, workers: list[str]
+) -> None:
+    suite.makepyfile(
+        test_one="""
+        import pytest
+
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_passes(test_app, n):
+            test_app("demo-app")
+        """
+    )
+    result = suite.runpytest_subprocess("--keep-data", "-p", "no:cacheprovider", *workers)
+    result.assert_outcomes(passed=2)
+    out = result.stdout.str()
+    assert "harness: kept data directories" in out
+    kept = re.findall(r"test_one\.py::test_passes\[(\d)\]: (\S+)", out)
+    assert sorted(n for n, _ in kept) == ["1", "2"]
+    for _, path in kept:
+        assert (Path(path) / "kiln.db").exists()
+
+
+def test_plugin_closes_every_app_even_when_one_fails_to_stop(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_one="""
+        import contextlib
+        from starlette.applications import Starlette
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            yield
+            raise OSError("disk vanished during shutdown")
+
+        def test_two_apps(test_app, request):
+            first = test_app("demo-app")
+            test_app(Starlette(lifespan=lifespan))  # closed first, and its close fails
+            request.config.stash_first = first
+        """,
+        conftest="""
+        import pytest
+
+        @pytest.hookimpl(trylast=True)
+        def pytest_sessionfinish(session):
+            first = getattr(session.config, "stash_first", None)
+            print("FIRST CLOSED", first is not None and first.closed and not first._teardown.pending)
+        """,
+    )
+    result = suite.runpytest("-s")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*FIRST CLOSED True*"])
+    result.stdout.fnmatch_lines(
+        ["*StopError: app lifespan shutdown failed: OSError: disk vanished during shutdown"]
+    )

@@ -79,7 +79,7 @@ def test_target_zero_argument_factory_is_called_without_arguments(data_root: Pat
 
 
 def test_target_zero_argument_factory_by_module_attr_string(data_root: Path) -> None:
-    with TestApp("test_targets:zero_argument_factory", data_root=data_root) as app:
+    with TestApp("test_target_kinds:zero_argument_factory", data_root=data_root) as app:
         assert app.get("/").text == "made without arguments"
 
 
@@ -107,9 +107,7 @@ def test_target_factory_returning_instance_app(data_root: Path) -> None:
         pytest.param(lambda a, b, *, c: None, "(a, b, *, c)", id="two-and-keyword"),
     ],
 )
-def test_target_with_other_signature_is_refused_showing_it(
-    target: Any, shown: str, data_root: Path
-) -> None:
+def test_target_with_other_signature_is_refused_showing_it(target: Any, shown: str, data_root: Path) -> None:
     with pytest.raises(TargetError) as info:
         TestApp(target, data_root=data_root)
     message = str(info.value)
