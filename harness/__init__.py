@@ -19,6 +19,7 @@ from harness.errors import (
 from harness.ids import RUN_ID, unique_id
 from harness.logs import LogBuffer
 from harness.mail import Message
+from harness.queries import Queries
 from harness.recorder import Exchange
 from harness.scenarios import Scenario, assert_error, assert_subset, run
 from harness.users import UserClient
@@ -32,6 +33,7 @@ __all__ = [
     "LogBuffer",
     "Message",
     "NoDatabase",
+    "Queries",
     "Scenario",
     "StartError",
     "StartTimeout",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import secrets
@@ -10,7 +11,7 @@ import ssl
 import sys
 import tempfile
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,6 +25,7 @@ from harness.clock import AppClock, KilnClock, ProcessClock
 from harness.diagnostics import render_diagnostics
 from harness.errors import HarnessError, LocalOnly, NoDatabase, StopError
 from harness.mail import Mail
+from harness.queries import Queries
 from harness.recorder import Exchange, Recorder, httpx_hook
 from harness.server import ServerThread
 from harness.targets import Served, Target, resolve
@@ -369,6 +371,24 @@ class TestApp:
             self._clock = KilnClock(kiln_clock) if kiln_clock is not None else ProcessClock()
             self._teardown.push(self._clock.close)
         return self._clock
+
+    @contextlib.contextmanager
+    def queries(self) -> Iterator[Queries]:
+        """Record the SQL statements the kiln app runs inside the block: ``len(q)``, ``q.statements``.
+
+        ``with app.queries() as q: app.get("/api/posts?with=author")`` then ``len(q.selects)``.
+        Work the server finishes after answering is waited for before the block ends.
+        """
+        self._local_only("queries")
+        self._check_open()
+        assert self._served is not None
+        log = self._served.kiln_queries
+        if log is None:
+            raise HarnessError(f"queries() needs a kiln app; {self.name} is not one")
+        with log.watch() as statements:
+            recorded = Queries(statements)
+            yield recorded
+            self._settle()
 
     @property
     def mail(self) -> Mail:

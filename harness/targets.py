@@ -38,6 +38,7 @@ class Served:
     db_path: Path | None = None
     kiln_clock: Any = None  # kiln.clock.Clock, for kiln apps
     kiln_app: Any = None  # kiln.compiler.CompiledApp, for kiln apps
+    kiln_queries: Any = None  # kiln.store.QueryLog, for kiln apps
     secrets: Mapping[str, str] | None = None
 
 
@@ -72,6 +73,7 @@ def _kiln_folder(
     from kiln.clock import Clock
     from kiln.compiler import compile_app
     from kiln.errors import KilnError
+    from kiln.store import QueryLog
 
     if not folder.is_dir():
         raise TargetError(
@@ -79,12 +81,22 @@ def _kiln_folder(
         )
     try:
         compiled = compile_app(folder)
-        clock = Clock()
+        clock, queries = Clock(), QueryLog()
         db_path = compiled.prepare(data_dir)
-        app = compiled.build(data_dir, clock=clock, settings=settings, secrets=secrets, testing=True)
+        app = compiled.build(
+            data_dir, clock=clock, settings=settings, secrets=secrets, testing=True, queries=queries
+        )
     except KilnError as exc:
         raise StartError(f"kiln app {folder} cannot start:\n{exc}", cause=exc) from exc
-    return Served(app, compiled.name, db_path=db_path, kiln_clock=clock, kiln_app=compiled, secrets=secrets)
+    return Served(
+        app,
+        compiled.name,
+        db_path=db_path,
+        kiln_clock=clock,
+        kiln_app=compiled,
+        kiln_queries=queries,
+        secrets=secrets,
+    )
 
 
 def _import(spec: str) -> Any:

@@ -29,7 +29,7 @@ from kiln.http import (
 from kiln.manifest.auth import USER
 from kiln.openapi import openapi_document
 from kiln.routing import Templates, declared_routes
-from kiln.store import Database
+from kiln.store import Database, QueryLog
 from kiln.types import ASGIApp
 
 if TYPE_CHECKING:
@@ -100,11 +100,15 @@ def build_app(
     debug: bool,
     mode: str,
     testing: bool = False,
+    queries: QueryLog | None = None,
 ) -> ASGIApp:
-    """The ASGI app for ``compiled`` serving ``data_dir``; ``testing`` picks cheap password hashing."""
+    """The ASGI app for ``compiled`` serving ``data_dir``.
+
+    ``testing`` picks cheap password hashing; ``queries`` records the SQL the app runs.
+    """
     install_log_record_factory()
     shared = compiled.shared
-    db = Database(data_dir / DB_NAME)
+    db = Database(data_dir / DB_NAME, queries)
     auth = None
     if compiled.manifest.auth is not None:
         tokens = Tokens(load_secret(data_dir, secrets), clock, compiled.manifest.auth.token_ttl)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from kiln.clock import Clock
 from kiln.handlers import HANDLERS_FILE
 from kiln.manifest import MANIFEST, Manifest, load_manifest
-from kiln.store import connect, create_schema, migrate
+from kiln.store import QueryLog, connect, create_schema, migrate
 from kiln.types import ASGIApp
 
 if TYPE_CHECKING:
@@ -90,8 +90,12 @@ class CompiledApp:
         debug: bool | None = None,
         mode: str = "dev",
         testing: bool = False,
+        queries: QueryLog | None = None,
     ) -> ASGIApp:
-        """The ASGI app serving ``data_dir``, which :meth:`prepare` must have set up."""
+        """The ASGI app serving ``data_dir``, which :meth:`prepare` must have set up.
+
+        ``queries``, for tests, records every SQL statement the app runs while it is watched.
+        """
         from kiln.app import build_app
 
         return build_app(
@@ -103,6 +107,7 @@ class CompiledApp:
             debug=self.manifest.debug if debug is None else debug,
             mode=mode,
             testing=testing,
+            queries=queries,
         )
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kiln.clock import Clock
-from kiln.store.connection import connect
+from kiln.store.database import Database
 
 __all__ = ["HandlerContext"]
 
@@ -24,7 +23,7 @@ class HandlerContext:
     clock: Clock
     settings: dict[str, Any]
     secrets: dict[str, str] = field(repr=False)
-    db_path: Path = field(repr=False)
+    database: Database = field(repr=False)
     user: Any = None
     _db: Any = field(default=None, repr=False)
 
@@ -34,7 +33,7 @@ class HandlerContext:
         if self._db is None:
             import sqlite_utils
 
-            self._db = sqlite_utils.Database(connect(self.db_path, check_same_thread=False))
+            self._db = sqlite_utils.Database(self.database.connect())
         return self._db
 
     @classmethod
@@ -45,7 +44,7 @@ class HandlerContext:
             clock=state.clock,
             settings=state.settings,
             secrets=state.secrets,
-            db_path=state.db.path,
+            database=state.db,
             user=user,
         )
 

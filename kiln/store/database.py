@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kiln.store.connection import connect
+from kiln.store.queries import QueryLog
 
 __all__ = ["Database"]
 
@@ -20,14 +21,21 @@ class Database:
     with another request's. ``BEGIN IMMEDIATE`` also guards against other processes.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, queries: QueryLog | None = None) -> None:
         self.path = path
+        #: Where the statements of this app's connections are traced, when a test counts them.
+        self.queries = queries
         self._conn: sqlite3.Connection | None = None
 
     def open(self) -> None:
         """Connect (on the serving thread, which is the one that will use the connection)."""
         if self._conn is None:
-            self._conn = connect(self.path, check_same_thread=False)
+            self._conn = self.connect()
+
+    def connect(self) -> sqlite3.Connection:
+        """A new connection to this database, usable from any thread, traced like the main one."""
+        conn = connect(self.path, check_same_thread=False)
+        return self.queries.trace(conn) if self.queries is not None else conn
 
     def close(self) -> None:
         """Disconnect; safe to call twice."""

@@ -86,12 +86,18 @@ async def times(request: Request) -> JSONResponse:
     return JSONResponse({"time": time.time(), "now": datetime.now(UTC).isoformat()})
 
 
+async def now(request: Request) -> JSONResponse:
+    """The time, read without any asyncio timer (so it answers under a frozen ``time.monotonic``)."""
+    return JSONResponse({"time": time.time(), "now": datetime.now(UTC).isoformat()})
+
+
 ROUTES = [
     Route("/echo", echo_request, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
     Route("/log", log_line),
     Route("/sync-log", sync_log_line),
     Route("/boom", boom),
     Route("/time", times),
+    Route("/now", now),
     Route("/background", after_response),
     WebSocketRoute("/ws", echo_socket),
 ]

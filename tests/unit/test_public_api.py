@@ -17,6 +17,7 @@ def test_harness_public_api() -> None:
             "LogBuffer",
             "Message",
             "NoDatabase",
+            "Queries",
             "Scenario",
             "StartError",
             "StartTimeout",
