@@ -43,14 +43,17 @@ def resolve_fixture_name(config: pytest.Config, target: Target) -> Target:
 def test_app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., TestApp]]:
-    """Start apps for this test: ``test_app("todo-app", settings={...}, secrets={...})``.
-
-    The target is a fixture app name (a folder under the ini option ``kiln_fixtures``, default
-    ``tests/fixtures``), a folder path, an ASGI app, a factory or a ``"module:attr"`` string; other
-    keywords go to :class:`harness.TestApp`. Each app gets its own port and data directory under
-    pytest's temporary directory. With ``--base-url`` nothing starts and the app talks to that
-    server. Apps are closed after the test; a failed test keeps their data directories and its
-    report shows each app's diagnostics.
+    """Start apps for this test: ``test_app(target, settings={...}, secrets={...}, **kwargs)``.
+    ``target`` is any of: a fixture app name such as ``"todo-app"`` (a folder under the ini option
+    ``kiln_fixtures``, default ``tests/fixtures``); a kiln folder path, or its ``app.toml``; an
+    ASGI app (``(scope, receive, send)`` or ``*args``, class instances included); a factory
+    taking no argument, or one taking the data directory; or a ``"package.module:attr"`` string
+    naming an app or a factory. Other keywords go to ``harness.TestApp``. Each app gets its own
+    port (127.0.0.1, port 0) and data directory under pytest's temporary directory, and is closed
+    after the test, every one of them even when closing another fails. A failed test keeps its
+    apps' data directories and its report shows each app's diagnostics. With ``--base-url``
+    nothing starts: the app talks to that server, and a fixture app the server does not serve
+    is skipped.
     """
     config = request.config
     started: list[TestApp] = []

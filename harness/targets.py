@@ -8,8 +8,8 @@ A target is one of:
   data directory, ``factory(data_dir) -> app``; either may accept ``settings=`` and ``secrets=``
   keywords;
 * a ``"package.module:attr"`` string naming either of those;
-* a kiln app folder (a path holding ``app.toml``), compiled once per process and given a copy of
-  its template database per data directory.
+* a kiln app folder (a path holding ``app.toml``, or the path of that ``app.toml``), compiled
+  once per process and given a copy of its template database per data directory.
 """
 
 from __future__ import annotations
@@ -71,10 +71,11 @@ def _kiln_folder(
     folder: Path, data_dir: Path, settings: Mapping[str, Any] | None, secrets: Mapping[str, str] | None
 ) -> Served:
     from kiln.clock import Clock
-    from kiln.compiler import compile_app
+    from kiln.compiler import app_folder, compile_app
     from kiln.errors import KilnError
     from kiln.store import QueryLog
 
+    folder = app_folder(folder)
     if not folder.is_dir():
         raise TargetError(
             f"cannot serve {str(folder)!r}: no such folder (a 'module:attr' string needs a colon)"

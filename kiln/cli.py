@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kiln.compiler import CompiledApp, compile_app
+from kiln.compiler import CompiledApp, app_folder, compile_app
 from kiln.errors import KilnError, ManifestError
 from kiln.logs import serve_log_config
 from kiln.manifest.routes import dispatch_key
@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve an app folder with uvicorn")
-    serve.add_argument("app", type=Path, help="the app folder (holding app.toml)")
+    serve.add_argument("app", type=Path, help="the app folder, or its app.toml")
     serve.add_argument("--data", type=Path, default=None, help="data directory (default: APP/.kiln/data)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     serve.add_argument(
@@ -46,15 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     check = commands.add_parser("check", help="validate an app folder and list every problem")
-    check.add_argument("app", type=Path, help="the app folder (holding app.toml)")
+    check.add_argument("app", type=Path, help="the app folder, or its app.toml")
     check.set_defaults(run=_check)
 
     routes = commands.add_parser("routes", help="list every route in dispatch order")
-    routes.add_argument("app", type=Path, help="the app folder (holding app.toml)")
+    routes.add_argument("app", type=Path, help="the app folder, or its app.toml")
     routes.set_defaults(run=_routes)
 
     openapi = commands.add_parser("openapi", help="print the app's OpenAPI 3.1 document")
-    openapi.add_argument("app", type=Path, help="the app folder (holding app.toml)")
+    openapi.add_argument("app", type=Path, help="the app folder, or its app.toml")
     openapi.set_defaults(run=_openapi)
     return parser
 
@@ -109,7 +109,7 @@ def _serve(args: argparse.Namespace) -> int:
     compiled = _compile(args.app)
     if compiled is None:
         return 1
-    data_dir = args.data if args.data is not None else args.app / ".kiln" / "data"
+    data_dir = args.data if args.data is not None else app_folder(args.app) / ".kiln" / "data"
     try:
         compiled.prepare(data_dir)
     except KilnError as exc:

@@ -33,7 +33,7 @@ from kiln.types import ASGIApp
 if TYPE_CHECKING:
     from kiln.app import SharedParts
 
-__all__ = ["DB_NAME", "CompiledApp", "compile_app"]
+__all__ = ["DB_NAME", "CompiledApp", "app_folder", "compile_app"]
 
 DB_NAME = "kiln.db"
 
@@ -114,9 +114,10 @@ class CompiledApp:
 def compile_app(folder: str | Path) -> CompiledApp:
     """Validate ``folder`` and build its template database; cached until ``app.toml`` changes.
 
-    Raises :class:`kiln.errors.ManifestError` listing every problem in the folder.
+    ``folder`` may also be the path of the ``app.toml`` itself. Raises
+    :class:`kiln.errors.ManifestError` listing every problem in the folder.
     """
-    folder = Path(folder).resolve()
+    folder = app_folder(folder).resolve()
     version = _version(folder / MANIFEST) ^ _version(folder / HANDLERS_FILE)
     key = (folder, version)
     with _cache_lock:
@@ -126,6 +127,12 @@ def compile_app(folder: str | Path) -> CompiledApp:
             compiled = CompiledApp(folder, manifest, _build_template(manifest, version))
             _cache[key] = compiled
     return compiled
+
+
+def app_folder(path: str | Path) -> Path:
+    """The app folder ``path`` names: the folder itself, or the folder of an ``app.toml`` path."""
+    path = Path(path)
+    return path.parent if path.name == MANIFEST and path.is_file() else path
 
 
 def _version(path: Path) -> int:

@@ -9,9 +9,13 @@ from itertools import count
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["HANDLERS_FILE", "load_handlers"]
+__all__ = ["HANDLERS_FILE", "UNIMPORTABLE", "load_handlers"]
 
 HANDLERS_FILE = "handlers.py"
+
+#: Stands for a ``handlers.py`` that exists but failed to import, whose error is reported already:
+#: checks of ``handlers:<fn>`` references say nothing more about it.
+UNIMPORTABLE = ModuleType("handlers", "a handlers.py that failed to import")
 _serial = count(1)
 
 

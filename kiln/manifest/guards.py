@@ -11,6 +11,7 @@ import re
 from types import ModuleType
 from typing import Any
 
+from kiln.handlers import UNIMPORTABLE
 from kiln.manifest.report import Report, did_you_mean
 
 __all__ = ["OPERATIONS", "apply_access", "read_guards"]
@@ -57,6 +58,8 @@ def _check_handler(name: str, at: str, report: Report, handlers: ModuleType | No
         report.error(at, f'"{name}" must name a function: handlers:<function>')
     elif handlers is None:
         report.error(at, f'"{name}" needs a handlers.py next to app.toml')
+    elif handlers is UNIMPORTABLE:
+        return
     elif not callable(getattr(handlers, found.group(1), None)):
         report.error(at, f'handlers.py has no function "{found.group(1)}"')
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kiln.errors import ManifestError, Problem
-from kiln.handlers import HANDLERS_FILE, load_handlers
+from kiln.handlers import HANDLERS_FILE, UNIMPORTABLE, load_handlers
 from kiln.manifest.auth import read_auth
 from kiln.manifest.entities import read_entities
 from kiln.manifest.guards import apply_access
@@ -44,6 +44,7 @@ def load_manifest(folder: Path) -> Manifest:
     handlers, failure = load_handlers(folder)
     if failure is not None:
         report.errors.append(Problem(HANDLERS_FILE, "", f"cannot be imported: {failure}"))
+        handlers = UNIMPORTABLE  # one error for it: references to its functions are not checked
     entities = apply_access(
         entities, raw.get("entities"), report, handlers=handlers, has_auth=auth is not None
     )

@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from kiln.errors import Problem
+from kiln.handlers import UNIMPORTABLE
 from kiln.manifest.guards import read_guards
 from kiln.manifest.model import Route, RouteParam
 from kiln.manifest.report import Report, did_you_mean
@@ -199,6 +200,8 @@ def _read_handler(value: Any, handlers: ModuleType | None, at: str, report: Repo
         return None
     if handlers is None:
         report.error(at, f'"{value}" needs a handlers.py next to app.toml')
+        return None
+    if handlers is UNIMPORTABLE:
         return None
     function = getattr(handlers, found.group(1), None)
     if not callable(function):

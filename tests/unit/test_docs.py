@@ -77,3 +77,24 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     assert found is not None
     assert "coverage run -m pytest -n auto" in found.group(1)
     assert "readme-test-command" in (ROOT / ".ci" / "run").read_text()
+
+
+LATER_KEYS = loader._TOP_LATER | loader._APP_LATER | entities._ENTITY_LATER | routes._LATER | auth._LATER
+NOT_BUILT_OPTIONS = {option for options in NOT_BUILT_YET.values() for option in options}
+BUILT_KEYS = MANIFEST_KEYS - LATER_KEYS - NOT_BUILT_OPTIONS
+
+
+def _lines_naming(key: str) -> list[str]:
+    return [line for line in KILN_DOC.splitlines() if f"`{key}`" in line]
+
+
+@pytest.mark.parametrize("key", sorted(BUILT_KEYS))
+def test_built_manifest_keys_are_not_documented_as_unbuilt(key: str) -> None:
+    for line in _lines_naming(key):
+        assert "not built" not in line, line
+        assert "with a warning" not in line, line
+
+
+@pytest.mark.parametrize("key", sorted(LATER_KEYS))
+def test_unbuilt_manifest_keys_are_documented_as_warning(key: str) -> None:
+    assert any("warn" in line or "not built" in line for line in _lines_naming(key)), key

@@ -308,12 +308,18 @@ def test_broken_manifest_reports_all_problems_at_once(tmp_path: Path) -> None:
     ]
 
 
-def test_handlers_import_error_names_the_line(tmp_path: Path) -> None:
-    _write(tmp_path, "[[routes]]\npath = '/'\nhandler = 'handlers:index'\n")
+def test_handlers_import_error_names_the_line_and_is_the_only_error(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "[[routes]]\npath = '/'\nhandler = 'handlers:index'\n"
+        "[[routes]]\npath = '/admin'\nhandler = 'handlers:index'\nguards = ['handlers:is_admin']\n",
+    )
     (tmp_path / "handlers.py").write_text("import os\n\nraise RuntimeError('no database')\n")
     with pytest.raises(ManifestError) as info:
         load_manifest(tmp_path)
-    assert "handlers.py: cannot be imported: line 3: RuntimeError: no database" in str(info.value)
+    assert [str(p) for p in info.value.problems] == [
+        "handlers.py: cannot be imported: line 3: RuntimeError: no database"
+    ]  # not also "needs a handlers.py" for each reference to it
 
 
 def test_handlers_syntax_error_names_the_line(tmp_path: Path) -> None:
@@ -416,6 +422,21 @@ def test_kiln_check_prints_errors_and_exits_1(tmp_path: Path, capsys: pytest.Cap
 def test_kiln_check_accepts_todo_app(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(FIXTURES / "todo-app")]) == 0
     assert "ok (todo)" in capsys.readouterr().out
+
+
+def test_kiln_check_accepts_the_path_of_app_toml(capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = FIXTURES / "todo-app" / "app.toml"
+    assert main(["check", str(manifest)]) == 0
+    assert capsys.readouterr().out == f"{manifest}: ok (todo)\n"
+    assert main(["routes", str(manifest)]) == 0
+    assert "/api/todos" in capsys.readouterr().out
+
+
+def test_kiln_check_of_a_missing_app_toml_path_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", str(tmp_path / "app.toml")]) == 1
+    assert "app.toml" in capsys.readouterr().err
 
 
 def test_kiln_check_warns_about_features_not_built_yet(

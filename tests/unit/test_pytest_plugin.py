@@ -120,7 +120,17 @@ def test_plugin_registers_markers_and_options(pytester: pytest.Pytester) -> None
 def test_plugin_fixtures_have_docstrings(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--fixtures")
     result.stdout.fnmatch_lines(
-        ["test_app -- *", "*Start apps for this test*", "app -- *", "*@pytest.mark.app*"]
+        [
+            "test_app -- *",
+            "*Start apps for this test*",
+            "*a fixture app name such as*",
+            "*kiln folder path, or its ``app.toml``*",
+            "*ASGI app (``(scope, receive, send)`` or ``*args``, class instances included)*",
+            '*taking no argument, or one taking the data directory; or a ``"package.module:attr"``*',
+            "*With ``--base-url``*",
+            "app -- *",
+            "*@pytest.mark.app*",
+        ]
     )
 
 

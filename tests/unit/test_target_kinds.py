@@ -117,6 +117,14 @@ def test_target_with_other_signature_is_refused_showing_it(target: Any, shown: s
     assert list(data_root.iterdir()) == []  # the refused target leaves no data directory
 
 
+def test_target_path_of_app_toml_serves_its_folder(data_root: Path) -> None:
+    manifest = Path(__file__).parents[1] / "fixtures" / "todo-app" / "app.toml"
+    with TestApp(manifest, data_root=data_root) as app:
+        assert app.get("/health").json()["app"] == "todo"
+    with TestApp(str(manifest), data_root=data_root) as app:
+        assert app.name == "todo"
+
+
 def test_target_plain_asgi_function_still_served(data_root: Path) -> None:
     with TestApp(sample_apps.bare_asgi, data_root=data_root) as app:
         assert app.get("/").text == "bare"

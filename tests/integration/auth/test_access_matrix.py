@@ -82,7 +82,7 @@ def _seed(app: TestApp, entity: Entity, owner_id: int) -> int:
 
 
 @pytest.mark.parametrize(("name", "operation", "persona"), _entity_rows())
-def test_entity_access(test_app: Any, name: str, operation: str, persona: str) -> None:
+def test_collection_access(test_app: Any, name: str, operation: str, persona: str) -> None:
     app = test_app("auth-app")
     clients = _clients(app)
     entity = MANIFEST.entities[name]

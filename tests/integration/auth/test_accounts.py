@@ -184,7 +184,7 @@ def test_password_change_with_wrong_current_password_is_422_and_changes_nothing(
     assert app.get("/auth/me", headers=_bearer(token)).status_code == 200
 
 
-def test_handlers_and_templates_see_the_caller(app: TestApp, signup: Any) -> None:
+def test_handlers_and_pages_see_the_caller(app: TestApp, signup: Any) -> None:
     token = signup(app)["token"]
     assert app.get("/whoami").json() == {"user": None}
     assert app.get("/whoami", headers=_bearer(token)).json() == {

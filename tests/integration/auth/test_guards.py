@@ -84,7 +84,7 @@ def test_verified_guard_answers_email_not_verified(app: TestApp) -> None:
     assert app.db["secrets"].count == 1
 
 
-def test_route_guards_on_template_and_handler(app: TestApp) -> None:
+def test_route_guards_on_page_and_handler(app: TestApp) -> None:
     response = app.get("/members")  # a page answers with a page, whatever the client accepts
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("text/html")

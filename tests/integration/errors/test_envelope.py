@@ -92,7 +92,7 @@ def test_500_in_debug_mode_shows_traceback(tmp_path: Path, test_app: Any) -> Non
     assert "RuntimeError: secret database password is hunter2" in error["message"]
 
 
-def test_template_route_error_is_an_html_page(app: TestApp) -> None:
+def test_page_route_error_is_an_html_page(app: TestApp) -> None:
     response = app.get("/broken")
     assert response.status_code == 500
     assert response.headers["content-type"].startswith("text/html")
@@ -101,7 +101,7 @@ def test_template_route_error_is_an_html_page(app: TestApp) -> None:
     assert "Traceback" not in response.text
 
 
-def test_browser_404_uses_the_apps_error_template(app: TestApp) -> None:
+def test_browser_404_uses_the_apps_error_page(app: TestApp) -> None:
     response = app.get("/no/such/page", headers={"Accept": "text/html,application/xhtml+xml"})
     assert response.status_code == 404
     assert "<title>Lost</title>" in response.text

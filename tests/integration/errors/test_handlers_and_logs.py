@@ -66,7 +66,7 @@ def test_not_modified_carries_a_request_id(app: TestApp) -> None:
     assert response.headers["x-request-id"]
 
 
-def test_auth_paths_answer_json_envelope_even_to_browsers(app: TestApp) -> None:
+def test_account_paths_answer_json_envelope_even_to_browsers(app: TestApp) -> None:
     response = app.get("/auth/me", headers={"Accept": "text/html"})
     assert_error(response, 404, "not_found")
     assert response.headers["content-type"] == "application/json"

@@ -11,7 +11,7 @@ from harness import TestApp, assert_error
 pytestmark = pytest.mark.local_only
 
 
-def test_delete_author_cascades_through_posts_comments_and_links(
+def test_delete_writer_cascades_through_posts_comments_and_links(
     blog: TestApp, counts: Callable[[TestApp], dict[str, int]]
 ) -> None:
     response = blog.delete("/api/authors/1")

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.local_only  # app.queries() reads the server's own conn
         ("?with=comments.author", 4),  # comments, then their authors: one per level
         ("?with=comments.author,post_tags.tag", 6),  # two chains of two levels each
     ],
+    ids=["no-with", "one-to-one", "two-to-one", "to-one-and-reverse", "two-levels", "two-chains"],
 )
 def test_with_list_costs_one_select_per_relation_per_level(blog: TestApp, query: str, selects: int) -> None:
     with blog.queries() as q:

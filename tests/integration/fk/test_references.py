@@ -24,7 +24,7 @@ def test_create_with_existing_reference_stores_number(blog: TestApp) -> None:
 
 # (id, collection, body, expected fields of the 422)
 MISSING = [
-    ("missing-author", "posts", {"title": "x", "author_id": 99}, {"author_id": "Author 99 does not exist"}),
+    ("missing-writer", "posts", {"title": "x", "author_id": 99}, {"author_id": "Author 99 does not exist"}),
     (
         "missing-editor",
         "posts",
@@ -115,7 +115,7 @@ def test_self_reference_threads_comments(blog: TestApp) -> None:
     assert [c["body"] for c in blog.get("/api/comments/3?with=replies").json()["replies"]] == ["Deep"]
 
 
-def test_many_to_many_through_join_entity(blog: TestApp) -> None:
+def test_many_to_many_through_join_table(blog: TestApp) -> None:
     assert blog.post("/api/post_tags", json={"post_id": 2, "tag_id": 3}).status_code == 201
     post = blog.get("/api/posts/2?with=post_tags.tag").json()
     assert [link["tag"]["name"] for link in post["post_tags"]] == ["unused"]

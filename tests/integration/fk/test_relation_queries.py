@@ -33,12 +33,13 @@ def test_filter_by_related_field(blog: TestApp, query: str, titles: list[str]) -
         ("-author.name,title", ["Hello", "Second", "Ana's post"]),
         ("editor.name,id", ["Second", "Hello", "Ana's post"]),
     ],
+    ids=["by-writer-name", "by-writer-name-descending", "by-editor-name"],  # -k auth must not match
 )
 def test_sort_by_related_field(blog: TestApp, sort: str, titles: list[str]) -> None:
     assert [p["title"] for p in blog.get(f"/api/posts?sort={sort}").json()["items"]] == titles
 
 
-def test_comments_filtered_by_their_posts_author(blog: TestApp) -> None:
+def test_comments_filtered_by_their_posts_writer(blog: TestApp) -> None:
     bodies = [c["body"] for c in blog.get("/api/comments?post.author_id=2&with=post").json()["items"]]
     assert bodies == ["Great"]
 
@@ -63,6 +64,13 @@ def test_comments_filtered_by_their_posts_author(blog: TestApp) -> None:
             "author.name__like=x",
             'unknown operator "like" on name: use contains, eq, gt, gte, in, isnull, lt, lte, ne',
         ),
+    ],
+    ids=[
+        "misspelt-relation",
+        "to-many-relation",
+        "misspelt-field",
+        "misspelt-sort-field",
+        "unknown-operator",
     ],
 )
 def test_bad_relation_query_is_400(blog: TestApp, query: str, message: str) -> None:

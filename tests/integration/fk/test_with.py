@@ -122,6 +122,7 @@ def test_with_repeated_path_loads_once(blog: TestApp) -> None:
             'unknown relation "title" on Post (it has: author, comments, editor, pins, post_tags)',
         ),
     ],
+    ids=["unknown", "misspelt", "unknown-nested", "too-deep", "a-plain-field"],
 )
 def test_with_unknown_relation_is_400(blog: TestApp, query: str, message: str) -> None:
     assert assert_error(blog.get(f"/api/posts?{query}"), 400, "bad_request")["message"] == message

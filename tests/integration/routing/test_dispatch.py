@@ -97,7 +97,7 @@ def test_unmatched_path_is_404(app: TestApp, method: str, path: str) -> None:
 # (id, method, path, expected Allow)
 WRONG_METHOD = [
     ("post-on-get-handler", "POST", "/api/stats", "GET, HEAD"),
-    ("delete-on-template", "DELETE", "/", "GET, HEAD"),
+    ("delete-on-page", "DELETE", "/", "GET, HEAD"),
     ("put-on-multi-method", "PUT", "/api/echo/1", "GET, HEAD, PATCH, POST"),
     ("get-on-post-only", "GET", "/api/quick-todo", "POST"),
     ("post-on-nested", "POST", "/projects/1/todos/2", "DELETE, GET, HEAD, PUT"),
@@ -121,7 +121,7 @@ def test_wrong_method_is_405_with_allow(app: TestApp, method: str, path: str, al
 
 # (id, path, expected Allow)
 OPTIONS = [
-    ("template", "/", "GET, HEAD, OPTIONS"),
+    ("page", "/", "GET, HEAD, OPTIONS"),
     ("handler-multi", "/api/echo/1", "GET, HEAD, OPTIONS, PATCH, POST"),
     ("nested", "/projects/1/todos/2", "DELETE, GET, HEAD, OPTIONS, PUT"),
     ("redirect", "/home", "GET, HEAD, OPTIONS"),

@@ -11,7 +11,7 @@ from harness import TestApp, assert_error
 pytestmark = pytest.mark.app("todo-app")
 
 
-def test_one_path_serves_template_on_get_and_handler_on_post(app: TestApp) -> None:
+def test_one_path_serves_page_on_get_and_handler_on_post(app: TestApp) -> None:
     page = app.get("/contact")
     assert page.headers["content-type"].startswith("text/html")
     assert "<h1>Contact</h1>" in page.text
@@ -26,13 +26,13 @@ def test_one_path_with_two_targets_lists_both_in_allow(app: TestApp) -> None:
     assert app.options("/contact").headers["allow"] == "GET, HEAD, OPTIONS, POST"
 
 
-def test_template_sees_settings_and_anonymous_user(test_app: Any) -> None:
+def test_page_sees_settings_and_anonymous_user(test_app: Any) -> None:
     app = test_app("todo-app", settings={"greeting": "Ahoy"})
     assert "<p>Ahoy from /contact; user: anonymous</p>" in app.get("/contact").text
     assert "Ahoy, ann!" in app.get("/hello/ann").text
 
 
-def test_template_without_settings_uses_its_own_default(app: TestApp) -> None:
+def test_page_without_settings_uses_its_own_default(app: TestApp) -> None:
     assert "<p>Hello from /contact; user: anonymous</p>" in app.get("/contact").text
 
 

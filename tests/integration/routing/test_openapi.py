@@ -14,7 +14,7 @@ pytestmark = pytest.mark.app("todo-app")
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "todo-app"
 
 
-def test_openapi_document_lists_collections_routes_and_errors(app: TestApp) -> None:
+def test_openapi_document_lists_collections_routes_and_error_responses(app: TestApp) -> None:
     response = app.get("/openapi.json")
     assert response.status_code == 200
     doc = response.json()

@@ -11,7 +11,7 @@ from harness import TestApp
 pytestmark = pytest.mark.app("todo-app")
 
 
-def test_template_renders_with_layout(app: TestApp) -> None:
+def test_page_renders_with_layout(app: TestApp) -> None:
     response = app.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
@@ -20,7 +20,7 @@ def test_template_renders_with_layout(app: TestApp) -> None:
     assert "<p>Path: /</p>" in response.text
 
 
-def test_template_receives_params_and_query(app: TestApp) -> None:
+def test_page_receives_params_and_query(app: TestApp) -> None:
     assert "<p>Hello, ann! HELLO!</p>" in app.get("/hello/ann?loud=1").text
     assert "<p>Hello, bob!</p>" in app.get("/hello/bob").text
 
@@ -33,7 +33,7 @@ def test_template_receives_params_and_query(app: TestApp) -> None:
         ("a&b", "a&amp;b"),
     ],
 )
-def test_template_autoescapes_parameters(app: TestApp, name: str, escaped: str) -> None:
+def test_page_autoescapes_parameters(app: TestApp, name: str, escaped: str) -> None:
     from urllib.parse import quote
 
     text = app.get("/hello/" + quote(name, safe="")).text
