@@ -27,6 +27,7 @@ from harness.errors import HarnessError, LocalOnly, NoDatabase, StopError
 from harness.mail import Mail
 from harness.queries import Queries
 from harness.recorder import Exchange, Recorder, httpx_hook
+from harness.remote import check_serves, manifest_name
 from harness.server import ServerThread
 from harness.targets import Served, Target, resolve
 from harness.teardown import Teardown
@@ -96,6 +97,7 @@ class TestApp:
             self.url = base_url.rstrip("/")
             self.name = str(target)
             self.port = urlsplit(self.url).port or (443 if self.url.startswith("https") else 80)
+            self._check_remote_app(target)
             return
         self.remote = False
         self._start(target, settings, secrets, data_root, db_path, startup_timeout, shutdown_timeout)
@@ -142,6 +144,19 @@ class TestApp:
             raise
         self.port = self._server.port
         self.url = f"http://127.0.0.1:{self.port}"
+
+    def _check_remote_app(self, target: Target) -> None:
+        """For a kiln folder, refuse a server whose ``/health`` names another app."""
+        folder = _kiln_folder_of(target)
+        expected = manifest_name(folder) if folder is not None else None
+        if expected is None:
+            return
+        self.name = expected
+        try:
+            check_serves(self.url, expected, self.client)
+        except BaseException:
+            self.close()
+            raise
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -427,3 +442,13 @@ class TestApp:
     def _check_open(self) -> None:
         if self.closed:
             raise HarnessError(f"{self!r} is closed")
+
+
+def _kiln_folder_of(target: Target) -> Path | None:
+    """The kiln folder ``target`` names (a folder holding ``app.toml``, or that file), if any."""
+    if not isinstance(target, str | Path) or (isinstance(target, str) and ":" in target):
+        return None
+    path = Path(target)
+    if path.name == "app.toml" and path.is_file():
+        return path.parent
+    return path if (path / "app.toml").is_file() else None

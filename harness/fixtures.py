@@ -10,10 +10,20 @@ from typing import Any
 import pytest
 
 from harness.app import TestApp
+from harness.remote import RemoteTargets, WrongRemoteApp
 from harness.targets import Target
 from harness.teardown import Teardown
 
-__all__ = ["APPS_KEY", "FAILED_KEY", "KEPT_PROPERTY", "app", "resolve_fixture_name", "test_app"]
+__all__ = [
+    "APPS_KEY",
+    "FAILED_KEY",
+    "KEPT_PROPERTY",
+    "REMOTE_KEY",
+    "app",
+    "remote_targets",
+    "resolve_fixture_name",
+    "test_app",
+]
 
 #: The TestApps a test started, so a failure report can show their diagnostics.
 APPS_KEY = pytest.StashKey[list[TestApp]]()
@@ -22,6 +32,18 @@ FAILED_KEY = pytest.StashKey[bool]()
 #: The ``user_properties`` name under which a kept data directory travels to the terminal summary
 #: (user properties cross from xdist workers to the controller with the report).
 KEPT_PROPERTY = "harness_kept_data"
+#: The parsed ``--base-url`` values of the session.
+REMOTE_KEY = pytest.StashKey[RemoteTargets]()
+
+
+def remote_targets(config: pytest.Config) -> RemoteTargets:
+    """The session's ``--base-url`` values; ``.active`` says whether this is remote mode."""
+    if REMOTE_KEY not in config.stash:
+        try:
+            config.stash[REMOTE_KEY] = RemoteTargets.parse(config.getoption("base_url"))
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    return config.stash[REMOTE_KEY]
 
 
 def resolve_fixture_name(config: pytest.Config, target: Target) -> Target:
@@ -62,10 +84,22 @@ def test_app(
     data_root.mkdir(exist_ok=True)
 
     def start(target: Target, **kwargs: Any) -> TestApp:
-        kwargs.setdefault("base_url", config.getoption("base_url"))
+        resolved = resolve_fixture_name(config, target)
+        remote = remote_targets(config)
+        if remote.active and "base_url" not in kwargs:
+            name = _fixture_name(target, resolved)
+            url = remote.url_for(name)
+            if url is None:
+                pytest.skip(f"remote mode: no --base-url for the app {name!r} (give {name}=URL)")
+            kwargs["base_url"] = url
         kwargs.setdefault("keep_data", config.getoption("keep_data"))
         kwargs.setdefault("data_root", data_root)
-        started.append(TestApp(resolve_fixture_name(config, target), **kwargs))
+        try:
+            started.append(TestApp(resolved, **kwargs))
+        except WrongRemoteApp as exc:
+            pytest.skip(
+                f"remote mode: this test is for {exc.expected!r}, but {exc.url} serves {exc.served!r}"
+            )
         return started[-1]
 
     yield start
@@ -91,3 +125,12 @@ def app(request: pytest.FixtureRequest, test_app: Callable[..., TestApp]) -> Tes
             f'add @pytest.mark.app("todo-app") to the test, its class or its module'
         )
     return test_app(*marker.args, **marker.kwargs)
+
+
+def _fixture_name(target: Target, resolved: Target) -> str | None:
+    """The fixture name ``--base-url NAME=URL`` uses for ``target``: its folder's name, if any."""
+    if isinstance(resolved, Path):
+        return (resolved.parent if resolved.name == "app.toml" else resolved).name
+    if isinstance(target, str) and ":" not in target:
+        return Path(target).name
+    return None

@@ -12,7 +12,7 @@ import pytest
 
 from harness.app import TestApp
 from harness.errors import LocalOnly
-from harness.fixtures import APPS_KEY, FAILED_KEY, KEPT_PROPERTY, app, test_app
+from harness.fixtures import APPS_KEY, FAILED_KEY, KEPT_PROPERTY, app, remote_targets, test_app
 
 __all__ = ["CATEGORIES", "app", "test_app"]
 
@@ -43,8 +43,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--base-url",
         metavar="URL",
+        action="append",
         default=None,
-        help="run against the server at URL instead of starting apps (remote mode)",
+        help="run against the server at URL instead of starting apps (remote mode); "
+        "NAME=URL, once per fixture app, gives each app its own server",
     )
     group.addoption(
         "--keep-data",
@@ -63,7 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    remote = config.getoption("base_url") is not None
+    remote = remote_targets(config).active
     skip_local = pytest.mark.skip(reason="local_only: needs the local server, and --base-url is set")
     for item in items:
         category = category_of(item.path)
@@ -97,7 +99,7 @@ def _skip_local_only(item: pytest.Item) -> Generator[None, None, None]:
     try:
         return (yield)
     except LocalOnly as exc:
-        if item.config.getoption("base_url") is None:
+        if not remote_targets(item.config).active:
             raise
         pytest.skip(f"local_only: uses TestApp.{exc.feature}, which remote mode does not have")
 

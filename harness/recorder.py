@@ -141,7 +141,9 @@ def httpx_hook(exchanges: deque[Exchange]) -> Any:
 
     def hook(response: httpx.Response) -> None:
         request = response.request
-        path = request.url.raw_path.decode("ascii", "replace")
+        path = request.url.path  # decoded, as the server's scope["path"] is locally
+        if request.url.query:
+            path += "?" + request.url.query.decode("latin-1")
         exchanges.append(
             Exchange(
                 method=request.method,

@@ -128,10 +128,9 @@ def test_plugin_fixtures_have_docstrings(pytester: pytest.Pytester) -> None:
             "*ASGI app (``(scope, receive, send)`` or ``*args``, class instances included)*",
             '*taking no argument, or one taking the data directory; or a ``"package.module:attr"``*',
             "*With ``--base-url``*",
-            "app -- *",
-            "*@pytest.mark.app*",
         ]
     )
+    result.stdout.fnmatch_lines(["app -- *", "*@pytest.mark.app*"])
 
 
 def test_plugin_failure_report_shows_diagnostics_and_keeps_data(suite: pytest.Pytester) -> None:
@@ -213,7 +212,7 @@ def test_plugin_remote_mode_uses_base_url_and_skips_local_only(suite: pytest.Pyt
     )
     with TestApp(sample_apps.app) as server:  # stands in for a deployed server
         result = suite.runpytest("--base-url", server.url, "-rs")
-        assert [e.path for e in server.requests] == ["/echo"]
+        assert [e.path for e in server.requests] == ["/health", "/echo"]  # which app is it? then the test
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*local_only: needs the local server, and --base-url is set*"])
 
@@ -345,3 +344,74 @@ def test_plugin_closes_every_app_even_when_one_fails_to_stop(suite: pytest.Pytes
     result.stdout.fnmatch_lines(
         ["*StopError: app lifespan shutdown failed: OSError: disk vanished during shutdown"]
     )
+
+
+OTHER_MANIFEST = '[app]\nname = "other"\n[entities.Thing.fields]\nlabel = { type = "text" }\n'
+
+
+@pytest.fixture
+def two_app_suite(suite: pytest.Pytester) -> pytest.Pytester:
+    """The demo suite plus a second fixture app, other-app, and a test for each."""
+    other = suite.mkdir("tests/fixtures/other-app")
+    (other / "app.toml").write_text(OTHER_MANIFEST)
+    suite.makepyfile(
+        test_two="""
+        import pytest
+
+        @pytest.mark.app("demo-app")
+        def test_demo(app):
+            assert app.post("/api/notes", json={"text": "hi"}).status_code == 201
+
+        @pytest.mark.app("other-app")
+        def test_other(app):
+            assert app.post("/api/things", json={"label": "x"}).status_code == 201
+        """
+    )
+    return suite
+
+
+def test_plugin_remote_name_equals_url_sends_each_app_to_its_server(two_app_suite: pytest.Pytester) -> None:
+    fixtures = two_app_suite.path / "tests" / "fixtures"
+    with TestApp(fixtures / "demo-app") as demo, TestApp(fixtures / "other-app") as other:
+        result = two_app_suite.runpytest(
+            "--base-url", f"demo-app={demo.url}", "--base-url", f"other-app={other.url}"
+        )
+        result.assert_outcomes(passed=2)
+        assert [r["text"] for r in demo.db["notes"].rows] == ["hi"]
+        assert [r["label"] for r in other.db["things"].rows] == ["x"]
+
+
+def test_plugin_remote_test_for_another_app_is_skipped_naming_both(two_app_suite: pytest.Pytester) -> None:
+    with TestApp(two_app_suite.path / "tests" / "fixtures" / "demo-app") as demo:
+        result = two_app_suite.runpytest("--base-url", demo.url, "-rs")
+        result.assert_outcomes(passed=1, skipped=1)
+        result.stdout.fnmatch_lines(
+            [f"*remote mode: this test is for 'other', but {demo.url} serves 'demo'*"]
+        )
+        assert demo.db["notes"].count == 1
+        assert [(e.method, e.path) for e in demo.requests].count(("POST", "/api/things")) == 0
+
+
+def test_plugin_remote_app_without_a_url_is_skipped(two_app_suite: pytest.Pytester) -> None:
+    with TestApp(two_app_suite.path / "tests" / "fixtures" / "demo-app") as demo:
+        result = two_app_suite.runpytest("--base-url", f"demo-app={demo.url}", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*remote mode: no --base-url for the app 'other-app' (give other-app=URL)*"])
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (["localhost:8000"], "--base-url 'localhost:8000': expected URL or NAME=URL"),
+        (["http://a:1", "http://b:2"], "a URL for every app is given twice; use NAME=URL"),
+    ],
+    ids=["no-scheme", "two-default-urls"],
+)
+def test_plugin_bad_base_url_is_a_usage_error(
+    suite: pytest.Pytester, values: list[str], message: str
+) -> None:
+    suite.makepyfile(test_one="def test_one(test_app):\n    test_app('demo-app')\n")
+    args = [arg for value in values for arg in ("--base-url", value)]
+    result = suite.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{message}*"])

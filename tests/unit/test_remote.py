@@ -153,3 +153,14 @@ def test_remote_as_user_registers_over_http(test_app: object, tmp_path: Path) ->
         pytest.raises(HarnessError, match="verifies emails before it signs anyone in"),
     ):
         remote.as_user("bob@example.com")
+
+
+def test_requests_record_the_same_path_locally_and_remotely() -> None:
+    import sample_apps
+
+    with TestApp(sample_apps.app) as local, TestApp(sample_apps.app, base_url=local.url) as remote:
+        local.get("/echo/my file.txt", params={"q": "a b"})
+        remote.get("/echo/my file.txt", params={"q": "a b"})
+        assert local.requests[-1].path == "/echo/my file.txt?q=a+b"
+        assert remote.requests[-1].path == "/echo/my file.txt?q=a+b"
+        assert [e.path for e in local.requests] == ["/echo/my file.txt?q=a+b"] * 2
