@@ -334,7 +334,8 @@ class ServerThread:
         finally:
             date_header.cancel()
             await self._shutdown(server, state, connections, lifespan)
-            self._stop_error = probe.shutdown_failure() or self._stop_error
+            # a timed-out shutdown is the cause; what the cancelled lifespan raised then is its echo
+            self._stop_error = self._stop_error or probe.shutdown_failure()
 
     async def _shutdown(
         self, server: asyncio.Server, state: ServerState, connections: _Connections, lifespan: Any
