@@ -93,6 +93,8 @@ class TestApp:
         self._recorder: Recorder | None = None
         self.closed = False
         if base_url is not None:
+            if settings is not None or secrets is not None:
+                raise LocalOnly("settings= and secrets=")  # a running server has its own
             self.remote = True
             self.url = base_url.rstrip("/")
             self.name = str(target)
@@ -225,9 +227,10 @@ class TestApp:
                     f"registering {email} failed: {response.status_code} {response.text[:300]}"
                 )
             if "token" not in response.json():
-                raise HarnessError(
+                raise LocalOnly(
+                    "as_user() on an app that verifies emails",
                     f"{self.url} verifies emails before it signs anyone in, and as_user cannot read its "
-                    "mail remotely: use a server without [auth] verify_email, or a local TestApp"
+                    "mail remotely: use a server without [auth] verify_email, or a local TestApp",
                 )
             user, token = response.json()["user"], response.json()["token"]
         else:

@@ -70,9 +70,9 @@ class NoDatabase(HarnessError):
 class LocalOnly(HarnessError):
     """A local-only feature (``db``, ``clock``, ``logs``, ``data_dir``) was used in remote mode."""
 
-    def __init__(self, feature: str) -> None:
+    def __init__(self, feature: str, why: str = "the server runs elsewhere") -> None:
         super().__init__(
-            f"TestApp.{feature} is not available in remote mode (--base-url): the server runs elsewhere. "
+            f"TestApp.{feature} is not available in remote mode (--base-url): {why}. "
             f"Mark tests that need it with @pytest.mark.local_only."
         )
         self.feature = feature

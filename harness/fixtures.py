@@ -16,6 +16,7 @@ from harness.teardown import Teardown
 
 __all__ = [
     "APPS_KEY",
+    "APP_PROPERTY",
     "FAILED_KEY",
     "KEPT_PROPERTY",
     "REMOTE_KEY",
@@ -32,6 +33,8 @@ FAILED_KEY = pytest.StashKey[bool]()
 #: The ``user_properties`` name under which a kept data directory travels to the terminal summary
 #: (user properties cross from xdist workers to the controller with the report).
 KEPT_PROPERTY = "harness_kept_data"
+#: The ``user_properties`` name recording each app a test started (the remote runner counts them).
+APP_PROPERTY = "harness_app"
 #: The parsed ``--base-url`` values of the session.
 REMOTE_KEY = pytest.StashKey[RemoteTargets]()
 
@@ -94,6 +97,7 @@ def test_app(
             kwargs["base_url"] = url
         kwargs.setdefault("keep_data", config.getoption("keep_data"))
         kwargs.setdefault("data_root", data_root)
+        request.node.user_properties.append((APP_PROPERTY, _fixture_name(target, resolved) or "(asgi)"))
         try:
             started.append(TestApp(resolved, **kwargs))
         except WrongRemoteApp as exc:

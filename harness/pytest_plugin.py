@@ -32,7 +32,7 @@ CATEGORIES = {
 _MARKERS = {
     "app(name, **kwargs)": "start the named fixture app for the `app` fixture",
     "regression": "pins a bug that was found and fixed",
-    "local_only": "needs the local server (db, clock, logs); skipped with --base-url",
+    "local_only(reason)": "needs the local server (db, clock, logs, an empty database); skipped with --base-url",
     "browser": "drives a real browser",
     "slow": "takes more than a second",
 }
@@ -66,13 +66,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     remote = remote_targets(config).active
-    skip_local = pytest.mark.skip(reason="local_only: needs the local server, and --base-url is set")
     for item in items:
         category = category_of(item.path)
         if category is not None:
             item.add_marker(category)
-        if remote and item.get_closest_marker("local_only"):
-            item.add_marker(skip_local)
+        local_only = item.get_closest_marker("local_only")
+        if remote and local_only is not None:
+            reason = local_only.args[0] if local_only.args else "needs the local server"
+            item.add_marker(pytest.mark.skip(reason=f"local_only: {reason}, and --base-url is set"))
 
 
 def category_of(path: Path) -> str | None:

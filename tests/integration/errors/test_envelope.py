@@ -15,7 +15,7 @@ FIXTURE = Path(__file__).parents[2] / "fixtures" / "todo-app"
 
 ERRORS = [
     ("404-unknown-api", "GET", "/api/nothing", {}, 404, "not_found"),
-    ("404-missing-record", "GET", "/api/todos/1", {}, 404, "not_found"),
+    ("404-missing-record", "GET", "/api/todos/987654321", {}, 404, "not_found"),  # never reached, even remotely
     ("405-collection", "DELETE", "/api/todos", {}, 405, "method_not_allowed"),
     ("400-bad-query", "GET", "/api/todos?page=0", {}, 400, "bad_request"),
     (

@@ -41,6 +41,7 @@ def test_page_autoescapes_parameters(app: TestApp, name: str, escaped: str) -> N
     assert name not in text
 
 
+@pytest.mark.local_only("/api/stats counts the whole table, so it needs an empty database")
 def test_handler_reads_database_through_ctx(app: TestApp) -> None:
     for title, done in [("a", True), ("b", False), ("c", True)]:
         app.post("/api/todos", json={"title": title, "done": done})
@@ -63,6 +64,7 @@ def test_handler_sees_the_app_clock(app: TestApp) -> None:
     assert app.get("/api/time").json() == {"now": "2031-02-03T04:05:06+00:00"}
 
 
+@pytest.mark.local_only("/api/sync counts the whole table, so it needs an empty database")
 def test_sync_handler_runs_in_worker_thread_with_own_connection(app: TestApp) -> None:
     app.post("/api/todos", json={"title": "a"})
     assert app.get("/api/sync").json() == {"todos": 1, "thread": True}
