@@ -27,6 +27,7 @@ def test_as_user_again_updates_the_same_user(app: TestApp) -> None:
     assert app.db["users"].count == 1
 
 
+@pytest.mark.local_only("as_user on auth-app, which verifies emails, signs in only locally")
 def test_as_user_with_password_can_log_in_over_http(app: TestApp) -> None:
     app.as_user("ann@example.com", password="correct horse battery")
     response = app.post("/auth/login", json={"email": "ann@example.com", "password": "correct horse battery"})
@@ -40,6 +41,7 @@ def test_as_user_tokens_follow_the_app_clock(app: TestApp) -> None:
     assert ann.get("/auth/me").status_code == 401
 
 
+@pytest.mark.local_only("as_user on auth-app, which verifies emails, signs in only locally")
 def test_as_user_clients_are_closed_with_the_app(test_app: object) -> None:
     app = test_app("auth-app")  # type: ignore[operator]
     client = app.as_user("ann@example.com")
@@ -47,6 +49,7 @@ def test_as_user_clients_are_closed_with_the_app(test_app: object) -> None:
     assert client.is_closed
 
 
+@pytest.mark.local_only("pins the local as_user's refusal of an app without [auth]")
 def test_as_user_needs_a_kiln_app_with_auth(test_app: object) -> None:
     app = test_app("todo-app")  # type: ignore[operator]
     with pytest.raises(ValueError, match="todo has no \\[auth\\]"):

@@ -41,6 +41,7 @@ def test_role_guard_lets_admins_in_and_keeps_users_out(app: TestApp) -> None:
     assert app.get("/api/announcements").json()["items"][0]["title"] == "hi"  # reading is public
 
 
+@pytest.mark.local_only("signs users in with as_user, and auth-app verifies emails")
 def test_owner_is_set_from_the_token_and_cannot_be_sent(app: TestApp) -> None:
     ann = app.as_user("ann@example.com")
     note = ann.post("/api/notes", json={"text": "mine"}).json()
@@ -56,6 +57,7 @@ def test_owner_is_set_from_the_token_and_cannot_be_sent(app: TestApp) -> None:
     assert app.db["notes"].count == 1
 
 
+@pytest.mark.local_only("signs users in with as_user, and auth-app verifies emails")
 def test_owner_guard_shows_and_changes_only_own_records(app: TestApp) -> None:
     ann, bob = app.as_user("ann@example.com"), app.as_user("bob@example.com")
     mine = ann.post("/api/notes", json={"text": "ann's"}).json()["id"]
@@ -69,6 +71,7 @@ def test_owner_guard_shows_and_changes_only_own_records(app: TestApp) -> None:
     assert ann.patch(f"/api/notes/{mine}", json={"text": "edited"}).json()["text"] == "edited"
 
 
+@pytest.mark.local_only("signs users in with as_user, and auth-app verifies emails")
 def test_put_keeps_the_owner(app: TestApp) -> None:
     ann = app.as_user("ann@example.com")
     note = ann.post("/api/notes", json={"text": "a"}).json()
@@ -84,6 +87,7 @@ def test_verified_guard_answers_email_not_verified(app: TestApp) -> None:
     assert app.db["secrets"].count == 1
 
 
+@pytest.mark.local_only("signs users in with as_user, and auth-app verifies emails")
 def test_route_guards_on_page_and_handler(app: TestApp) -> None:
     response = app.get("/members")  # a page answers with a page, whatever the client accepts
     assert response.status_code == 401

@@ -18,6 +18,7 @@ def _register(app: TestApp, email: str = "ann@example.com") -> str:
     return re.search(r"token: (\S+)", mail.body).group(1)  # type: ignore[union-attr]
 
 
+@pytest.mark.local_only("reads the verification mail")
 def test_login_before_verification_is_403_email_not_verified(app: TestApp) -> None:
     _register(app)
     error = assert_error(
@@ -28,6 +29,7 @@ def test_login_before_verification_is_403_email_not_verified(app: TestApp) -> No
     assert error["message"] == "verify your email address first: a link was sent to ann@example.com"
 
 
+@pytest.mark.local_only("reads the verification mail")
 def test_following_the_mailed_token_verifies_and_lets_the_user_in(app: TestApp) -> None:
     token = _register(app)
     response = app.post("/auth/verify", json={"token": token})
@@ -39,6 +41,7 @@ def test_following_the_mailed_token_verifies_and_lets_the_user_in(app: TestApp) 
     assert login.json()["user"]["verified"] is True
 
 
+@pytest.mark.local_only("reads the verification mail")
 def test_each_registration_mails_its_own_address(app: TestApp) -> None:
     _register(app, "ann@example.com")
     _register(app, "bob@example.com")
@@ -55,6 +58,7 @@ def test_verification_token_expires_after_two_days(app: TestApp) -> None:
     assert app.db["users"].get(1)["verified"] == 0
 
 
+@pytest.mark.local_only("reads the verification mail")
 def test_an_access_token_does_not_verify_and_a_verification_token_does_not_sign_in(app: TestApp) -> None:
     verification = _register(app)
     access = app.as_user("bob@example.com", verified=False).token
@@ -65,6 +69,7 @@ def test_an_access_token_does_not_verify_and_a_verification_token_does_not_sign_
     )
 
 
+@pytest.mark.local_only("signs a user in with as_user, and auth-app verifies emails")
 @pytest.mark.parametrize(
     ("body", "status", "code"), [({}, 422, "validation_failed"), ({"token": "nonsense"}, 400, "bad_request")]
 )
@@ -74,6 +79,7 @@ def test_verify_with_bad_input(app: TestApp, body: dict, status: int, code: str)
     assert app.db["users"].get(1)["verified"] == 0
 
 
+@pytest.mark.local_only("reads the verification mail")
 def test_verified_guard_opens_after_verification(app: TestApp) -> None:
     token = _register(app)
     app.post("/auth/verify", json={"token": token})

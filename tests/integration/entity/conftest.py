@@ -1,4 +1,9 @@
-"""Fixtures for the entity category: todo-app, with its clock fixed and a few todos made over HTTP."""
+"""Fixtures for the entity category: todo-app and a few todos made over HTTP.
+
+The tests run locally and in remote mode, where the server's database is shared and not empty:
+they read back only what they created (by id, or with ``scope``), and make unique values with
+``unique_id``. Tests that need exact timestamps use ``frozen``, which is local only.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from harness import TestApp
+from harness import TestApp, unique_id
 
 NOW = "2030-01-01T00:00:00.000Z"
 
@@ -17,7 +22,7 @@ TODOS: list[dict[str, Any]] = [
         "status": "open",
         "estimate": 0.5,
         "due": "2030-01-05",
-        "slug": "milk",
+        "slug": "milk",  # made unique per test by the todos fixture
     },
     {
         "title": "Write report",
@@ -41,18 +46,32 @@ TODOS: list[dict[str, Any]] = [
 
 @pytest.fixture
 def app(test_app: Any) -> TestApp:
-    """todo-app with its clock frozen at 2030-01-01T00:00:00Z."""
+    """todo-app: a fresh instance locally, the server ``--base-url`` names remotely."""
     started: TestApp = test_app("todo-app")
-    started.clock.set(NOW)
     return started
 
 
 @pytest.fixture
+def frozen(app: TestApp) -> TestApp:
+    """todo-app with its clock frozen at 2030-01-01T00:00:00Z (local only: it moves the clock)."""
+    app.clock.set(NOW)
+    return app
+
+
+@pytest.fixture
 def todos(app: TestApp) -> list[dict[str, Any]]:
-    """The five TODOS, created through the API in order (ids 1 to 5)."""
+    """The five TODOS, created through the API in order; the slug "milk" gets a unique suffix."""
     made = []
+    suffix = unique_id("m").lower()
     for body in TODOS:
+        body = {**body, "slug": f"{body['slug']}-{suffix}"} if "slug" in body else body
         response = app.post("/api/todos", json=body)
         assert response.status_code == 201, response.text
         made.append(response.json())
     return made
+
+
+@pytest.fixture
+def scope(todos: list[dict[str, Any]]) -> str:
+    """A filter selecting exactly this test's todos: ``id__in=<their ids>``."""
+    return "id__in=" + ",".join(str(todo["id"]) for todo in todos)

@@ -17,35 +17,35 @@ def test_read_returns_the_record_as_created(app: TestApp, todos: list[dict[str, 
 
 
 def test_read_etag_is_stable_and_differs_between_records(app: TestApp, todos: list[dict[str, Any]]) -> None:
-    first = app.get("/api/todos/1").headers["etag"]
-    assert app.get("/api/todos/1").headers["etag"] == first
-    assert app.get("/api/todos/2").headers["etag"] != first
+    first = app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
+    assert app.get(f"/api/todos/{todos[0]['id']}").headers["etag"] == first
+    assert app.get(f"/api/todos/{todos[1]['id']}").headers["etag"] != first
 
 
 def test_read_if_none_match_answers_304_without_body(app: TestApp, todos: list[dict[str, Any]]) -> None:
-    tag = app.get("/api/todos/1").headers["etag"]
-    response = app.get("/api/todos/1", headers={"If-None-Match": tag})
+    tag = app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
+    response = app.get(f"/api/todos/{todos[0]['id']}", headers={"If-None-Match": tag})
     assert response.status_code == 304
     assert response.content == b""
     assert response.headers["etag"] == tag
 
 
 def test_read_if_none_match_with_old_tag_answers_200(app: TestApp, todos: list[dict[str, Any]]) -> None:
-    tag = app.get("/api/todos/1").headers["etag"]
-    app.patch("/api/todos/1", json={"title": "changed"})
-    response = app.get("/api/todos/1", headers={"If-None-Match": tag})
+    tag = app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
+    app.patch(f"/api/todos/{todos[0]['id']}", json={"title": "changed"})
+    response = app.get(f"/api/todos/{todos[0]['id']}", headers={"If-None-Match": tag})
     assert response.status_code == 200
     assert response.json()["title"] == "changed"
 
 
 def test_read_head_has_headers_but_no_body(app: TestApp, todos: list[dict[str, Any]]) -> None:
-    response = app.head("/api/todos/1")
+    response = app.head(f"/api/todos/{todos[0]['id']}")
     assert response.status_code == 200
     assert response.content == b""
-    assert response.headers["etag"] == app.get("/api/todos/1").headers["etag"]
+    assert response.headers["etag"] == app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
 
 
-@pytest.mark.parametrize("path", ["/api/todos/99", "/api/todos/0", "/api/categories/1"])
+@pytest.mark.parametrize("path", ["/api/todos/987654321", "/api/todos/0", "/api/categories/987654321"])
 def test_read_missing_record_is_404(app: TestApp, todos: list[dict[str, Any]], path: str) -> None:
     error = assert_error(app.get(path), 404, "not_found")
     assert error["message"].endswith("not found")

@@ -15,7 +15,14 @@ FIXTURE = Path(__file__).parents[2] / "fixtures" / "todo-app"
 
 ERRORS = [
     ("404-unknown-api", "GET", "/api/nothing", {}, 404, "not_found"),
-    ("404-missing-record", "GET", "/api/todos/987654321", {}, 404, "not_found"),  # never reached, even remotely
+    (
+        "404-missing-record",
+        "GET",
+        "/api/todos/987654321",
+        {},
+        404,
+        "not_found",
+    ),  # never reached, even remotely
     ("405-collection", "DELETE", "/api/todos", {}, 405, "method_not_allowed"),
     ("400-bad-query", "GET", "/api/todos?page=0", {}, 400, "bad_request"),
     (
@@ -59,7 +66,7 @@ def test_request_ids_are_unique_per_request(app: TestApp) -> None:
 
 
 def test_client_request_id_is_adopted(app: TestApp) -> None:
-    response = app.get("/api/todos/9", headers={"X-Request-Id": "client-abc.123"})
+    response = app.get("/api/todos/987654321", headers={"X-Request-Id": "client-abc.123"})
     assert response.headers["x-request-id"] == "client-abc.123"
     assert assert_error(response, 404, "not_found")["request_id"] == "client-abc.123"
 
@@ -118,7 +125,7 @@ def test_browser_405_falls_back_to_builtin_html_page(app: TestApp) -> None:
 
 
 def test_api_errors_stay_json_for_browsers(app: TestApp) -> None:
-    response = app.get("/api/todos/5", headers={"Accept": "text/html"})
+    response = app.get("/api/todos/987654321", headers={"Accept": "text/html"})
     assert_error(response, 404, "not_found")
 
 
