@@ -32,7 +32,7 @@ CATEGORIES = {
 _MARKERS = {
     "app(name, **kwargs)": "start the named fixture app for the `app` fixture",
     "regression": "pins a bug that was found and fixed",
-    "local_only(reason)": "needs the local server (db, clock, logs, an empty database); skipped with --base-url",
+    "local_only(reason)": "needs the local server (db, clock, logs, a fresh database); skipped remotely",
     "browser": "drives a real browser",
     "slow": "takes more than a second",
 }
