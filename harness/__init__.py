@@ -15,6 +15,7 @@ from harness.errors import (
     StartTimeout,
     StopError,
     TargetError,
+    WrongRemoteApp,
 )
 from harness.ids import RUN_ID, unique_id
 from harness.logs import LogBuffer
@@ -41,6 +42,7 @@ __all__ = [
     "TargetError",
     "TestApp",
     "UserClient",
+    "WrongRemoteApp",
     "assert_error",
     "assert_subset",
     "run",

@@ -9,7 +9,8 @@ Every error the harness raises on its own account derives from :class:`HarnessEr
      │                       thread is still running; ``cause`` is the app's own exception
      ├── TargetError         TestApp was given something it cannot serve
      ├── NoDatabase          ``app.db`` on an app that has no database
-     └── LocalOnly           ``db``, ``clock``, ``logs`` … used in remote mode
+     ├── LocalOnly           ``db``, ``clock``, ``logs`` … used in remote mode
+     └── WrongRemoteApp      the remote server's ``/health`` names another app than the test's
 
 Exceptions raised by the app itself while serving requests never surface here: they become
 500 responses and log records, as they would in production.
@@ -25,6 +26,7 @@ __all__ = [
     "StartTimeout",
     "StopError",
     "TargetError",
+    "WrongRemoteApp",
 ]
 
 
@@ -76,3 +78,11 @@ class LocalOnly(HarnessError):
             f"Mark tests that need it with @pytest.mark.local_only."
         )
         self.feature = feature
+
+
+class WrongRemoteApp(HarnessError):
+    """In remote mode, the server's ``/health`` names another app than the kiln folder the test is for."""
+
+    def __init__(self, url: str, expected: str, served: str) -> None:
+        super().__init__(f"the server at {url} serves the app {served!r}, not {expected!r}")
+        self.url, self.expected, self.served = url, expected, served

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from harness.app import TestApp
-from harness.remote import RemoteTargets, WrongRemoteApp
+from harness.errors import WrongRemoteApp
+from harness.remote import RemoteTargets
 from harness.targets import Target
 from harness.teardown import Teardown
 

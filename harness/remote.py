@@ -16,19 +16,11 @@ from pathlib import Path
 
 import httpx
 
-from harness.errors import HarnessError
+from harness.errors import WrongRemoteApp
 
-__all__ = ["RemoteTargets", "WrongRemoteApp", "check_serves", "manifest_name"]
+__all__ = ["RemoteTargets", "check_serves", "manifest_name"]
 
 _NAMED = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*)=(?P<url>https?://.+)$")
-
-
-class WrongRemoteApp(HarnessError):
-    """The remote server serves another app than the one the test is for."""
-
-    def __init__(self, url: str, expected: str, served: str) -> None:
-        super().__init__(f"the server at {url} serves the app {served!r}, not {expected!r}")
-        self.url, self.expected, self.served = url, expected, served
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ def test_harness_public_api() -> None:
             "assert_subset",
             "run",
             "unique_id",
+            "WrongRemoteApp",
         ]
     )
     for name in harness.__all__:
@@ -47,6 +48,14 @@ def test_kiln_public_api() -> None:
 
 
 def test_harness_errors_share_one_base() -> None:
-    for name in ["LocalOnly", "NoDatabase", "StartError", "StartTimeout", "StopError", "TargetError"]:
+    for name in [
+        "LocalOnly",
+        "NoDatabase",
+        "StartError",
+        "StartTimeout",
+        "StopError",
+        "TargetError",
+        "WrongRemoteApp",
+    ]:
         assert issubclass(getattr(harness, name), harness.HarnessError)
     assert issubclass(harness.StartTimeout, harness.StartError)

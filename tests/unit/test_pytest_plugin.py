@@ -111,7 +111,16 @@ def test_plugin_marks_categories_from_folders(suite: pytest.Pytester) -> None:
 
 def test_plugin_registers_markers_and_options(pytester: pytest.Pytester) -> None:
     markers = pytester.runpytest("--markers")
-    for name in ("entity:", "fk:", "errors:", "regression:", "local_only(reason):", "browser:", "slow:", "app(name"):
+    for name in (
+        "entity:",
+        "fk:",
+        "errors:",
+        "regression:",
+        "local_only(reason):",
+        "browser:",
+        "slow:",
+        "app(name",
+    ):
         markers.stdout.fnmatch_lines([f"@pytest.mark.{name}*"])
     help_text = pytester.runpytest("--help")
     help_text.stdout.fnmatch_lines(["kiln harness:", "*--base-url=URL*", "*--keep-data*", "*kiln_fixtures*"])
