@@ -1,15 +1,22 @@
-"""Fixtures for the fk category: blog-app seeded over HTTP with authors, posts, threaded comments and tags."""
+"""Fixtures for the fk category: blog-app seeded over HTTP with authors, posts, threaded comments and tags.
+
+The tests run locally and in remote mode, where the server's database is shared and not empty.
+SEED numbers its records within each collection (author 1, post 3 …); ``ids`` maps those numbers
+to the ids the server gave, scopes lists to the seeded records, and counts them. Locally the ids
+are 1, 2, 3 … exactly as numbered. Unique values (emails, tag names) get a per-test suffix.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from harness import TestApp
+from harness import TestApp, unique_id
 
-# (collection, body) in creation order; ids follow from the order within each collection.
+# (collection, body) in creation order; numbers follow from the order within each collection.
+# References in bodies use those numbers; the fixture turns them into the ids the server gave.
 SEED: list[tuple[str, dict[str, Any]]] = [
     ("authors", {"name": "Juste", "email": "juste@example.com"}),  # 1
     ("authors", {"name": "Ana", "email": "ana@example.com"}),  # 2
@@ -33,30 +40,87 @@ SEED: list[tuple[str, dict[str, Any]]] = [
 ]
 
 TABLES = ("authors", "posts", "comments", "tags", "post_tags", "pins")
+REFS = {
+    "author_id": "authors",
+    "editor_id": "authors",
+    "post_id": "posts",
+    "parent_id": "comments",
+    "tag_id": "tags",
+}
+
+
+@dataclass
+class Ids:
+    """The ids of the seeded records, by collection and SEED number: ``ids.posts[1]``."""
+
+    suffix: str
+    by_collection: dict[str, dict[int, int]] = field(default_factory=lambda: {t: {} for t in TABLES})
+
+    def __getattr__(self, collection: str) -> dict[int, int]:
+        try:
+            return self.__dict__["by_collection"][collection]
+        except KeyError:
+            raise AttributeError(collection) from None
+
+    def track(self, collection: str, record_id: int) -> int:
+        """Count a record the test made as one of its own (for ``counts`` and ``scope``)."""
+        numbers = self.by_collection[collection]
+        numbers[max(numbers, default=0) + 1] = record_id
+        return record_id
+
+    def scope(self, collection: str) -> str:
+        """A filter selecting exactly the test's records of ``collection``: ``id__in=…``."""
+        return "id__in=" + ",".join(str(i) for i in self.by_collection[collection].values())
+
+    def unique(self, value: str) -> str:
+        """``value`` made unique to this test: an email keeps its domain, a name gets a suffix."""
+        local, at, domain = value.partition("@")
+        return f"{local}+{self.suffix}@{domain}" if at else f"{value}-{self.suffix}"
 
 
 @pytest.fixture
 def app(test_app: Any) -> TestApp:
-    """blog-app with its clock frozen."""
+    """blog-app: a fresh instance locally, the server ``--base-url`` names remotely."""
     started: TestApp = test_app("blog-app")
-    started.clock.set("2030-01-01T00:00:00Z")
     return started
 
 
 @pytest.fixture
-def blog(app: TestApp) -> TestApp:
+def ids() -> Ids:
+    """The ids of what ``blog`` seeded (empty until it runs)."""
+    return Ids(unique_id("s").lower())
+
+
+@pytest.fixture
+def blog(app: TestApp, ids: Ids) -> TestApp:
     """blog-app holding SEED."""
     for collection, body in SEED:
-        response = app.post(f"/api/{collection}", json=body)
+        sent = {
+            key: ids.by_collection[REFS[key]][value] if key in REFS else value for key, value in body.items()
+        }
+        if collection == "authors" and "email" in sent:
+            sent["email"] = ids.unique(sent["email"])
+        if collection == "tags":
+            sent["name"] = ids.unique(sent["name"])
+        response = app.post(f"/api/{collection}", json=sent)
         assert response.status_code == 201, response.text
+        ids.track(collection, response.json()["id"])
     return app
 
 
 @pytest.fixture
-def counts() -> Callable[[TestApp], dict[str, int]]:
-    """``counts(app)``: rows per table, read from the database directly."""
+def counts(ids: Ids) -> Any:
+    """``counts(app)``: how many of the test's records each table still holds.
+
+    Locally that is the whole table (every row is the test's); remotely the test's own rows,
+    found by id (those ``blog`` seeded, and those the test ``track``-ed).
+    """
 
     def count(app: TestApp) -> dict[str, int]:
-        return {table: app.db[table].count for table in TABLES}
+        if not app.remote:
+            return {table: app.db[table].count for table in TABLES}
+        return {
+            table: app.get(f"/api/{table}?{ids.scope(table)}&per_page=1").json()["total"] for table in TABLES
+        }
 
     return count

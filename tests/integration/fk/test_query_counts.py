@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from harness import TestApp
 
-pytestmark = pytest.mark.local_only  # app.queries() reads the server's own connections
+pytestmark = pytest.mark.local_only("counts the SQL statements of the server's own connections")
 
 
 @pytest.mark.parametrize(
@@ -29,24 +31,30 @@ def test_with_list_costs_one_select_per_relation_per_level(blog: TestApp, query:
     assert len(q.selects) == selects, q.statements
 
 
-def test_with_list_query_count_does_not_grow_with_the_rows(blog: TestApp) -> None:
+def test_with_list_query_count_does_not_grow_with_the_rows(blog: TestApp, ids: Any) -> None:
     with blog.queries() as few:
-        assert len(blog.get("/api/posts?with=author,comments.author").json()["items"]) == 3
+        assert (
+            len(blog.get(f"/api/posts?{ids.scope('posts')}&with=author,comments.author").json()["items"]) == 3
+        )
     for n in range(12):
-        made = blog.post("/api/posts", json={"title": f"more {n}", "author_id": 1 + n % 3})
+        made = blog.post("/api/posts", json={"title": f"more {n}", "author_id": ids.authors[1 + n % 3]})
         assert made.status_code == 201
-        comment = {"body": f"on {n}", "post_id": made.json()["id"], "author_id": 2}
+        ids.track("posts", made.json()["id"])
+        comment = {"body": f"on {n}", "post_id": made.json()["id"], "author_id": ids.authors[2]}
         assert blog.post("/api/comments", json=comment).status_code == 201
     with blog.queries() as many:
-        assert len(blog.get("/api/posts?with=author,comments.author").json()["items"]) == 15
+        assert (
+            len(blog.get(f"/api/posts?{ids.scope('posts')}&with=author,comments.author").json()["items"])
+            == 15
+        )
     assert len(few.selects) == len(many.selects) == 5
 
 
-def test_with_read_costs_one_select_per_relation(blog: TestApp) -> None:
+def test_with_read_costs_one_select_per_relation(blog: TestApp, ids: Any) -> None:
     with blog.queries() as plain:
-        assert blog.get("/api/posts/1").json()["title"] == "Hello"
+        assert blog.get(f"/api/posts/{ids.posts[1]}").json()["title"] == "Hello"
     with blog.queries() as loaded:
-        body = blog.get("/api/posts/1?with=author,comments").json()
+        body = blog.get(f"/api/posts/{ids.posts[1]}?with=author,comments").json()
     assert body["author"]["name"] == "Juste"
     assert [c["body"] for c in body["comments"]] == ["Nice", "Agreed", "Thanks"]
     assert len(plain.selects) == 1

@@ -8,43 +8,53 @@ from typing import Any
 
 import pytest
 
-from harness import TestApp, assert_error
-
-pytestmark = pytest.mark.local_only
+from harness import TestApp, assert_error, unique_id
 
 
-def test_create_with_existing_reference_stores_number(blog: TestApp) -> None:
-    response = blog.post("/api/posts", json={"title": "New", "author_id": 3})
+def test_create_with_existing_reference_stores_number(blog: TestApp, ids: Any, stored: Any) -> None:
+    response = blog.post("/api/posts", json={"title": "New", "author_id": ids.authors[3]})
     assert response.status_code == 201
     record = response.json()
-    assert record["author_id"] == 3
+    assert record["author_id"] == ids.authors[3]
     assert type(record["author_id"]) is int
-    assert blog.db["posts"].get(record["id"])["author_id"] == 3
+    assert stored(blog, "posts", record["id"])["author_id"] == ids.authors[3]
 
 
-# (id, collection, body, expected fields of the 422)
+GONE = 987654321  # an id no record has, locally or on a shared server
+
+# (id, collection, body, expected fields of the 422); ("author", 1) is the seeded author 1
 MISSING = [
-    ("missing-writer", "posts", {"title": "x", "author_id": 99}, {"author_id": "Author 99 does not exist"}),
+    (
+        "missing-writer",
+        "posts",
+        {"title": "x", "author_id": GONE},
+        {"author_id": f"Author {GONE} does not exist"},
+    ),
     (
         "missing-editor",
         "posts",
-        {"title": "x", "author_id": 1, "editor_id": 42},
-        {"editor_id": "Author 42 does not exist"},
+        {"title": "x", "author_id": ("authors", 1), "editor_id": GONE},
+        {"editor_id": f"Author {GONE} does not exist"},
     ),
-    ("missing-post", "comments", {"body": "x", "post_id": 77}, {"post_id": "Post 77 does not exist"}),
+    ("missing-post", "comments", {"body": "x", "post_id": GONE}, {"post_id": f"Post {GONE} does not exist"}),
     (
         "missing-parent-comment",
         "comments",
-        {"body": "x", "post_id": 1, "parent_id": 55},
-        {"parent_id": "Comment 55 does not exist"},
+        {"body": "x", "post_id": ("posts", 1), "parent_id": GONE},
+        {"parent_id": f"Comment {GONE} does not exist"},
     ),
     (
         "missing-both-sides",
         "post_tags",
-        {"post_id": 9, "tag_id": 9},
-        {"post_id": "Post 9 does not exist", "tag_id": "Tag 9 does not exist"},
+        {"post_id": GONE, "tag_id": GONE + 1},
+        {"post_id": f"Post {GONE} does not exist", "tag_id": f"Tag {GONE + 1} does not exist"},
     ),
-    ("missing-tag", "post_tags", {"post_id": 1, "tag_id": 9}, {"tag_id": "Tag 9 does not exist"}),
+    (
+        "missing-tag",
+        "post_tags",
+        {"post_id": ("posts", 1), "tag_id": GONE},
+        {"tag_id": f"Tag {GONE} does not exist"},
+    ),
 ]
 
 
@@ -53,13 +63,15 @@ MISSING = [
 )
 def test_reference_to_missing_record_is_422_naming_field_and_id(
     blog: TestApp,
+    ids: Any,
     collection: str,
     body: dict[str, Any],
     fields: dict[str, str],
     counts: Callable[[TestApp], dict[str, int]],
 ) -> None:
+    sent = {k: getattr(ids, v[0])[v[1]] if isinstance(v, tuple) else v for k, v in body.items()}
     before = counts(blog)
-    assert_error(blog.post(f"/api/{collection}", json=body), 422, "validation_failed", fields)
+    assert_error(blog.post(f"/api/{collection}", json=sent), 422, "validation_failed", fields)
     assert counts(blog) == before
 
 
@@ -76,10 +88,11 @@ def test_reference_to_missing_record_is_422_naming_field_and_id(
     ],
     ids=["string", "bool", "zero", "negative", "fraction", "object", "null-required"],
 )
-def test_reference_of_wrong_type_is_422(blog: TestApp, value: Any, message: str) -> None:
-    response = blog.post("/api/posts", json={"title": "x", "author_id": value})
+def test_reference_of_wrong_type_is_422(blog: TestApp, count: Any, value: Any, message: str) -> None:
+    title = unique_id("wrong-ref")
+    response = blog.post("/api/posts", json={"title": title, "author_id": value})
     assert_error(response, 422, "validation_failed", {"author_id": message})
-    assert blog.db["posts"].count == 3
+    assert count(blog, "posts", title=title) == 0
 
 
 def test_required_reference_omitted_is_422(blog: TestApp) -> None:
@@ -88,41 +101,50 @@ def test_required_reference_omitted_is_422(blog: TestApp) -> None:
     )
 
 
-def test_patch_to_missing_reference_is_422_and_changes_nothing(blog: TestApp) -> None:
-    before = blog.get("/api/posts/1").json()
+def test_patch_to_missing_reference_is_422_and_changes_nothing(blog: TestApp, ids: Any) -> None:
+    before = blog.get(f"/api/posts/{ids.posts[1]}").json()
     assert_error(
-        blog.patch("/api/posts/1", json={"author_id": 50}),
+        blog.patch(f"/api/posts/{ids.posts[1]}", json={"author_id": GONE}),
         422,
         "validation_failed",
-        {"author_id": "Author 50 does not exist"},
+        {"author_id": f"Author {GONE} does not exist"},
     )
-    assert blog.get("/api/posts/1").json() == before
+    assert blog.get(f"/api/posts/{ids.posts[1]}").json() == before
 
 
-def test_patch_moves_reference_to_another_record(blog: TestApp) -> None:
-    assert blog.patch("/api/posts/2", json={"author_id": 3}).json()["author_id"] == 3
-    assert [p["title"] for p in blog.get("/api/authors/3?with=posts").json()["posts"]] == ["Second"]
+def test_patch_moves_reference_to_another_record(blog: TestApp, ids: Any) -> None:
+    moved = blog.patch(f"/api/posts/{ids.posts[2]}", json={"author_id": ids.authors[3]}).json()
+    assert moved["author_id"] == ids.authors[3]
+    assert [p["title"] for p in blog.get(f"/api/authors/{ids.authors[3]}?with=posts").json()["posts"]] == [
+        "Second"
+    ]
 
 
-def test_optional_reference_can_be_cleared(blog: TestApp) -> None:
-    assert blog.patch("/api/posts/1", json={"editor_id": None}).json()["editor_id"] is None
-    assert blog.db["posts"].get(1)["editor_id"] is None
+def test_optional_reference_can_be_cleared(blog: TestApp, ids: Any, stored: Any) -> None:
+    assert blog.patch(f"/api/posts/{ids.posts[1]}", json={"editor_id": None}).json()["editor_id"] is None
+    assert stored(blog, "posts", ids.posts[1])["editor_id"] is None
 
 
-def test_self_reference_threads_comments(blog: TestApp) -> None:
-    reply = blog.post("/api/comments", json={"body": "Deep", "post_id": 1, "parent_id": 3}).json()
-    assert reply["parent_id"] == 3
-    assert [c["body"] for c in blog.get("/api/comments/3?with=replies").json()["replies"]] == ["Deep"]
+def test_self_reference_threads_comments(blog: TestApp, ids: Any) -> None:
+    body = {"body": "Deep", "post_id": ids.posts[1], "parent_id": ids.comments[3]}
+    reply = blog.post("/api/comments", json=body).json()
+    assert reply["parent_id"] == ids.comments[3]
+    assert [
+        c["body"] for c in blog.get(f"/api/comments/{ids.comments[3]}?with=replies").json()["replies"]
+    ] == ["Deep"]
 
 
-def test_many_to_many_through_join_table(blog: TestApp) -> None:
-    assert blog.post("/api/post_tags", json={"post_id": 2, "tag_id": 3}).status_code == 201
-    post = blog.get("/api/posts/2?with=post_tags.tag").json()
-    assert [link["tag"]["name"] for link in post["post_tags"]] == ["unused"]
-    tag = blog.get("/api/tags/1?with=post_tags.post").json()
+def test_many_to_many_through_join_table(blog: TestApp, ids: Any) -> None:
+    assert (
+        blog.post("/api/post_tags", json={"post_id": ids.posts[2], "tag_id": ids.tags[3]}).status_code == 201
+    )
+    post = blog.get(f"/api/posts/{ids.posts[2]}?with=post_tags.tag").json()
+    assert [link["tag"]["name"] for link in post["post_tags"]] == [ids.unique("unused")]
+    tag = blog.get(f"/api/tags/{ids.tags[1]}?with=post_tags.post").json()
     assert [link["post"]["title"] for link in tag["post_tags"]] == ["Hello", "Ana's post"]
 
 
+@pytest.mark.local_only("opens the SQLite file to check its foreign keys")
 def test_database_enforces_foreign_keys(blog: TestApp) -> None:
     conn = sqlite3.connect(blog.db_path)
     try:
@@ -137,8 +159,22 @@ def test_database_enforces_foreign_keys(blog: TestApp) -> None:
     assert keys == {("author_id", "authors", "CASCADE"), ("editor_id", "authors", "SET NULL")}
 
 
-def test_ref_filters_support_eq_in_and_isnull(blog: TestApp) -> None:
-    assert [p["title"] for p in blog.get("/api/posts?author_id=1").json()["items"]] == ["Hello", "Second"]
-    assert [p["title"] for p in blog.get("/api/posts?author_id__in=2,3").json()["items"]] == ["Ana's post"]
-    assert [p["title"] for p in blog.get("/api/posts?editor_id__isnull=true").json()["items"]] == ["Second"]
-    assert_error(blog.get("/api/posts?author_id__gt=1"), 400, "bad_request")
+def test_ref_filters_support_eq_in_and_isnull(blog: TestApp, ids: Any) -> None:
+    assert [
+        p["title"]
+        for p in blog.get(f"/api/posts?{ids.scope('posts')}&author_id={ids.authors[1]}").json()["items"]
+    ] == [
+        "Hello",
+        "Second",
+    ]
+    assert [
+        p["title"]
+        for p in blog.get(
+            f"/api/posts?{ids.scope('posts')}&author_id__in={ids.authors[2]},{ids.authors[3]}"
+        ).json()["items"]
+    ] == ["Ana's post"]
+    assert [
+        p["title"]
+        for p in blog.get(f"/api/posts?{ids.scope('posts')}&editor_id__isnull=true").json()["items"]
+    ] == ["Second"]
+    assert_error(blog.get(f"/api/posts?{ids.scope('posts')}&author_id__gt=1"), 400, "bad_request")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from harness import TestApp, assert_error
@@ -11,7 +13,7 @@ FILTERS = [
     ("ne", "author.name__ne=Juste", ["Ana's post"]),
     ("contains", "author.name__contains=an", ["Ana's post"]),
     ("in", "author.name__in=Ana,Bo", ["Ana's post"]),
-    ("relation-id", "author.id=2", ["Ana's post"]),
+    ("relation-id", "author.id={author2}", ["Ana's post"]),
     ("optional-relation", "editor.name=Ana", ["Hello"]),
     ("relation-isnull-field", "author.email__isnull=false", ["Hello", "Second", "Ana's post"]),
     ("combined-with-own-field", "author.name=Juste&status=draft", ["Second"]),
@@ -20,8 +22,9 @@ FILTERS = [
 
 
 @pytest.mark.parametrize(("query", "titles"), [row[1:] for row in FILTERS], ids=[row[0] for row in FILTERS])
-def test_filter_by_related_field(blog: TestApp, query: str, titles: list[str]) -> None:
-    body = blog.get(f"/api/posts?{query}").json()
+def test_filter_by_related_field(blog: TestApp, ids: Any, query: str, titles: list[str]) -> None:
+    query = query.format(author2=ids.authors[2])
+    body = blog.get(f"/api/posts?{ids.scope('posts')}&{query}").json()
     assert [p["title"] for p in body["items"]] == titles
     assert body["total"] == len(titles)
 
@@ -35,12 +38,19 @@ def test_filter_by_related_field(blog: TestApp, query: str, titles: list[str]) -
     ],
     ids=["by-writer-name", "by-writer-name-descending", "by-editor-name"],  # -k auth must not match
 )
-def test_sort_by_related_field(blog: TestApp, sort: str, titles: list[str]) -> None:
-    assert [p["title"] for p in blog.get(f"/api/posts?sort={sort}").json()["items"]] == titles
+def test_sort_by_related_field(blog: TestApp, ids: Any, sort: str, titles: list[str]) -> None:
+    assert [
+        p["title"] for p in blog.get(f"/api/posts?{ids.scope('posts')}&sort={sort}").json()["items"]
+    ] == titles
 
 
-def test_comments_filtered_by_their_posts_writer(blog: TestApp) -> None:
-    bodies = [c["body"] for c in blog.get("/api/comments?post.author_id=2&with=post").json()["items"]]
+def test_comments_filtered_by_their_posts_writer(blog: TestApp, ids: Any) -> None:
+    bodies = [
+        c["body"]
+        for c in blog.get(
+            f"/api/comments?{ids.scope('comments')}&post.author_id={ids.authors[2]}&with=post"
+        ).json()["items"]
+    ]
     assert bodies == ["Great"]
 
 
@@ -73,5 +83,8 @@ def test_comments_filtered_by_their_posts_writer(blog: TestApp) -> None:
         "unknown-operator",
     ],
 )
-def test_bad_relation_query_is_400(blog: TestApp, query: str, message: str) -> None:
-    assert assert_error(blog.get(f"/api/posts?{query}"), 400, "bad_request")["message"] == message
+def test_bad_relation_query_is_400(blog: TestApp, ids: Any, query: str, message: str) -> None:
+    assert (
+        assert_error(blog.get(f"/api/posts?{ids.scope('posts')}&{query}"), 400, "bad_request")["message"]
+        == message
+    )

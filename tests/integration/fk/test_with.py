@@ -9,36 +9,36 @@ import pytest
 from harness import TestApp, assert_error
 
 
-def test_with_to_one_nests_the_record(blog: TestApp) -> None:
-    items = blog.get("/api/posts?with=author").json()["items"]
+def test_with_to_one_nests_the_record(blog: TestApp, ids: Any) -> None:
+    items = blog.get(f"/api/posts?{ids.scope('posts')}&with=author").json()["items"]
     assert [(p["title"], p["author"]["name"]) for p in items] == [
         ("Hello", "Juste"),
         ("Second", "Juste"),
         ("Ana's post", "Ana"),
     ]
-    assert items[0]["author"] == blog.get("/api/authors/1").json()
+    assert items[0]["author"] == blog.get(f"/api/authors/{ids.authors[1]}").json()
 
 
-def test_with_to_one_null_reference_is_null(blog: TestApp) -> None:
-    post = blog.get("/api/posts/2?with=editor").json()
+def test_with_to_one_null_reference_is_null(blog: TestApp, ids: Any) -> None:
+    post = blog.get(f"/api/posts/{ids.posts[2]}?with=editor").json()
     assert post["editor_id"] is None
     assert post["editor"] is None
 
 
-def test_with_to_many_lists_records_in_id_order(blog: TestApp) -> None:
-    authors = blog.get("/api/authors?with=posts").json()["items"]
+def test_with_to_many_lists_records_in_id_order(blog: TestApp, ids: Any) -> None:
+    authors = blog.get(f"/api/authors?{ids.scope('authors')}&with=posts").json()["items"]
     assert [[p["title"] for p in a["posts"]] for a in authors] == [["Hello", "Second"], ["Ana's post"], []]
 
 
-def test_with_several_relations_at_once(blog: TestApp) -> None:
-    post = blog.get("/api/posts/1?with=author,editor,comments,post_tags").json()
+def test_with_several_relations_at_once(blog: TestApp, ids: Any) -> None:
+    post = blog.get(f"/api/posts/{ids.posts[1]}?with=author,editor,comments,post_tags").json()
     assert (post["author"]["name"], post["editor"]["name"]) == ("Juste", "Ana")
     assert [c["body"] for c in post["comments"]] == ["Nice", "Agreed", "Thanks"]
-    assert [pt["tag_id"] for pt in post["post_tags"]] == [1, 2]
+    assert [pt["tag_id"] for pt in post["post_tags"]] == [ids.tags[1], ids.tags[2]]
 
 
-def test_with_nested_relations(blog: TestApp) -> None:
-    post = blog.get("/api/posts/1?with=comments.author,comments.replies").json()
+def test_with_nested_relations(blog: TestApp, ids: Any) -> None:
+    post = blog.get(f"/api/posts/{ids.posts[1]}?with=comments.author,comments.replies").json()
     assert [(c["body"], c["author"]["name"]) for c in post["comments"]] == [
         ("Nice", "Ana"),
         ("Agreed", "Bo"),
@@ -47,16 +47,16 @@ def test_with_nested_relations(blog: TestApp) -> None:
     assert [[r["body"] for r in c["replies"]] for c in post["comments"]] == [["Agreed"], ["Thanks"], []]
 
 
-def test_with_three_levels_deep(blog: TestApp) -> None:
-    author = blog.get("/api/authors/1?with=posts.comments.author").json()
+def test_with_three_levels_deep(blog: TestApp, ids: Any) -> None:
+    author = blog.get(f"/api/authors/{ids.authors[1]}?with=posts.comments.author").json()
     hello = author["posts"][0]
     assert [c["author"]["name"] for c in hello["comments"]] == ["Ana", "Bo", "Juste"]
 
 
 @pytest.mark.regression
-def test_nested_ids_stay_numbers_at_every_depth(blog: TestApp) -> None:
+def test_nested_ids_stay_numbers_at_every_depth(blog: TestApp, ids: Any) -> None:
     """Nested records come from the same serializer as top-level ones: ids and refs are JSON numbers."""
-    post = blog.get("/api/posts/1?with=author,comments.author,post_tags.tag").json()
+    post = blog.get(f"/api/posts/{ids.posts[1]}?with=author,comments.author,post_tags.tag").json()
 
     def walk(value: Any) -> None:
         if isinstance(value, dict):
@@ -69,34 +69,37 @@ def test_nested_ids_stay_numbers_at_every_depth(blog: TestApp) -> None:
                 walk(item)
 
     walk(post)
-    assert post["comments"][0]["author"] == blog.get("/api/authors/2").json()
-    assert post["post_tags"][0]["tag"] == blog.get("/api/tags/1").json()
+    assert post["comments"][0]["author"] == blog.get(f"/api/authors/{ids.authors[2]}").json()
+    assert post["post_tags"][0]["tag"] == blog.get(f"/api/tags/{ids.tags[1]}").json()
 
 
-def test_nested_record_equals_its_own_get(blog: TestApp) -> None:
-    comment = blog.get("/api/posts/3?with=comments").json()["comments"][0]
+def test_nested_record_equals_its_own_get(blog: TestApp, ids: Any) -> None:
+    comment = blog.get(f"/api/posts/{ids.posts[3]}?with=comments").json()["comments"][0]
     assert comment == blog.get(f"/api/comments/{comment['id']}").json()
 
 
-def test_with_to_one_then_to_many(blog: TestApp) -> None:
-    comment = blog.get("/api/comments/4?with=post.author.posts").json()
+def test_with_to_one_then_to_many(blog: TestApp, ids: Any) -> None:
+    comment = blog.get(f"/api/comments/{ids.comments[4]}?with=post.author.posts").json()
     assert comment["post"]["title"] == "Ana's post"
     assert comment["post"]["author"]["name"] == "Ana"
     assert [p["title"] for p in comment["post"]["author"]["posts"]] == ["Ana's post"]
 
 
-def test_with_does_not_change_the_etag(blog: TestApp) -> None:
-    plain = blog.get("/api/posts/1").headers["etag"]
-    assert blog.get("/api/posts/1?with=author,comments").headers["etag"] == plain
-    assert blog.patch("/api/posts/1", json={"views": 11}, headers={"If-Match": plain}).status_code == 200
+def test_with_does_not_change_the_etag(blog: TestApp, ids: Any) -> None:
+    plain = blog.get(f"/api/posts/{ids.posts[1]}").headers["etag"]
+    assert blog.get(f"/api/posts/{ids.posts[1]}?with=author,comments").headers["etag"] == plain
+    assert (
+        blog.patch(f"/api/posts/{ids.posts[1]}", json={"views": 11}, headers={"If-Match": plain}).status_code
+        == 200
+    )
 
 
-def test_with_on_empty_list(app: TestApp) -> None:
-    assert app.get("/api/posts?with=author,comments").json()["items"] == []
+def test_with_on_empty_list(app: TestApp, ids: Any) -> None:
+    assert app.get(f"/api/posts?{ids.scope('posts')}&with=author,comments").json()["items"] == []
 
 
-def test_with_repeated_path_loads_once(blog: TestApp) -> None:
-    post = blog.get("/api/posts/1?with=author,author,comments,comments.author").json()
+def test_with_repeated_path_loads_once(blog: TestApp, ids: Any) -> None:
+    post = blog.get(f"/api/posts/{ids.posts[1]}?with=author,author,comments,comments.author").json()
     assert post["author"]["name"] == "Juste"
     assert len(post["comments"]) == 3
 
@@ -124,21 +127,28 @@ def test_with_repeated_path_loads_once(blog: TestApp) -> None:
     ],
     ids=["unknown", "misspelt", "unknown-nested", "too-deep", "a-plain-field"],
 )
-def test_with_unknown_relation_is_400(blog: TestApp, query: str, message: str) -> None:
-    assert assert_error(blog.get(f"/api/posts?{query}"), 400, "bad_request")["message"] == message
-    assert assert_error(blog.get(f"/api/posts/1?{query}"), 400, "bad_request")["message"] == message
+def test_with_unknown_relation_is_400(blog: TestApp, ids: Any, query: str, message: str) -> None:
+    assert (
+        assert_error(blog.get(f"/api/posts?{ids.scope('posts')}&{query}"), 400, "bad_request")["message"]
+        == message
+    )
+    assert (
+        assert_error(blog.get(f"/api/posts/{ids.posts[1]}?{query}"), 400, "bad_request")["message"] == message
+    )
 
 
-def test_with_loads_only_for_the_page_returned(blog: TestApp) -> None:
-    body = blog.get("/api/posts?per_page=1&page=2&with=comments,author").json()
+def test_with_loads_only_for_the_page_returned(blog: TestApp, ids: Any) -> None:
+    body = blog.get(f"/api/posts?{ids.scope('posts')}&per_page=1&page=2&with=comments,author").json()
     assert [p["title"] for p in body["items"]] == ["Second"]
     assert body["items"][0]["comments"] == []
     assert body["items"][0]["author"]["name"] == "Juste"
     assert body["total"] == 3
 
 
-def test_with_combines_with_relation_filters(blog: TestApp) -> None:
-    items = blog.get("/api/comments?post.title=Hello&with=author&sort=-id").json()["items"]
+def test_with_combines_with_relation_filters(blog: TestApp, ids: Any) -> None:
+    items = blog.get(f"/api/comments?{ids.scope('comments')}&post.title=Hello&with=author&sort=-id").json()[
+        "items"
+    ]
     assert [(c["body"], c["author"]["name"]) for c in items] == [
         ("Thanks", "Juste"),
         ("Agreed", "Bo"),
@@ -158,10 +168,10 @@ def test_openapi_documents_refs_and_with(blog: TestApp) -> None:
 
 
 @pytest.mark.regression
-def test_openapi_record_schema_admits_relations_loaded_with_with(blog: TestApp) -> None:
+def test_openapi_record_schema_admits_relations_loaded_with_with(blog: TestApp, ids: Any) -> None:
     """Found by schemathesis: record schemas forbade the keys ?with= adds."""
     schema = blog.get("/openapi.json").json()["components"]["schemas"]["Comment"]
-    record = blog.get("/api/comments/2?with=author,replies,post").json()
+    record = blog.get(f"/api/comments/{ids.comments[2]}?with=author,replies,post").json()
     assert set(record) <= set(schema["properties"])
     assert set(schema["required"]) <= set(record)
     assert schema["properties"]["replies"] == {
