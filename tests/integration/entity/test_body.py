@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 
-from harness import Scenario, TestApp, run
+from harness import Scenario, TestApp, run, unique_id
 
 JSON = {"content-type": "application/json"}
 
@@ -106,12 +109,17 @@ SCENARIOS = [
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
-def test_bad_body_answers_error_and_changes_nothing(app: TestApp, scenario: Scenario) -> None:
-    app.post("/api/todos", json={"title": "keep me"})
-    run(app, scenario)
-    assert [row["title"] for row in app.db["todos"].rows] == ["keep me"]
+def test_bad_body_answers_error_and_changes_nothing(app: TestApp, count: Any, scenario: Scenario) -> None:
+    keep = app.post("/api/todos", json={"title": unique_id("keep me")}).json()
+    marker = unique_id("bad-body")  # the title the scenario's body would store, if it stored one
+    content = (scenario.content or b"").replace(b'"title": "a"', f'"title": "{marker}"'.encode())
+    path = scenario.path.replace("/api/todos/1", f"/api/todos/{keep['id']}")
+    run(app, dataclasses.replace(scenario, path=path, content=content))
+    assert app.get(f"/api/todos/{keep['id']}").json() == keep
+    assert count(app, "todos", title=marker) == 0
 
 
+@pytest.mark.local_only("an oversized body carries no marker that was read, so it counts the whole table")
 def test_oversized_body_is_413(app: TestApp) -> None:
     big = b'{"title": "' + b"x" * (1024 * 1024) + b'"}'
     response = app.post("/api/todos", content=big, headers=JSON)
@@ -120,6 +128,7 @@ def test_oversized_body_is_413(app: TestApp) -> None:
     assert app.db["todos"].count == 0
 
 
+@pytest.mark.local_only("an oversized body carries no marker that was read, so it counts the whole table")
 def test_oversized_chunked_body_is_413(app: TestApp) -> None:
     def chunks():  # no Content-Length: the size is checked while reading
         yield b'{"title": "'
@@ -132,9 +141,12 @@ def test_oversized_chunked_body_is_413(app: TestApp) -> None:
     assert app.db["todos"].count == 0
 
 
-def test_json_subtype_content_type_is_accepted(app: TestApp) -> None:
+def test_json_subtype_content_type_is_accepted(app: TestApp, count: Any) -> None:
+    title = unique_id("merge-patch")
     response = app.post(
-        "/api/todos", content=b'{"title": "a"}', headers={"content-type": "application/merge-patch+json"}
+        "/api/todos",
+        content=f'{{"title": "{title}"}}'.encode(),
+        headers={"content-type": "application/merge-patch+json"},
     )
     assert response.status_code == 201
-    assert app.db["todos"].count == 1
+    assert count(app, "todos", title=title) == 1

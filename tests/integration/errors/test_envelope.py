@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from harness import TestApp, assert_error
+from harness import TestApp, assert_error, unique_id
 
 pytestmark = pytest.mark.app("todo-app")
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "todo-app"
@@ -129,16 +129,19 @@ def test_api_errors_stay_json_for_browsers(app: TestApp) -> None:
     assert_error(response, 404, "not_found")
 
 
-def test_failed_write_leaves_database_unchanged(app: TestApp) -> None:
-    app.post("/api/todos", json={"title": "first", "slug": "first"})
-    app.post("/api/todos", json={"title": "second", "slug": "second"})
-    before = list(app.db["todos"].rows)
+def test_failed_write_leaves_database_unchanged(app: TestApp, stored: Any, count: Any) -> None:
+    taken = unique_id("first").lower()
+    first = app.post("/api/todos", json={"title": "first", "slug": taken}).json()
+    second = app.post("/api/todos", json={"title": "second", "slug": unique_id("second").lower()}).json()
+    before = [stored(app, "todos", first["id"]), stored(app, "todos", second["id"])]
+    new = unique_id("new")
     for body, status in (
         ({"title": None}, 422),
-        ({"title": "x", "slug": "first"}, 409),
+        ({"title": new, "slug": taken}, 409),
         ({"priority": 99}, 422),
     ):
-        assert app.post("/api/todos", json={"title": "new", **body}).status_code == status
-        assert app.patch("/api/todos/2", json=body).status_code == status
-        assert app.put("/api/todos/2", json={"title": "new", **body}).status_code == status
-    assert list(app.db["todos"].rows) == before
+        assert app.post("/api/todos", json={"title": new, **body}).status_code == status
+        assert app.patch(f"/api/todos/{second['id']}", json=body).status_code == status
+        assert app.put(f"/api/todos/{second['id']}", json={"title": new, **body}).status_code == status
+    assert [stored(app, "todos", first["id"]), stored(app, "todos", second["id"])] == before
+    assert count(app, "todos", title=new) == 0
