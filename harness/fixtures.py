@@ -94,6 +94,10 @@ def test_app(
             name = _fixture_name(target, resolved)
             url = remote.url_for(name)
             if url is None:
+                if name is None:
+                    pytest.skip(
+                        "remote mode: no --base-url for an app given as an object (give a URL without NAME=)"
+                    )
                 pytest.skip(f"remote mode: no --base-url for the app {name!r} (give {name}=URL)")
             kwargs["base_url"] = url
         kwargs.setdefault("keep_data", config.getoption("keep_data"))

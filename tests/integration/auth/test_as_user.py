@@ -19,6 +19,7 @@ def test_as_user_creates_the_user_and_signs_a_working_token(app: TestApp) -> Non
     assert app.db["users"].count == 1
 
 
+@pytest.mark.local_only("as_user on auth-app, which verifies emails, signs in only locally")
 def test_as_user_again_updates_the_same_user(app: TestApp) -> None:
     first = app.as_user("ann@example.com")
     second = app.as_user("ann@example.com", roles=["admin"], verified=False)

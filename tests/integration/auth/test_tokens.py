@@ -13,7 +13,7 @@ import pytest
 
 from harness import TestApp, assert_error
 
-pytestmark = [pytest.mark.app("auth-app"), pytest.mark.local_only]
+pytestmark = pytest.mark.app("auth-app")
 PASSWORD = "correct horse battery"
 
 

@@ -23,12 +23,11 @@ def test_health_head_has_headers_and_no_body(app: TestApp) -> None:
     assert int(response.headers["content-length"]) == len(b'{"status":"ok","app":"todo","mode":"dev"}')
 
 
-@pytest.mark.local_only
-def test_unknown_path_is_404_and_leaves_database_alone(app: TestApp) -> None:
+def test_unknown_path_is_404_and_recorded(app: TestApp) -> None:
     response = app.get("/no/such/page")
     assert response.status_code == 404
-    assert app.db["todos"].count == 0
-    assert [(e.path, e.status) for e in app.requests] == [("/no/such/page", 404)]
+    assert response.json()["error"]["code"] == "not_found"
+    assert [(e.path, e.status) for e in app.requests][-1:] == [("/no/such/page", 404)]
 
 
 @pytest.mark.local_only
