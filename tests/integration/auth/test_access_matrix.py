@@ -102,15 +102,16 @@ def _seed(app: TestApp, entity: str, emails: dict[str, str]) -> int:
     return int(table.insert(row).last_pk)
 
 
-def _entity_rows() -> list[Any]:
+def _rows(table: dict[tuple[str, str], tuple[int, int, int, int]]) -> list[Any]:
+    """One row per key and persona: ``(*key, persona, status)``, with a readable id."""
     return [
-        pytest.param(entity, operation, persona, status, id=f"{entity}-{operation}-{persona}")
-        for (entity, operation), statuses in ENTITY_STATUSES.items()
+        pytest.param(*key, persona, status, id="-".join([*key, persona]))
+        for key, statuses in table.items()
         for persona, status in zip(PERSONAS, statuses, strict=True)
     ]
 
 
-@pytest.mark.parametrize(("entity", "operation", "persona", "status"), _entity_rows())
+@pytest.mark.parametrize(("entity", "operation", "persona", "status"), _rows(ENTITY_STATUSES))
 def test_collection_access(
     test_app: Any, emails: dict[str, str], entity: str, operation: str, persona: str, status: int
 ) -> None:
@@ -144,15 +145,7 @@ def test_collection_access(
         assert stored[0][field] == "t"
 
 
-def _route_rows() -> list[Any]:
-    return [
-        pytest.param(path, method, persona, status, id=f"{path}-{method}-{persona}")
-        for (path, method), statuses in ROUTE_STATUSES.items()
-        for persona, status in zip(PERSONAS, statuses, strict=True)
-    ]
-
-
-@pytest.mark.parametrize(("path", "method", "persona", "status"), _route_rows())
+@pytest.mark.parametrize(("path", "method", "persona", "status"), _rows(ROUTE_STATUSES))
 def test_route_access(
     test_app: Any, emails: dict[str, str], path: str, method: str, persona: str, status: int
 ) -> None:
