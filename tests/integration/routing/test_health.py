@@ -30,7 +30,7 @@ def test_unknown_path_is_404_and_recorded(app: TestApp) -> None:
     assert [(e.path, e.status) for e in app.requests][-1:] == [("/no/such/page", 404)]
 
 
-@pytest.mark.local_only
+@pytest.mark.local_only("compares the database path with the data directory")
 def test_health_is_served_from_this_tests_own_data_dir(app: TestApp) -> None:
     assert app.get("/health").status_code == 200
     assert app.db_path is not None
