@@ -236,19 +236,15 @@ class TestApp:
         else:
             assert self._served is not None
             assert self._data_dir is not None
-            if self._served.kiln_app is None:
-                raise HarnessError("as_user needs a kiln app with [auth]")
-            from kiln.auth.direct import create_user
+            from harness.kiln_adapter import create_user
 
             user, token = create_user(
-                self._served.kiln_app,
+                self._served,
                 self._data_dir,
                 email=email,
                 roles=roles,
                 verified=verified,
                 password=password,
-                secrets=self._served.secrets,
-                clock=self._served.kiln_clock,
             )
         client = UserClient(
             token=token,

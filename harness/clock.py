@@ -10,24 +10,30 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from kiln.clock import Clock, utc
+if TYPE_CHECKING:
+    from kiln.clock import Clock
 
 __all__ = ["AppClock", "Instant", "KilnClock", "ProcessClock", "to_datetime"]
 
 Instant = datetime | str | float | int
 
 
+def _utc(when: datetime) -> datetime:
+    """``when`` as an aware UTC datetime; a naive one is taken to be UTC already."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
 def to_datetime(when: Instant) -> datetime:
     """Accept an aware or naive (UTC) datetime, an ISO-8601 string (``Z`` allowed) or a timestamp."""
     if isinstance(when, datetime):
-        return utc(when)
+        return _utc(when)
     if isinstance(when, int | float):
         return datetime.fromtimestamp(when, UTC)
     if isinstance(when, str):
         try:
-            return utc(datetime.fromisoformat(when.replace("Z", "+00:00").replace("z", "+00:00")))
+            return _utc(datetime.fromisoformat(when.replace("Z", "+00:00").replace("z", "+00:00")))
         except ValueError:
             raise ValueError(f"not an ISO-8601 instant: {when!r}") from None
     raise TypeError(f"expected a datetime, an ISO-8601 string or a timestamp, not {type(when).__name__}")

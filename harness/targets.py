@@ -51,7 +51,9 @@ def resolve(
 ) -> Served:
     """Build the app ``target`` names for ``data_dir``; the app's own errors become :class:`StartError`."""
     if isinstance(target, Path) or (isinstance(target, str) and ":" not in target):
-        return _kiln_folder(Path(target), data_dir, settings, secrets)
+        from harness.kiln_adapter import serve_folder  # only now: plain ASGI apps never load kiln
+
+        return serve_folder(Path(target), data_dir, settings, secrets)
     if isinstance(target, str):
         target = _import(target)
     if not callable(target):
@@ -65,39 +67,6 @@ def resolve(
     if settings or secrets:
         raise TargetError("settings= and secrets= need a kiln folder or a factory that accepts them")
     return Served(cast(ASGIApp, target), _name_of(target))  # three positional parameters: an ASGI app
-
-
-def _kiln_folder(
-    folder: Path, data_dir: Path, settings: Mapping[str, Any] | None, secrets: Mapping[str, str] | None
-) -> Served:
-    from kiln.clock import Clock
-    from kiln.compiler import app_folder, compile_app
-    from kiln.errors import KilnError
-    from kiln.store import QueryLog
-
-    folder = app_folder(folder)
-    if not folder.is_dir():
-        raise TargetError(
-            f"cannot serve {str(folder)!r}: no such folder (a 'module:attr' string needs a colon)"
-        )
-    try:
-        compiled = compile_app(folder)
-        clock, queries = Clock(), QueryLog()
-        db_path = compiled.prepare(data_dir)
-        app = compiled.build(
-            data_dir, clock=clock, settings=settings, secrets=secrets, testing=True, queries=queries
-        )
-    except KilnError as exc:
-        raise StartError(f"kiln app {folder} cannot start:\n{exc}", cause=exc) from exc
-    return Served(
-        app,
-        compiled.name,
-        db_path=db_path,
-        kiln_clock=clock,
-        kiln_app=compiled,
-        kiln_queries=queries,
-        secrets=secrets,
-    )
 
 
 def _import(spec: str) -> Any:

@@ -53,7 +53,9 @@ def test_as_user_clients_are_closed_with_the_app(test_app: object) -> None:
 @pytest.mark.local_only("pins the local as_user's refusal of an app without [auth]")
 def test_as_user_needs_a_kiln_app_with_auth(test_app: object) -> None:
     app = test_app("todo-app")  # type: ignore[operator]
-    with pytest.raises(ValueError, match="todo has no \\[auth\\]"):
+    with pytest.raises(
+        HarnessError, match="as_user needs a kiln app with \\[auth\\]; todo has no \\[auth\\] table"
+    ):
         app.as_user("ann@example.com")
 
 

@@ -1,0 +1,82 @@
+"""The one place the harness touches kiln: serving a kiln folder and signing in its users.
+
+Nothing else in ``harness`` imports kiln, and this module is imported only when a kiln folder is
+served, so ``import harness`` and serving a plain ASGI app never load kiln. kiln's own errors
+become harness errors here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import HarnessError, StartError, TargetError
+
+if TYPE_CHECKING:
+    from harness.targets import Served
+
+__all__ = ["create_user", "serve_folder"]
+
+
+def serve_folder(
+    folder: Path, data_dir: Path, settings: Mapping[str, Any] | None, secrets: Mapping[str, str] | None
+) -> Served:
+    """Compile ``folder`` (once per process), give ``data_dir`` its database, and build the app."""
+    from harness.targets import Served
+    from kiln.clock import Clock
+    from kiln.compiler import app_folder, compile_app
+    from kiln.errors import KilnError
+    from kiln.store import QueryLog
+
+    folder = app_folder(folder)
+    if not folder.is_dir():
+        raise TargetError(
+            f"cannot serve {str(folder)!r}: no such folder (a 'module:attr' string needs a colon)"
+        )
+    try:
+        compiled = compile_app(folder)
+        clock, queries = Clock(), QueryLog()
+        db_path = compiled.prepare(data_dir)
+        app = compiled.build(
+            data_dir, clock=clock, settings=settings, secrets=secrets, testing=True, queries=queries
+        )
+    except KilnError as exc:
+        raise StartError(f"kiln app {folder} cannot start:\n{exc}", cause=exc) from exc
+    return Served(
+        app,
+        compiled.name,
+        db_path=db_path,
+        kiln_clock=clock,
+        kiln_app=compiled,
+        kiln_queries=queries,
+        secrets=secrets,
+    )
+
+
+def create_user(
+    served: Served,
+    data_dir: Path,
+    *,
+    email: str,
+    roles: Sequence[str],
+    verified: bool,
+    password: str | None,
+) -> tuple[dict[str, Any], str]:
+    """Write the user straight into the served kiln app's database; ``(user, token)``."""
+    if served.kiln_app is None:
+        raise HarnessError(f"as_user needs a kiln app with [auth]; {served.name} is not a kiln app")
+    if served.kiln_app.manifest.auth is None:
+        raise HarnessError(f"as_user needs a kiln app with [auth]; {served.name} has no [auth] table")
+    from kiln.auth.direct import create_user as create
+
+    return create(
+        served.kiln_app,
+        data_dir,
+        email=email,
+        roles=roles,
+        verified=verified,
+        password=password,
+        secrets=served.secrets,
+        clock=served.kiln_clock,
+    )
