@@ -291,13 +291,21 @@ class ServerThread:
     async def _serve(self) -> None:
         loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
+        served = self.app
+
+        async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+            # uvicorn calls its app once with no arguments to spot a factory; an app that accepts
+            # that call (``*args``) would be taken for one. This plain signature never is.
+            await served(scope, receive, send)
+
         config = uvicorn.Config(
-            self.app,
+            asgi,
             lifespan="auto",
             log_config=None,
             access_log=False,
             proxy_headers=False,
             ws="websockets-sansio",
+            interface="asgi3",  # never guessed from the app's __call__
             timeout_graceful_shutdown=int(self.shutdown_timeout) or 1,
         )
         config.load()

@@ -128,3 +128,19 @@ def test_target_path_of_app_toml_serves_its_folder(data_root: Path) -> None:
 def test_target_plain_asgi_function_still_served(data_root: Path) -> None:
     with TestApp(sample_apps.bare_asgi, data_root=data_root) as app:
         assert app.get("/").text == "bare"
+
+
+@pytest.mark.regression
+def test_server_thread_never_takes_a_star_args_app_for_a_factory() -> None:
+    """uvicorn calls its app once with no arguments to spot factories: ``*args`` accepted that call,
+    so the app was replaced by the coroutine it returned (found running mutmut's trampolines)."""
+    import httpx
+
+    from harness.server import ServerThread
+
+    server = ServerThread(star_args_app)
+    server.start()
+    try:
+        assert httpx.get(f"http://127.0.0.1:{server.port}/", trust_env=False).text == "star-args"
+    finally:
+        server.stop()
