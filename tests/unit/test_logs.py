@@ -7,6 +7,7 @@ import logging
 
 import pytest
 import sample_apps
+from leakcheck import server_threads
 
 from harness import TestApp
 from harness.server import ServerThread
@@ -101,6 +102,7 @@ def test_requests_include_bodiless_responses_at_once(method: str) -> None:
 
 
 def test_uvicorn_access_logger_is_put_back_exactly_after_the_last_app_stops() -> None:
+    assert server_threads() == [], "another test left a server running; this one needs to be the last"
     access = logging.getLogger("uvicorn.access")
     saved = (access.level, list(access.handlers), access.propagate)
     mine = logging.NullHandler()
