@@ -105,6 +105,7 @@ def test_target_factory_returning_instance_app(data_root: Path) -> None:
         pytest.param(lambda a, b: None, "(a, b)", id="two-arguments"),
         pytest.param(lambda a, b, c, d: None, "(a, b, c, d)", id="four-arguments"),
         pytest.param(lambda a, b, *, c: None, "(a, b, *, c)", id="two-and-keyword"),
+        pytest.param(lambda a, b, c, d, *rest: None, "(a, b, c, d, *rest)", id="four-and-star-args"),
     ],
 )
 def test_target_with_other_signature_is_refused_showing_it(target: Any, shown: str, data_root: Path) -> None:
@@ -123,6 +124,20 @@ def test_target_path_of_app_toml_serves_its_folder(data_root: Path) -> None:
         assert app.get("/health").json()["app"] == "todo"
     with TestApp(str(manifest), data_root=data_root) as app:
         assert app.name == "todo"
+
+
+class TwoArgumentCall:
+    def __call__(self, scope: Any, receive: Any) -> None: ...
+
+    def __repr__(self) -> str:
+        return "<TwoArgumentCall>"
+
+
+def test_target_instance_with_wrong_call_is_refused_showing_its_repr(data_root: Path) -> None:
+    with pytest.raises(
+        TargetError, match=r"cannot serve <TwoArgumentCall>\(scope: 'Any', receive: 'Any'\) -> 'None'"
+    ):
+        TestApp(TwoArgumentCall(), data_root=data_root)
 
 
 def test_target_plain_asgi_function_still_served(data_root: Path) -> None:
