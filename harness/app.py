@@ -27,7 +27,7 @@ from harness.errors import HarnessError, LocalOnly, NoDatabase, StopError
 from harness.mail import Mail
 from harness.queries import Queries
 from harness.recorder import Exchange, Recorder, httpx_hook
-from harness.remote import check_serves, manifest_name
+from harness.remote import check_serves, kiln_folder, manifest_name
 from harness.server import ServerThread
 from harness.targets import Served, Target, resolve
 from harness.teardown import Teardown
@@ -149,7 +149,7 @@ class TestApp:
 
     def _check_remote_app(self, target: Target) -> None:
         """For a kiln folder, refuse a server whose ``/health`` names another app."""
-        folder = _kiln_folder_of(target)
+        folder = kiln_folder(target)
         expected = manifest_name(folder) if folder is not None else None
         if expected is None:
             return
@@ -442,12 +442,3 @@ class TestApp:
         if self.closed:
             raise HarnessError(f"{self!r} is closed")
 
-
-def _kiln_folder_of(target: Target) -> Path | None:
-    """The kiln folder ``target`` names (a folder holding ``app.toml``, or that file), if any."""
-    if not isinstance(target, str | Path) or (isinstance(target, str) and ":" in target):
-        return None
-    path = Path(target)
-    if path.name == "app.toml" and path.is_file():
-        return path.parent
-    return path if (path / "app.toml").is_file() else None

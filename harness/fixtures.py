@@ -11,7 +11,7 @@ import pytest
 
 from harness.app import TestApp
 from harness.errors import WrongRemoteApp
-from harness.remote import RemoteTargets
+from harness.remote import RemoteTargets, kiln_folder
 from harness.targets import Target
 from harness.teardown import Teardown
 
@@ -89,9 +89,9 @@ def test_app(
 
     def start(target: Target, **kwargs: Any) -> TestApp:
         resolved = resolve_fixture_name(config, target)
+        name = _fixture_name(target, resolved)
         remote = remote_targets(config)
         if remote.active and "base_url" not in kwargs:
-            name = _fixture_name(target, resolved)
             url = remote.url_for(name)
             if url is None:
                 if name is None:
@@ -102,7 +102,7 @@ def test_app(
             kwargs["base_url"] = url
         kwargs.setdefault("keep_data", config.getoption("keep_data"))
         kwargs.setdefault("data_root", data_root)
-        request.node.user_properties.append((APP_PROPERTY, _fixture_name(target, resolved) or "(asgi)"))
+        request.node.user_properties.append((APP_PROPERTY, name or "(asgi)"))
         try:
             started.append(TestApp(resolved, **kwargs))
         except WrongRemoteApp as exc:
@@ -138,8 +138,7 @@ def app(request: pytest.FixtureRequest, test_app: Callable[..., TestApp]) -> Tes
 
 def _fixture_name(target: Target, resolved: Target) -> str | None:
     """The fixture name ``--base-url NAME=URL`` uses for ``target``: its folder's name, if any."""
-    if isinstance(resolved, Path):
-        return (resolved.parent if resolved.name == "app.toml" else resolved).name
-    if isinstance(target, str) and ":" not in target:
-        return Path(target).name
-    return None
+    folder = kiln_folder(resolved)
+    if folder is not None:
+        return folder.name
+    return Path(target).name if isinstance(target, str) and ":" not in target else None

@@ -18,7 +18,7 @@ import httpx
 
 from harness.errors import WrongRemoteApp
 
-__all__ = ["RemoteTargets", "check_serves", "manifest_name"]
+__all__ = ["RemoteTargets", "check_serves", "kiln_folder", "manifest_name"]
 
 _NAMED = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*)=(?P<url>https?://.+)$")
 
@@ -58,6 +58,16 @@ class RemoteTargets:
             if name is not None and name in self.by_name:
                 return self.by_name[name]
         return self.default
+
+
+def kiln_folder(target: object) -> Path | None:
+    """The kiln folder ``target`` names (a folder holding ``app.toml``, or that file), if any."""
+    if not isinstance(target, str | Path) or (isinstance(target, str) and ":" in target):
+        return None
+    path = Path(target)
+    if path.name == "app.toml" and path.is_file():
+        return path.parent
+    return path if (path / "app.toml").is_file() else None
 
 
 def manifest_name(folder: Path) -> str | None:

@@ -130,9 +130,13 @@ def compile_app(folder: str | Path) -> CompiledApp:
 
 
 def app_folder(path: str | Path) -> Path:
-    """The app folder ``path`` names: the folder itself, or the folder of an ``app.toml`` path."""
+    """The app folder ``path`` names: the folder itself, or the folder of an ``app.toml`` path.
+
+    A path named ``app.toml`` stands for its folder even when the file is missing, so that the
+    folder's own problem (no such folder, no ``app.toml``) is what gets reported.
+    """
     path = Path(path)
-    return path.parent if path.name == MANIFEST and path.is_file() else path
+    return path.parent if path.name == MANIFEST and not path.is_dir() else path
 
 
 def _version(path: Path) -> int:

@@ -436,7 +436,10 @@ def test_kiln_check_of_a_missing_app_toml_path_names_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["check", str(tmp_path / "app.toml")]) == 1
-    assert "app.toml" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "is not a directory" not in err  # the folder exists; its app.toml is what is missing
+    assert f"{tmp_path / 'app.toml'}: 1 problem(s)" in err
+    assert "app.toml" in err.splitlines()[0]
 
 
 def test_kiln_check_warns_about_features_not_built_yet(

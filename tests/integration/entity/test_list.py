@@ -24,10 +24,6 @@ def test_list_empty_collection(app: TestApp) -> None:
     assert app.get("/api/todos").json() == {"items": [], "page": 1, "per_page": 20, "total": 0}
 
 
-def test_list_scoped_to_nothing_is_an_empty_page(app: TestApp) -> None:
-    assert app.get("/api/todos?id__in=").json() == {"items": [], "page": 1, "per_page": 20, "total": 0}
-
-
 def test_list_returns_records_in_creation_order_with_envelope(
     app: TestApp, todos: list[dict[str, Any]], scope: str
 ) -> None:
