@@ -441,4 +441,3 @@ class TestApp:
     def _check_open(self) -> None:
         if self.closed:
             raise HarnessError(f"{self!r} is closed")
-
