@@ -39,7 +39,11 @@ def create_user(
     secrets: Mapping[str, str] | None = None,
     clock: Clock,
 ) -> tuple[dict[str, Any], str]:
-    """Insert the user (or update the one with that email) and return ``(user, token)``."""
+    """Insert the user (or update the one with that email) and return ``(user, token)``.
+
+    An existing user keeps their password when ``password`` is ``None``; a new one gets a
+    random password nobody knows.
+    """
     if compiled.manifest.auth is None:
         raise ValueError(f"{compiled.name} has no [auth]: it has no users")
     shape = compiled.shared.shapes[USER]
@@ -50,13 +54,13 @@ def create_user(
         upsert = (
             "INSERT INTO users (created_at, updated_at, email, roles, verified, password_hash) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET roles = excluded.roles, "
-            "verified = excluded.verified, password_hash = excluded.password_hash, "
-            "updated_at = excluded.updated_at "
+            "verified = excluded.verified, updated_at = excluded.updated_at, "
+            # a user who already exists keeps their password unless a new one is given
+            "password_hash = CASE WHEN ? THEN excluded.password_hash ELSE users.password_hash END "
             f"RETURNING {shape.columns}, token_version"
         )
-        row = conn.execute(
-            upsert, [now, now, email.lower(), json.dumps(list(roles)), int(verified), password_hash]
-        ).fetchall()[0]
+        values = [now, now, email.lower(), json.dumps(list(roles)), int(verified), password_hash]
+        row = conn.execute(upsert, [*values, password is not None]).fetchall()[0]
     finally:
         conn.close()
     user = shape.to_json(row[:-1])

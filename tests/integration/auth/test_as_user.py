@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import HarnessError, TestApp
+from harness import HarnessError, TestApp, assert_error
 
 pytestmark = pytest.mark.app("auth-app")
 
@@ -28,18 +28,38 @@ def test_as_user_again_updates_the_same_user(app: TestApp) -> None:
     assert app.db["users"].count == 1
 
 
+@pytest.mark.regression
+@pytest.mark.local_only("as_user on auth-app, which verifies emails, signs in only locally")
+def test_as_user_on_a_registered_user_keeps_their_password(app: TestApp) -> None:
+    # as_user without a password used to replace a registered user's password with a random one
+    registered = {"email": "ann@example.com", "password": "ann's own password"}
+    assert app.post("/auth/register", json=registered).status_code == 201
+    admin = app.as_user("ann@example.com", roles=["admin"])
+    login = app.post("/auth/login", json=registered)
+    assert login.status_code == 200
+    assert login.json()["user"] == admin.user
+    assert admin.user["roles"] == ["admin"]
+
+
 @pytest.mark.local_only("as_user on auth-app, which verifies emails, signs in only locally")
 def test_as_user_with_password_can_log_in_over_http(app: TestApp) -> None:
-    app.as_user("ann@example.com", password="correct horse battery")
+    ann = app.as_user("ann@example.com", password="correct horse battery")
     response = app.post("/auth/login", json={"email": "ann@example.com", "password": "correct horse battery"})
     assert response.status_code == 200
+    assert response.json()["user"] == ann.user
+    signed_in = app.get("/auth/me", headers={"Authorization": f"Bearer {response.json()['token']}"})
+    assert signed_in.json() == ann.user
+    wrong = app.post("/auth/login", json={"email": "ann@example.com", "password": "wrong horse battery"})
+    assert_error(wrong, 401, "invalid_credentials")
 
 
 def test_as_user_tokens_follow_the_app_clock(app: TestApp) -> None:
     app.clock.set("2030-01-01T00:00:00Z")
     ann = app.as_user("ann@example.com")
-    app.clock.advance(hours=2)  # token_ttl is one hour
-    assert ann.get("/auth/me").status_code == 401
+    app.clock.advance(minutes=59)  # token_ttl is one hour
+    assert ann.get("/auth/me").json()["email"] == "ann@example.com"
+    app.clock.advance(minutes=2)
+    assert_error(ann.get("/auth/me"), 401, "unauthorized")
 
 
 @pytest.mark.local_only("as_user on auth-app, which verifies emails, signs in only locally")

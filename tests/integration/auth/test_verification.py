@@ -82,7 +82,11 @@ def test_verify_with_bad_input(app: TestApp, body: dict, status: int, code: str)
 @pytest.mark.local_only("reads the verification mail")
 def test_verified_guard_opens_after_verification(app: TestApp) -> None:
     token = _register(app)
-    app.post("/auth/verify", json={"token": token})
+    unverified = app.as_user("ann@example.com", verified=False)  # keeps the password Ann chose
+    assert_error(unverified.post("/api/secrets", json={"text": "before"}), 403, "email_not_verified")
+    assert app.db["secrets"].count == 0
+    assert app.post("/auth/verify", json={"token": token}).status_code == 200
     access = app.post("/auth/login", json={"email": "ann@example.com", "password": PASSWORD}).json()["token"]
-    response = app.post("/api/secrets", json={"text": "s"}, headers={"Authorization": f"Bearer {access}"})
+    response = app.post("/api/secrets", json={"text": "after"}, headers={"Authorization": f"Bearer {access}"})
     assert response.status_code == 201
+    assert [row["text"] for row in app.db["secrets"].rows] == ["after"]

@@ -45,27 +45,27 @@ TODOS: list[dict[str, Any]] = [
 
 
 @pytest.fixture
-def app(test_app: Any) -> TestApp:
+def todo_app(test_app: Any) -> TestApp:
     """todo-app: a fresh instance locally, the server ``--base-url`` names remotely."""
     started: TestApp = test_app("todo-app")
     return started
 
 
 @pytest.fixture
-def frozen(app: TestApp) -> TestApp:
+def frozen(todo_app: TestApp) -> TestApp:
     """todo-app with its clock frozen at 2030-01-01T00:00:00Z (local only: it moves the clock)."""
-    app.clock.set(NOW)
-    return app
+    todo_app.clock.set(NOW)
+    return todo_app
 
 
 @pytest.fixture
-def todos(app: TestApp) -> list[dict[str, Any]]:
+def todos(todo_app: TestApp) -> list[dict[str, Any]]:
     """The five TODOS, created through the API in order; the slug "milk" gets a unique suffix."""
     made = []
     suffix = unique_id("m").lower()
     for body in TODOS:
         body = {**body, "slug": f"{body['slug']}-{suffix}"} if "slug" in body else body
-        response = app.post("/api/todos", json=body)
+        response = todo_app.post("/api/todos", json=body)
         assert response.status_code == 201, response.text
         made.append(response.json())
     return made

@@ -109,44 +109,46 @@ SCENARIOS = [
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
-def test_bad_body_answers_error_and_changes_nothing(app: TestApp, count: Any, scenario: Scenario) -> None:
-    keep = app.post("/api/todos", json={"title": unique_id("keep me")}).json()
+def test_bad_body_answers_error_and_changes_nothing(
+    todo_app: TestApp, count: Any, scenario: Scenario
+) -> None:
+    keep = todo_app.post("/api/todos", json={"title": unique_id("keep me")}).json()
     marker = unique_id("bad-body")  # the title the scenario's body would store, if it stored one
     content = (scenario.content or b"").replace(b'"title": "a"', f'"title": "{marker}"'.encode())
     path = scenario.path.replace("/api/todos/1", f"/api/todos/{keep['id']}")
-    run(app, dataclasses.replace(scenario, path=path, content=content))
-    assert app.get(f"/api/todos/{keep['id']}").json() == keep
-    assert count(app, "todos", title=marker) == 0
+    run(todo_app, dataclasses.replace(scenario, path=path, content=content))
+    assert todo_app.get(f"/api/todos/{keep['id']}").json() == keep
+    assert count(todo_app, "todos", title=marker) == 0
 
 
 @pytest.mark.local_only("an oversized body carries no marker that was read, so it counts the whole table")
-def test_oversized_body_is_413(app: TestApp) -> None:
+def test_oversized_body_is_413(todo_app: TestApp) -> None:
     big = b'{"title": "' + b"x" * (1024 * 1024) + b'"}'
-    response = app.post("/api/todos", content=big, headers=JSON)
+    response = todo_app.post("/api/todos", content=big, headers=JSON)
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
-    assert app.db["todos"].count == 0
+    assert todo_app.db["todos"].count == 0
 
 
 @pytest.mark.local_only("an oversized body carries no marker that was read, so it counts the whole table")
-def test_oversized_chunked_body_is_413(app: TestApp) -> None:
+def test_oversized_chunked_body_is_413(todo_app: TestApp) -> None:
     def chunks():  # no Content-Length: the size is checked while reading
         yield b'{"title": "'
         for _ in range(20):
             yield b"x" * 65536
         yield b'"}'
 
-    response = app.post("/api/todos", content=chunks(), headers=JSON)
+    response = todo_app.post("/api/todos", content=chunks(), headers=JSON)
     assert response.status_code == 413
-    assert app.db["todos"].count == 0
+    assert todo_app.db["todos"].count == 0
 
 
-def test_json_subtype_content_type_is_accepted(app: TestApp, count: Any) -> None:
+def test_json_subtype_content_type_is_accepted(todo_app: TestApp, count: Any) -> None:
     title = unique_id("merge-patch")
-    response = app.post(
+    response = todo_app.post(
         "/api/todos",
         content=f'{{"title": "{title}"}}'.encode(),
         headers={"content-type": "application/merge-patch+json"},
     )
     assert response.status_code == 201
-    assert count(app, "todos", title=title) == 1
+    assert count(todo_app, "todos", title=title) == 1

@@ -77,16 +77,16 @@ def _fill(value: Any, slug: str, now: str) -> Any:
     ("body", "expected", "columns"), [row[1:] for row in VALID], ids=[row[0] for row in VALID]
 )
 def test_create_valid_record_returns_and_stores_it(
-    app: TestApp, stored: Any, body: dict[str, Any], expected: dict[str, Any], columns: dict[str, Any]
+    todo_app: TestApp, stored: Any, body: dict[str, Any], expected: dict[str, Any], columns: dict[str, Any]
 ) -> None:
     slug = unique_id("s").lower()
-    response = app.post("/api/todos", json={k: _fill(v, slug, "") for k, v in body.items()})
+    response = todo_app.post("/api/todos", json={k: _fill(v, slug, "") for k, v in body.items()})
     assert response.status_code == 201, response.text
     record = response.json()
     now = record["updated_at"]  # whatever the server's clock said; read-only fields may not move it
     assert_subset(record, {k: _fill(v, slug, now) for k, v in expected.items()})
     assert record["id"] != 987654321
-    row = stored(app, "todos", record["id"])
+    row = stored(todo_app, "todos", record["id"])
     for column, value in columns.items():
         assert row[column] == _fill(value, slug, now), (column, row)
 
@@ -102,68 +102,68 @@ def test_create_valid_record_returns_and_stores_it(
     ],
     ids=["list", "scalar", "false", "object"],
 )
-def test_create_stores_json_as_compact_text(app: TestApp, tags: Any, text: str) -> None:
-    record = app.post("/api/todos", json={"title": "a", "tags": tags}).json()
-    assert app.db["todos"].get(record["id"])["tags"] == text
+def test_create_stores_json_as_compact_text(todo_app: TestApp, tags: Any, text: str) -> None:
+    record = todo_app.post("/api/todos", json={"title": "a", "tags": tags}).json()
+    assert todo_app.db["todos"].get(record["id"])["tags"] == text
 
 
-def test_create_returns_every_field_in_declared_order(app: TestApp) -> None:
-    record = app.post("/api/todos", json={"title": "a"}).json()
+def test_create_returns_every_field_in_declared_order(todo_app: TestApp) -> None:
+    record = todo_app.post("/api/todos", json={"title": "a"}).json()
     assert list(record) == [
         "id", "title", "done", "priority", "estimate", "due", "remind_at", "status",
         "tags", "contact", "link", "slug", "notes", "created_at", "updated_at",
     ]  # fmt: skip
 
 
-def test_create_sets_location_and_etag_matching_get(app: TestApp) -> None:
-    created = app.post("/api/todos", json={"title": "a"})
+def test_create_sets_location_and_etag_matching_get(todo_app: TestApp) -> None:
+    created = todo_app.post("/api/todos", json={"title": "a"})
     assert created.headers["location"] == f"/api/todos/{created.json()['id']}"
-    fetched = app.get(created.headers["location"])
+    fetched = todo_app.get(created.headers["location"])
     assert fetched.json() == created.json()
     assert fetched.headers["etag"] == created.headers["etag"]
     assert created.headers["etag"].startswith('"')
 
 
-def test_create_timestamps_come_from_the_app_clock(app: TestApp) -> None:
-    app.clock.set("2031-06-15T12:30:00Z")
-    record = app.post("/api/todos", json={"title": "a"}).json()
+def test_create_timestamps_come_from_the_app_clock(todo_app: TestApp) -> None:
+    todo_app.clock.set("2031-06-15T12:30:00Z")
+    record = todo_app.post("/api/todos", json={"title": "a"}).json()
     assert record["created_at"] == record["updated_at"] == "2031-06-15T12:30:00.000Z"
-    assert app.db["todos"].get(record["id"])["created_at"] == "2031-06-15T12:30:00.000Z"
+    assert todo_app.db["todos"].get(record["id"])["created_at"] == "2031-06-15T12:30:00.000Z"
 
 
 @pytest.mark.local_only("numbers the ids of a fresh database")
-def test_create_in_a_fresh_app_starts_ids_at_one(app: TestApp) -> None:
-    assert app.db["todos"].count == 0
-    assert app.post("/api/todos", json={"title": "first"}).json()["id"] == 1
+def test_create_in_a_fresh_app_starts_ids_at_one(todo_app: TestApp) -> None:
+    assert todo_app.db["todos"].count == 0
+    assert todo_app.post("/api/todos", json={"title": "first"}).json()["id"] == 1
 
 
-def test_create_ids_increase_and_are_numbers(app: TestApp) -> None:
-    ids = [app.post("/api/todos", json={"title": str(n)}).json()["id"] for n in range(3)]
+def test_create_ids_increase_and_are_numbers(todo_app: TestApp) -> None:
+    ids = [todo_app.post("/api/todos", json={"title": str(n)}).json()["id"] for n in range(3)]
     assert all(type(i) is int for i in ids)
     assert ids == sorted(ids)
     assert len(set(ids)) == 3
 
 
-def test_create_in_custom_plural_collection(app: TestApp, stored: Any) -> None:
+def test_create_in_custom_plural_collection(todo_app: TestApp, stored: Any) -> None:
     label = unique_id("home")
-    response = app.post("/api/categories", json={"label": label})
+    response = todo_app.post("/api/categories", json={"label": label})
     assert response.status_code == 201
     assert response.headers["location"] == f"/api/categories/{response.json()['id']}"
-    assert stored(app, "categories", response.json()["id"])["label"] == label
+    assert stored(todo_app, "categories", response.json()["id"])["label"] == label
 
 
-def test_create_applies_non_null_default_of_other_entity(app: TestApp, stored: Any) -> None:
-    record = app.post("/api/projects", json={"name": unique_id("Garden")}).json()
+def test_create_applies_non_null_default_of_other_entity(todo_app: TestApp, stored: Any) -> None:
+    record = todo_app.post("/api/projects", json={"name": unique_id("Garden")}).json()
     assert record["color"] == "#336699"
-    assert stored(app, "projects", record["id"])["color"] == "#336699"
+    assert stored(todo_app, "projects", record["id"])["color"] == "#336699"
 
 
-def test_create_accepts_json_content_type_with_charset(app: TestApp, count: Any) -> None:
+def test_create_accepts_json_content_type_with_charset(todo_app: TestApp, count: Any) -> None:
     title = unique_id("charset")
-    response = app.post(
+    response = todo_app.post(
         "/api/todos",
         content=f'{{"title": "{title}"}}'.encode(),
         headers={"content-type": "application/json; charset=utf-8"},
     )
     assert response.status_code == 201
-    assert count(app, "todos", title=title) == 1
+    assert count(todo_app, "todos", title=title) == 1

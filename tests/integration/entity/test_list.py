@@ -13,21 +13,21 @@ import pytest
 from harness import TestApp, assert_error
 
 
-def _titles(app: TestApp, query: str) -> list[str]:
-    response = app.get(f"/api/todos?{query}")
+def _titles(todo_app: TestApp, query: str) -> list[str]:
+    response = todo_app.get(f"/api/todos?{query}")
     assert response.status_code == 200, response.text
     return [item["title"] for item in response.json()["items"]]
 
 
 @pytest.mark.local_only("needs an empty collection")
-def test_list_empty_collection(app: TestApp) -> None:
-    assert app.get("/api/todos").json() == {"items": [], "page": 1, "per_page": 20, "total": 0}
+def test_list_empty_collection(todo_app: TestApp) -> None:
+    assert todo_app.get("/api/todos").json() == {"items": [], "page": 1, "per_page": 20, "total": 0}
 
 
 def test_list_returns_records_in_creation_order_with_envelope(
-    app: TestApp, todos: list[dict[str, Any]], scope: str
+    todo_app: TestApp, todos: list[dict[str, Any]], scope: str
 ) -> None:
-    body = app.get(f"/api/todos?{scope}").json()
+    body = todo_app.get(f"/api/todos?{scope}").json()
     assert body["items"] == todos
     assert (body["page"], body["per_page"], body["total"]) == (1, 20, 5)
 
@@ -44,9 +44,9 @@ def test_list_returns_records_in_creation_order_with_envelope(
     ids=["first-page", "second-page", "last-partial-page", "past-the-end", "per-page-clamped"],
 )
 def test_list_paginates(
-    app: TestApp, scope: str, query: str, titles: list[str], page: int, per_page: int
+    todo_app: TestApp, scope: str, query: str, titles: list[str], page: int, per_page: int
 ) -> None:
-    body = app.get(f"/api/todos?{scope}&{query}").json()
+    body = todo_app.get(f"/api/todos?{scope}&{query}").json()
     assert [item["title"] for item in body["items"]] == titles
     assert (body["page"], body["per_page"], body["total"]) == (page, per_page, 5)
 
@@ -54,8 +54,8 @@ def test_list_paginates(
 @pytest.mark.parametrize(
     "query", ["page=0", "per_page=0", "page=-1", "page=abc", "per_page=1.5", "page=", "page=99999999999"]
 )
-def test_list_bad_pagination_is_400(app: TestApp, query: str) -> None:
-    error = assert_error(app.get(f"/api/todos?{query}"), 400, "bad_request")
+def test_list_bad_pagination_is_400(todo_app: TestApp, query: str) -> None:
+    error = assert_error(todo_app.get(f"/api/todos?{query}"), 400, "bad_request")
     assert query.split("=")[0] in error["message"]
 
 
@@ -72,8 +72,8 @@ def test_list_bad_pagination_is_400(app: TestApp, query: str) -> None:
         ("status,-estimate", ["Call mum", "Write report", "Buy milk", "Book flights", "buy stamps"]),
     ],
 )
-def test_list_sorts_by_several_fields(app: TestApp, scope: str, sort: str, titles: list[str]) -> None:
-    assert _titles(app, f"{scope}&sort={sort}") == titles
+def test_list_sorts_by_several_fields(todo_app: TestApp, scope: str, sort: str, titles: list[str]) -> None:
+    assert _titles(todo_app, f"{scope}&sort={sort}") == titles
 
 
 @pytest.mark.parametrize(
@@ -84,8 +84,8 @@ def test_list_sorts_by_several_fields(app: TestApp, scope: str, sort: str, title
         ("title,-title", "sort lists title twice"),
     ],
 )
-def test_list_bad_sort_is_400(app: TestApp, sort: str, message: str) -> None:
-    assert assert_error(app.get(f"/api/todos?sort={sort}"), 400, "bad_request")["message"] == message
+def test_list_bad_sort_is_400(todo_app: TestApp, sort: str, message: str) -> None:
+    assert assert_error(todo_app.get(f"/api/todos?sort={sort}"), 400, "bad_request")["message"] == message
 
 
 FILTERS = [
@@ -126,20 +126,20 @@ FILTERS = [
 
 @pytest.mark.parametrize(("query", "titles"), [row[1:] for row in FILTERS], ids=[row[0] for row in FILTERS])
 def test_list_filters(
-    app: TestApp, todos: list[dict[str, Any]], scope: str, query: str, titles: list[str]
+    todo_app: TestApp, todos: list[dict[str, Any]], scope: str, query: str, titles: list[str]
 ) -> None:
     ids = {f"id{n}": todo["id"] for n, todo in enumerate(todos, start=1)}
     query = query.format(slug=todos[0]["slug"], **ids)
     # "in-id" is its own scope; every other query is narrowed to this test's todos
-    body = app.get(
+    body = todo_app.get(
         f"/api/todos?{query}" if query.startswith("id__in") else f"/api/todos?{scope}&{query}"
     ).json()
     assert [item["title"] for item in body["items"]] == titles
     assert body["total"] == len(titles)
 
 
-def test_list_filtered_total_counts_all_pages(app: TestApp, scope: str) -> None:
-    body = app.get(f"/api/todos?{scope}&status=open&per_page=1&page=2").json()
+def test_list_filtered_total_counts_all_pages(todo_app: TestApp, scope: str) -> None:
+    body = todo_app.get(f"/api/todos?{scope}&status=open&per_page=1&page=2").json()
     assert [item["title"] for item in body["items"]] == ["Book flights"]
     assert body["total"] == 3
 
@@ -170,5 +170,5 @@ BAD_FILTERS = [
 @pytest.mark.parametrize(
     ("query", "message"), [row[1:] for row in BAD_FILTERS], ids=[row[0] for row in BAD_FILTERS]
 )
-def test_list_bad_filter_is_400_with_clear_message(app: TestApp, query: str, message: str) -> None:
-    assert assert_error(app.get(f"/api/todos?{query}"), 400, "bad_request")["message"] == message
+def test_list_bad_filter_is_400_with_clear_message(todo_app: TestApp, query: str, message: str) -> None:
+    assert assert_error(todo_app.get(f"/api/todos?{query}"), 400, "bad_request")["message"] == message

@@ -17,46 +17,46 @@ def _moved(record: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in record.items() if key != "updated_at"}
 
 
-def test_patch_changes_only_given_fields(app: TestApp, stored: Any, todos: list[dict[str, Any]]) -> None:
-    response = app.patch(f"/api/todos/{todos[0]['id']}", json={"done": True, "priority": 4})
+def test_patch_changes_only_given_fields(todo_app: TestApp, stored: Any, todos: list[dict[str, Any]]) -> None:
+    response = todo_app.patch(f"/api/todos/{todos[0]['id']}", json={"done": True, "priority": 4})
     assert response.status_code == 200
     expected = _moved({**todos[0], "done": True, "priority": 4}, todos[0])
     assert _moved(response.json(), todos[0]) == expected
-    assert app.get(f"/api/todos/{todos[0]['id']}").json() == response.json()
-    row = stored(app, "todos", todos[0]["id"])
+    assert todo_app.get(f"/api/todos/{todos[0]['id']}").json() == response.json()
+    row = stored(todo_app, "todos", todos[0]["id"])
     assert (row["done"], row["priority"], row["title"], row["slug"]) == (1, 4, "Buy milk", todos[0]["slug"])
 
 
 def test_patch_moves_updated_at_with_the_clock_and_keeps_created_at(
     frozen: TestApp, stored: Any, todos: list[dict[str, Any]]
 ) -> None:
-    app = frozen
-    app.clock.advance(hours=2)
-    record = app.patch(f"/api/todos/{todos[0]['id']}", json={"title": "Buy oat milk"}).json()
+    todo_app = frozen
+    todo_app.clock.advance(hours=2)
+    record = todo_app.patch(f"/api/todos/{todos[0]['id']}", json={"title": "Buy oat milk"}).json()
     assert record["created_at"] == NOW
     assert record["updated_at"] == "2030-01-01T02:00:00.000Z"
-    assert stored(app, "todos", todos[0]["id"])["updated_at"] == "2030-01-01T02:00:00.000Z"
+    assert stored(todo_app, "todos", todos[0]["id"])["updated_at"] == "2030-01-01T02:00:00.000Z"
 
 
 def test_patch_can_clear_an_optional_field_with_null(
-    app: TestApp, stored: Any, todos: list[dict[str, Any]]
+    todo_app: TestApp, stored: Any, todos: list[dict[str, Any]]
 ) -> None:
-    assert app.patch(f"/api/todos/{todos[0]['id']}", json={"due": None}).json()["due"] is None
-    assert stored(app, "todos", todos[0]["id"])["due"] is None
+    assert todo_app.patch(f"/api/todos/{todos[0]['id']}", json={"due": None}).json()["due"] is None
+    assert stored(todo_app, "todos", todos[0]["id"])["due"] is None
 
 
 def test_patch_empty_object_changes_nothing(frozen: TestApp, todos: list[dict[str, Any]]) -> None:
-    app = frozen
-    app.clock.advance(hours=1)  # an empty patch must not move updated_at
-    response = app.patch(f"/api/todos/{todos[0]['id']}", json={})
+    todo_app = frozen
+    todo_app.clock.advance(hours=1)  # an empty patch must not move updated_at
+    response = todo_app.patch(f"/api/todos/{todos[0]['id']}", json={})
     assert response.json() == todos[0]
-    assert response.headers["etag"] == app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
+    assert response.headers["etag"] == todo_app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
 
 
 def test_put_replaces_whole_record_with_defaults_and_nulls(
-    app: TestApp, stored: Any, todos: list[dict[str, Any]]
+    todo_app: TestApp, stored: Any, todos: list[dict[str, Any]]
 ) -> None:
-    response = app.put(f"/api/todos/{todos[0]['id']}", json={"title": "Fresh"})
+    response = todo_app.put(f"/api/todos/{todos[0]['id']}", json={"title": "Fresh"})
     assert response.status_code == 200
     record = response.json()
     assert record["title"] == "Fresh"
@@ -64,127 +64,129 @@ def test_put_replaces_whole_record_with_defaults_and_nulls(
     assert (record["estimate"], record["due"], record["slug"]) == (None, None, None)  # cleared
     assert record["id"] == todos[0]["id"]
     assert record["created_at"] == todos[0]["created_at"]
-    assert stored(app, "todos", todos[0]["id"])["slug"] is None
+    assert stored(todo_app, "todos", todos[0]["id"])["slug"] is None
 
 
 def test_put_accepts_a_record_read_back_with_read_only_fields(
-    app: TestApp, todos: list[dict[str, Any]]
+    todo_app: TestApp, todos: list[dict[str, Any]]
 ) -> None:
-    record = app.get(f"/api/todos/{todos[1]['id']}").json()
+    record = todo_app.get(f"/api/todos/{todos[1]['id']}").json()
     record["title"] = "Write the report"
-    response = app.put(f"/api/todos/{todos[1]['id']}", json=record)
+    response = todo_app.put(f"/api/todos/{todos[1]['id']}", json=record)
     assert response.status_code == 200
     assert _moved(response.json(), record) == _moved(record, record)
 
 
 def test_put_without_required_field_is_422_and_changes_nothing(
-    app: TestApp, todos: list[dict[str, Any]]
+    todo_app: TestApp, todos: list[dict[str, Any]]
 ) -> None:
     assert_error(
-        app.put(f"/api/todos/{todos[0]['id']}", json={"done": True}),
+        todo_app.put(f"/api/todos/{todos[0]['id']}", json={"done": True}),
         422,
         "validation_failed",
         {"title": "is required"},
     )
-    assert app.get(f"/api/todos/{todos[0]['id']}").json() == todos[0]
+    assert todo_app.get(f"/api/todos/{todos[0]['id']}").json() == todos[0]
 
 
 def test_patch_invalid_is_422_and_changes_nothing(
-    app: TestApp, stored: Any, todos: list[dict[str, Any]]
+    todo_app: TestApp, stored: Any, todos: list[dict[str, Any]]
 ) -> None:
     fields = {"priority": "must be at most 5", "title": "is required"}
     assert_error(
-        app.patch(f"/api/todos/{todos[0]['id']}", json={"priority": 7, "title": None}),
+        todo_app.patch(f"/api/todos/{todos[0]['id']}", json={"priority": 7, "title": None}),
         422,
         "validation_failed",
         fields,
     )
-    assert app.get(f"/api/todos/{todos[0]['id']}").json() == todos[0]
-    assert stored(app, "todos", todos[0]["id"])["priority"] == 2
+    assert todo_app.get(f"/api/todos/{todos[0]['id']}").json() == todos[0]
+    assert stored(todo_app, "todos", todos[0]["id"])["priority"] == 2
 
 
 @pytest.mark.parametrize("method", ["PATCH", "PUT"])
 def test_update_with_current_if_match_succeeds(
-    app: TestApp, stored: Any, todos: list[dict[str, Any]], method: str
+    todo_app: TestApp, stored: Any, todos: list[dict[str, Any]], method: str
 ) -> None:
-    tag = app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
-    response = app.request(
+    tag = todo_app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
+    response = todo_app.request(
         method, f"/api/todos/{todos[0]['id']}", json={"title": "ok"}, headers={"If-Match": tag}
     )
     assert response.status_code == 200
     assert response.headers["etag"] != tag
-    assert stored(app, "todos", todos[0]["id"])["title"] == "ok"
+    assert stored(todo_app, "todos", todos[0]["id"])["title"] == "ok"
 
 
 @pytest.mark.parametrize("method", ["PATCH", "PUT"])
 def test_update_with_stale_if_match_is_412_and_changes_nothing(
-    app: TestApp, stored: Any, todos: list[dict[str, Any]], method: str
+    todo_app: TestApp, stored: Any, todos: list[dict[str, Any]], method: str
 ) -> None:
-    stale = app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
-    app.patch(f"/api/todos/{todos[0]['id']}", json={"title": "someone else"})
-    current = app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
-    response = app.request(
+    stale = todo_app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
+    todo_app.patch(f"/api/todos/{todos[0]['id']}", json={"title": "someone else"})
+    current = todo_app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
+    response = todo_app.request(
         method, f"/api/todos/{todos[0]['id']}", json={"title": "mine"}, headers={"If-Match": stale}
     )
     assert_error(response, 412, "precondition_failed")
     assert response.headers["etag"] == current
-    assert stored(app, "todos", todos[0]["id"])["title"] == "someone else"
+    assert stored(todo_app, "todos", todos[0]["id"])["title"] == "someone else"
 
 
-def test_update_if_match_star_and_lists(app: TestApp, todos: list[dict[str, Any]]) -> None:
-    tag = app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
+def test_update_if_match_star_and_lists(todo_app: TestApp, todos: list[dict[str, Any]]) -> None:
+    tag = todo_app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
     assert (
-        app.patch(f"/api/todos/{todos[0]['id']}", json={"done": True}, headers={"If-Match": "*"}).status_code
+        todo_app.patch(
+            f"/api/todos/{todos[0]['id']}", json={"done": True}, headers={"If-Match": "*"}
+        ).status_code
         == 200
     )
-    new_tag = app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
+    new_tag = todo_app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
     both = f"{tag}, {new_tag}"
     assert (
-        app.patch(
+        todo_app.patch(
             f"/api/todos/{todos[0]['id']}", json={"done": False}, headers={"If-Match": both}
         ).status_code
         == 200
     )
     assert_error(
-        app.patch(f"/api/todos/{todos[0]['id']}", json={"done": True}, headers={"If-Match": f"W/{tag}"}),
+        todo_app.patch(f"/api/todos/{todos[0]['id']}", json={"done": True}, headers={"If-Match": f"W/{tag}"}),
         412,
         "precondition_failed",
     )
 
 
 def test_update_unique_violation_is_409_and_changes_nothing(
-    app: TestApp, stored: Any, todos: list[dict[str, Any]]
+    todo_app: TestApp, stored: Any, todos: list[dict[str, Any]]
 ) -> None:
     fields = {"slug": "is already taken"}
     taken = todos[0]["slug"]
     assert_error(
-        app.patch(f"/api/todos/{todos[1]['id']}", json={"slug": taken}), 409, "unique_violation", fields
+        todo_app.patch(f"/api/todos/{todos[1]['id']}", json={"slug": taken}), 409, "unique_violation", fields
     )
-    assert stored(app, "todos", todos[1]["id"])["slug"] is None
+    assert stored(todo_app, "todos", todos[1]["id"])["slug"] is None
 
 
 def test_create_unique_violation_is_409_and_stores_nothing(
-    app: TestApp, count: Any, todos: list[dict[str, Any]]
+    todo_app: TestApp, count: Any, todos: list[dict[str, Any]]
 ) -> None:
     title = unique_id("dup")
     body = {"title": title, "slug": todos[0]["slug"]}
-    error = assert_error(app.post("/api/todos", json=body), 409, "unique_violation")
+    error = assert_error(todo_app.post("/api/todos", json=body), 409, "unique_violation")
     assert error["fields"] == {"slug": "is already taken"}
     assert error["message"] == "another Todo already has this slug"
-    assert count(app, "todos", title=title) == 0
-    assert count(app, "todos", slug=todos[0]["slug"]) == 1
+    assert count(todo_app, "todos", title=title) == 0
+    assert count(todo_app, "todos", slug=todos[0]["slug"]) == 1
 
 
-def test_unique_allows_many_nulls(app: TestApp, todos: list[dict[str, Any]]) -> None:
+def test_unique_allows_many_nulls(todo_app: TestApp, todos: list[dict[str, Any]]) -> None:
     scope = ",".join(str(todo["id"]) for todo in todos)
-    assert app.get(f"/api/todos?id__in={scope}&slug__isnull=true").json()["total"] == 4
-    made = app.post("/api/todos", json={"title": "x"})
+    assert todo_app.get(f"/api/todos?id__in={scope}&slug__isnull=true").json()["total"] == 4
+    made = todo_app.post("/api/todos", json={"title": "x"})
     assert made.status_code == 201
     assert made.json()["slug"] is None
 
 
 @pytest.mark.parametrize("method", ["PATCH", "PUT"])
-def test_update_missing_record_is_404(app: TestApp, count: Any, method: str) -> None:
+def test_update_missing_record_is_404(todo_app: TestApp, count: Any, method: str) -> None:
     title = unique_id("ghost")
-    assert_error(app.request(method, "/api/todos/987654321", json={"title": title}), 404, "not_found")
-    assert count(app, "todos", title=title) == 0
+    assert_error(todo_app.request(method, "/api/todos/987654321", json={"title": title}), 404, "not_found")
+    assert count(todo_app, "todos", title=title) == 0

@@ -72,14 +72,14 @@ INVALID: list[tuple[str, Any, dict[str, str]]] = [
 
 @pytest.mark.parametrize(("body", "fields"), [row[1:] for row in INVALID], ids=[row[0] for row in INVALID])
 def test_create_invalid_body_answers_422_and_stores_nothing(
-    app: TestApp, count: Any, body: Any, fields: dict[str, str]
+    todo_app: TestApp, count: Any, body: Any, fields: dict[str, str]
 ) -> None:
     marker = unique_id("invalid")
     error = assert_error(
-        app.post("/api/todos", json={**body, "notes": marker}), 422, "validation_failed", fields
+        todo_app.post("/api/todos", json={**body, "notes": marker}), 422, "validation_failed", fields
     )
     assert error["message"] == "Todo is invalid"
-    assert count(app, "todos", notes=marker) == 0
+    assert count(todo_app, "todos", notes=marker) == 0
 
 
 @pytest.mark.parametrize(
@@ -88,25 +88,25 @@ def test_create_invalid_body_answers_422_and_stores_nothing(
     ids=["empty-list", "list", "string", "number", "null"],
 )
 @pytest.mark.local_only("a body that is not an object carries no marker, so it counts the whole table")
-def test_create_non_object_body_answers_422(app: TestApp, body: bytes) -> None:
-    response = app.post("/api/todos", content=body, headers={"content-type": "application/json"})
+def test_create_non_object_body_answers_422(todo_app: TestApp, body: bytes) -> None:
+    response = todo_app.post("/api/todos", content=body, headers={"content-type": "application/json"})
     error = assert_error(response, 422, "validation_failed", {})
     assert error["message"] == "Todo must be a JSON object"
-    assert app.db["todos"].count == 0
+    assert todo_app.db["todos"].count == 0
 
 
-def test_create_required_on_other_entity(app: TestApp, count: Any) -> None:
+def test_create_required_on_other_entity(todo_app: TestApp, count: Any) -> None:
     assert_error(
-        app.post("/api/projects", json={"color": "#000000"}),
+        todo_app.post("/api/projects", json={"color": "#000000"}),
         422,
         "validation_failed",
         {"name": "is required"},
     )
     name = unique_id("project")
     assert_error(
-        app.post("/api/projects", json={"name": name, "color": "red"}),
+        todo_app.post("/api/projects", json={"name": name, "color": "red"}),
         422,
         "validation_failed",
         {"color": "must match the pattern ^#[0-9a-f]{6}$"},
     )
-    assert count(app, "projects", name=name) == 0
+    assert count(todo_app, "projects", name=name) == 0

@@ -79,7 +79,7 @@ class Ids:
 
 
 @pytest.fixture
-def app(test_app: Any) -> TestApp:
+def blog_app(test_app: Any) -> TestApp:
     """blog-app: a fresh instance locally, the server ``--base-url`` names remotely."""
     started: TestApp = test_app("blog-app")
     return started
@@ -92,7 +92,7 @@ def ids() -> Ids:
 
 
 @pytest.fixture
-def blog(app: TestApp, ids: Ids) -> TestApp:
+def blog(blog_app: TestApp, ids: Ids) -> TestApp:
     """blog-app holding SEED."""
     for collection, body in SEED:
         sent = {
@@ -102,25 +102,26 @@ def blog(app: TestApp, ids: Ids) -> TestApp:
             sent["email"] = ids.unique(sent["email"])
         if collection == "tags":
             sent["name"] = ids.unique(sent["name"])
-        response = app.post(f"/api/{collection}", json=sent)
+        response = blog_app.post(f"/api/{collection}", json=sent)
         assert response.status_code == 201, response.text
         ids.track(collection, response.json()["id"])
-    return app
+    return blog_app
 
 
 @pytest.fixture
 def counts(ids: Ids) -> Any:
-    """``counts(app)``: how many of the test's records each table still holds.
+    """``counts(blog_app)``: how many of the test's records each table still holds.
 
     Locally that is the whole table (every row is the test's); remotely the test's own rows,
     found by id (those ``blog`` seeded, and those the test ``track``-ed).
     """
 
-    def count(app: TestApp) -> dict[str, int]:
-        if not app.remote:
-            return {table: app.db[table].count for table in TABLES}
+    def count(blog_app: TestApp) -> dict[str, int]:
+        if not blog_app.remote:
+            return {table: blog_app.db[table].count for table in TABLES}
         return {
-            table: app.get(f"/api/{table}?{ids.scope(table)}&per_page=1").json()["total"] for table in TABLES
+            table: blog_app.get(f"/api/{table}?{ids.scope(table)}&per_page=1").json()["total"]
+            for table in TABLES
         }
 
     return count

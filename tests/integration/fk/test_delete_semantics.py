@@ -150,20 +150,20 @@ def test_deleted_records_vanish_from_relations(blog: TestApp, ids: Any) -> None:
 
 
 def test_cascade_counts_many_records(
-    app: TestApp, ids: Any, counts: Callable[[TestApp], dict[str, int]]
+    blog_app: TestApp, ids: Any, counts: Callable[[TestApp], dict[str, int]]
 ) -> None:
-    author = ids.track("authors", app.post("/api/authors", json={"name": "Prolific"}).json()["id"])
+    author = ids.track("authors", blog_app.post("/api/authors", json={"name": "Prolific"}).json()["id"])
     for n in range(20):
         post = ids.track(
-            "posts", app.post("/api/posts", json={"title": f"p{n}", "author_id": author}).json()["id"]
+            "posts", blog_app.post("/api/posts", json={"title": f"p{n}", "author_id": author}).json()["id"]
         )
         for m in range(3):
-            comment = app.post("/api/comments", json={"body": f"c{m}", "post_id": post}).json()
+            comment = blog_app.post("/api/comments", json={"body": f"c{m}", "post_id": post}).json()
             ids.track("comments", comment["id"])
-    assert counts(app)["comments"] == 60
-    body = app.delete(f"/api/authors/{author}").json()
+    assert counts(blog_app)["comments"] == 60
+    body = blog_app.delete(f"/api/authors/{author}").json()
     assert body["deleted"]["cascaded"] == {"Post": 20, "Comment": 60}
-    assert (counts(app)["posts"], counts(app)["comments"]) == (0, 0)
+    assert (counts(blog_app)["posts"], counts(blog_app)["comments"]) == (0, 0)
 
 
 def test_delete_pinned_post_is_restricted(

@@ -94,8 +94,8 @@ def test_with_does_not_change_the_etag(blog: TestApp, ids: Any) -> None:
     )
 
 
-def test_with_on_empty_list(app: TestApp, ids: Any) -> None:
-    assert app.get(f"/api/posts?{ids.scope('posts')}&with=author,comments").json()["items"] == []
+def test_with_on_empty_list(blog_app: TestApp, ids: Any) -> None:
+    assert blog_app.get(f"/api/posts?{ids.scope('posts')}&with=author,comments").json()["items"] == []
 
 
 def test_with_repeated_path_loads_once(blog: TestApp, ids: Any) -> None:

@@ -91,7 +91,7 @@ NOT_FOUND = [
 )
 def test_unmatched_path_is_404(app: TestApp, method: str, path: str) -> None:
     error = assert_error(app.request(method, path), 404, "not_found")
-    assert path.split("?")[0].lower().startswith(error["message"].removeprefix("nothing at ")[:4].lower())
+    assert error["message"] == f"nothing at {path}"
 
 
 # (id, method, path, expected Allow)
@@ -145,7 +145,7 @@ def test_options_on_unknown_path_is_404(app: TestApp) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/api/stats", "/hello/x", "/health", "/api/todos", "/api/todos?per_page=5"]
+    "path", ["/", "/api/stats", "/hello/x", "/health", "/openapi.json", "/api/todos", "/api/todos?per_page=5"]
 )
 def test_head_matches_get_headers_without_body(app: TestApp, path: str) -> None:
     get, head = app.get(path), app.head(path)

@@ -16,13 +16,6 @@ def test_health_answers_status_app_and_mode(app: TestApp) -> None:
     assert response.json() == {"status": "ok", "app": "todo", "mode": "dev"}
 
 
-def test_health_head_has_headers_and_no_body(app: TestApp) -> None:
-    response = app.head("/health")
-    assert response.status_code == 200
-    assert response.content == b""
-    assert int(response.headers["content-length"]) == len(b'{"status":"ok","app":"todo","mode":"dev"}')
-
-
 def test_unknown_path_is_404_and_recorded(app: TestApp) -> None:
     response = app.get("/no/such/page")
     assert response.status_code == 404

@@ -61,13 +61,6 @@ def test_trailing_slash_redirects_to_the_declared_path(app: TestApp) -> None:
     assert stats["total"] == stats["done"] + stats["open"]
 
 
-def test_openapi_document_supports_head(app: TestApp) -> None:
-    head = app.head("/openapi.json")
-    assert head.status_code == 200
-    assert head.content == b""
-    assert int(head.headers["content-length"]) == len(app.get("/openapi.json").content)
-
-
 def test_query_string_does_not_change_dispatch(app: TestApp) -> None:
     assert app.get("/posts/new?id=5").text == app.get("/posts/new").text
     assert app.get("/posts/5?slug=x").json()["params"] == {"id": ["int", "5"]}
