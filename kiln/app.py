@@ -18,8 +18,8 @@ from kiln.auth.limits import LoginLimiter
 from kiln.clock import Clock
 from kiln.compiler import DB_NAME
 from kiln.entities import Collection, Shape
+from kiln.errors import KilnError
 from kiln.http import (
-    ApiError,
     OptionsMiddleware,
     RequestIdMiddleware,
     current_request_id,
@@ -144,10 +144,10 @@ def build_app(
     return RequestIdMiddleware(OptionsMiddleware(app, shared.routes))
 
 
-def _error_pages(templates: Templates) -> Callable[[Request, ApiError], Response | None]:
+def _error_pages(templates: Templates) -> Callable[[Request, KilnError], Response | None]:
     """Render ``templates/errors/<status>.html`` for an HTML error, when the app has one."""
 
-    def render(request: Request, error: ApiError) -> Response | None:
+    def render(request: Request, error: KilnError) -> Response | None:
         name = f"errors/{error.status}.html"
         if not templates.exists(name):
             return None

@@ -15,14 +15,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["NOT_BUILT_YET", "TYPES", "FieldType", "Invalid", "format_datetime"]
+from kiln.errors import Invalid
+
+__all__ = ["NOT_BUILT_YET", "TYPES", "FieldType", "format_datetime"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class Invalid(ValueError):
-    """A value that does not fit its field; the message reads after the field name: ``is required``."""
 
 
 def format_datetime(when: datetime) -> str:

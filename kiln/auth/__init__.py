@@ -1,17 +1,15 @@
 """Authentication: the built-in User, argon2 passwords, JWT tokens and the ``/auth`` endpoints."""
 
-from kiln.auth.current import AuthRuntime, authenticate, unauthorized
+from kiln.auth.current import AuthRuntime, authenticate
 from kiln.auth.endpoints import auth_routes
 from kiln.auth.passwords import Passwords
-from kiln.auth.tokens import TokenError, Tokens, load_secret
+from kiln.auth.tokens import Tokens, load_secret
 
 __all__ = [
     "AuthRuntime",
     "Passwords",
-    "TokenError",
     "Tokens",
     "auth_routes",
     "authenticate",
     "load_secret",
-    "unauthorized",
 ]

@@ -10,13 +10,13 @@ from starlette.requests import Request
 
 from kiln.auth.limits import LoginLimiter
 from kiln.auth.passwords import Passwords
-from kiln.auth.tokens import TokenError, Tokens
-from kiln.http.errors import ApiError
+from kiln.auth.tokens import Tokens
+from kiln.errors import TokenError
 
 if TYPE_CHECKING:
     from kiln.entities.records import Shape
 
-__all__ = ["AuthRuntime", "authenticate", "token_claims", "unauthorized"]
+__all__ = ["AuthRuntime", "authenticate", "token_claims"]
 
 REVOKED_TABLE = "_kiln_revoked_tokens"
 
@@ -29,12 +29,6 @@ class AuthRuntime:
     passwords: Passwords
     users: Shape
     limiter: LoginLimiter
-
-
-def unauthorized(message: str, *, invalid_token: bool = False) -> ApiError:
-    """401 with the ``WWW-Authenticate: Bearer`` challenge (RFC 6750)."""
-    challenge = 'Bearer error="invalid_token"' if invalid_token else "Bearer"
-    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": challenge})
 
 
 def authenticate(request: Request) -> dict[str, Any] | None:
@@ -51,7 +45,7 @@ def authenticate(request: Request) -> dict[str, Any] | None:
     if header is not None and state.auth is not None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise unauthorized("send the token as Authorization: Bearer <token>", invalid_token=True)
+            raise TokenError("send the token as Authorization: Bearer <token>")
         user, request.scope["kiln_claims"] = _user_for(state.db.conn, state.auth, token.strip())
     request.scope["kiln_user"] = user
     return user
@@ -66,19 +60,16 @@ def token_claims(request: Request) -> dict[str, Any]:
 def _user_for(
     conn: sqlite3.Connection, auth: AuthRuntime, token: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    try:
-        claims = auth.tokens.decode(token)
-    except TokenError as exc:
-        raise unauthorized(str(exc), invalid_token=True) from None
+    claims = auth.tokens.decode(token)
     revoked = conn.execute(f"SELECT 1 FROM {REVOKED_TABLE} WHERE jti = ?", [claims["jti"]]).fetchone()
     if revoked is not None:
-        raise unauthorized("the token was revoked (logged out)", invalid_token=True)
+        raise TokenError("the token was revoked (logged out)")
     shape = auth.users
     row = conn.execute(
         f"SELECT {shape.columns}, token_version FROM users WHERE id = ?", [int(claims["sub"])]
     ).fetchone()
     if row is None:
-        raise unauthorized("the token's user no longer exists", invalid_token=True)
+        raise TokenError("the token's user no longer exists")
     if claims.get("ver") != row[-1]:
-        raise unauthorized("the token was revoked (the password changed)", invalid_token=True)
+        raise TokenError("the token was revoked (the password changed)")
     return shape.to_json(row[:-1]), claims

@@ -9,12 +9,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from kiln.auth.current import REVOKED_TABLE, AuthRuntime, authenticate, token_claims, unauthorized
-from kiln.auth.tokens import TokenError
+from kiln.auth.current import REVOKED_TABLE, AuthRuntime, authenticate, token_claims
 from kiln.entities.records import validate
+from kiln.errors import (
+    BadRequest,
+    EmailNotVerified,
+    InvalidCredentials,
+    RateLimited,
+    TokenError,
+    Unauthorized,
+    UniqueViolation,
+    ValidationFailed,
+)
 from kiln.fieldtypes import format_datetime
 from kiln.http.body import read_json
-from kiln.http.errors import ApiError
 from kiln.manifest.model import Entity
 from kiln.store.database import Database
 from kiln.store.schema import quote
@@ -51,7 +59,7 @@ class _Endpoints:
         auth, db = _runtime(request)
         body = await read_json(request)
         if not isinstance(body, dict):
-            raise ApiError(422, "validation_failed", "send a JSON object with email and password")
+            raise ValidationFailed("send a JSON object with email and password")
         errors = {key: "cannot be set when registering" for key in _NOT_SETTABLE if key in body}
         password = body.pop("password", None)
         problem = _password_problem(password)
@@ -60,11 +68,11 @@ class _Endpoints:
         fields = {key: value for key, value in body.items() if key not in _NOT_SETTABLE}
         try:
             values = validate(self.user, fields, partial=False)
-        except ApiError as exc:
+        except ValidationFailed as exc:
             errors = {**exc.fields, **errors}
             values = {}
         if errors or not isinstance(password, str):
-            raise ApiError(422, "validation_failed", "User is invalid", fields=errors)
+            raise ValidationFailed("User is invalid", fields=errors)
         values["email"] = values["email"].lower()
         password_hash = await run_in_threadpool(auth.passwords.hash, password)
         now = format_datetime(request.app.state.kiln.clock.now())
@@ -75,7 +83,7 @@ class _Endpoints:
         with db.write() as conn:
             if conn.execute("SELECT 1 FROM users WHERE email = ?", [values["email"]]).fetchone():
                 taken = {"email": "is already registered"}
-                raise ApiError(409, "unique_violation", "this email is already registered", taken)
+                raise UniqueViolation("this email is already registered", fields=taken)
             user = auth.users.to_json(conn.execute(sql, list(columns.values())).fetchall()[0])
             if request.app.state.kiln.verify_email:
                 _mail_verification(conn, request, auth, user, now)
@@ -95,17 +103,12 @@ class _Endpoints:
             missing = {
                 name: "is required" for name, value in (("email", email), ("password", password)) if not value
             }
-            raise ApiError(
-                422,
-                "validation_failed",
-                "send email and password",
-                fields=missing or {"email": "is required"},
-            )
+            raise ValidationFailed("send email and password", fields=missing or {"email": "is required"})
         keys = (f"email:{email.lower()}", f"address:{request.client.host if request.client else '-'}")
         wait = auth.limiter.retry_after(*keys)
         if wait:
             message = f"too many failed logins: try again in {wait} seconds"
-            raise ApiError(429, "rate_limited", message, headers={"Retry-After": str(wait)})
+            raise RateLimited(message, retry_after=wait)
         columns = f"{auth.users.columns}, password_hash, token_version"
         row = db.conn.execute(f"SELECT {columns} FROM users WHERE email = ?", [email.lower()]).fetchone()
         stored = row[-2] if row is not None else None
@@ -113,17 +116,12 @@ class _Endpoints:
             if row is None:  # spend the time a real check takes, so timing does not tell who exists
                 await run_in_threadpool(auth.passwords.verify, None, password)
             auth.limiter.fail(*keys)
-            raise ApiError(
-                401,
-                "invalid_credentials",
-                "the email or the password is wrong",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise InvalidCredentials("the email or the password is wrong")
         auth.limiter.clear(keys[0])
         user = auth.users.to_json(row[:-2])
         if request.app.state.kiln.verify_email and not user["verified"]:
             message = f"verify your email address first: a link was sent to {user['email']}"
-            raise ApiError(403, "email_not_verified", message)
+            raise EmailNotVerified(message)
         return JSONResponse({"token": auth.tokens.issue(user["id"], user["roles"], row[-1]), "user": user})
 
     async def me(self, request: Request) -> Response:
@@ -160,7 +158,7 @@ class _Endpoints:
         ):
             errors["password"] = "is not your current password"
         if errors or not isinstance(new, str):
-            raise ApiError(422, "validation_failed", "the password was not changed", fields=errors)
+            raise ValidationFailed("the password was not changed", fields=errors)
         password_hash = await run_in_threadpool(auth.passwords.hash, new)
         now = format_datetime(request.app.state.kiln.clock.now())
         with db.write() as conn:
@@ -179,13 +177,11 @@ async def verify(request: Request) -> Response:
     body = await read_json(request)
     token = body.get("token") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token:
-        raise ApiError(
-            422, "validation_failed", "send the token from the mail", fields={"token": "is required"}
-        )
+        raise ValidationFailed("send the token from the mail", fields={"token": "is required"})
     try:
         claims = auth.tokens.decode(token, purpose="verify_email")
     except TokenError:
-        raise ApiError(400, "bad_request", "the verification token is invalid or expired") from None
+        raise BadRequest("the verification token is invalid or expired") from None
     now = format_datetime(request.app.state.kiln.clock.now())
     with db.write() as conn:
         row = conn.execute(
@@ -194,7 +190,7 @@ async def verify(request: Request) -> Response:
             [now, int(claims["sub"]), claims.get("email")],
         ).fetchall()
     if not row:
-        raise ApiError(400, "bad_request", "the verification token is invalid or expired")
+        raise BadRequest("the verification token is invalid or expired")
     return JSONResponse({"user": auth.users.to_json(row[0])})
 
 
@@ -221,7 +217,7 @@ def _runtime(request: Request) -> tuple[AuthRuntime, Database]:
 def _require(request: Request) -> dict[str, Any]:
     user = authenticate(request)
     if user is None:
-        raise unauthorized("sign in first: send Authorization: Bearer <token>")
+        raise Unauthorized("sign in first: send Authorization: Bearer <token>")
     return user
 
 

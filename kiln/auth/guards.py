@@ -14,8 +14,8 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from kiln.auth.current import authenticate, unauthorized
-from kiln.http.errors import ApiError
+from kiln.auth.current import authenticate
+from kiln.errors import EmailNotVerified, Forbidden, Unauthorized
 
 __all__ = ["check_owner", "enforce", "needs_user"]
 
@@ -33,14 +33,14 @@ async def enforce(
     if guards == ("public",):
         return user
     if user is None and needs_user(guards):
-        raise unauthorized("sign in first: send Authorization: Bearer <token>")
+        raise Unauthorized("sign in first: send Authorization: Bearer <token>")
     for guard in guards:
         if guard == "verified" and user is not None and not user["verified"]:
-            raise ApiError(403, "email_not_verified", "verify your email address first")
+            raise EmailNotVerified("verify your email address first")
         if guard.startswith("role:") and user is not None and guard[5:] not in user["roles"]:
-            raise ApiError(403, "forbidden", f"this needs the {guard[5:]} role")
+            raise Forbidden(f"this needs the {guard[5:]} role")
         if guard.startswith("handlers:") and not await _handler_allows(request, guard, handlers, user):
-            raise ApiError(403, "forbidden", f"{guard} does not allow this request")
+            raise Forbidden(f"{guard} does not allow this request")
     return user
 
 
@@ -51,7 +51,7 @@ def check_owner(guards: tuple[str, ...], owner_field: str | None, record: dict[s
         and owner_field is not None
         and (user is None or record.get(owner_field) != user["id"])
     ):
-        raise ApiError(403, "forbidden", "only its owner may do this")
+        raise Forbidden("only its owner may do this")
 
 
 async def _handler_allows(request: Request, guard: str, handlers: ModuleType | None, user: Any) -> bool:

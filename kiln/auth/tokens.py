@@ -12,16 +12,13 @@ from typing import Any
 import jwt
 
 from kiln.clock import Clock
+from kiln.errors import TokenError
 
-__all__ = ["SECRET_ENV", "SECRET_FILE", "TokenError", "Tokens", "load_secret"]
+__all__ = ["SECRET_ENV", "SECRET_FILE", "Tokens", "load_secret"]
 
 SECRET_ENV = "KILN_SECRET_KEY"
 SECRET_FILE = "secret.key"
 _ALGORITHM = "HS256"
-
-
-class TokenError(Exception):
-    """A token that must not be accepted; the message says why, for the 401."""
 
 
 def load_secret(data_dir: Path, secrets: Mapping[str, str]) -> bytes:

@@ -17,9 +17,9 @@ from kiln.entities.deletes import plan_delete
 from kiln.entities.loading import load_relations, parse_with
 from kiln.entities.query import parse_list_query
 from kiln.entities.records import Shape, etag, validate
+from kiln.errors import BadRequest, NotFound, PreconditionFailed, UniqueViolation, ValidationFailed
 from kiln.fieldtypes import format_datetime
 from kiln.http.body import read_json
-from kiln.http.errors import ApiError
 from kiln.manifest.model import Entity, Manifest
 from kiln.store.database import Database
 from kiln.store.schema import quote
@@ -194,7 +194,7 @@ class Collection:
         owner = self.entity.owner
         if owner is not None and isinstance(body, dict) and owner in body:
             fields = {owner: "is set from your token and cannot be sent"}
-            raise ApiError(422, "validation_failed", f"{self.entity.name} is invalid", fields=fields)
+            raise ValidationFailed(f"{self.entity.name} is invalid", fields=fields)
 
     def _check_references(self, conn: sqlite3.Connection, values: dict[str, Any]) -> None:
         """422 naming each ref field whose record does not exist."""
@@ -207,14 +207,13 @@ class Collection:
             if conn.execute(f"SELECT 1 FROM {quote(target.table)} WHERE id = ?", [value]).fetchone() is None:
                 missing[field.name] = f"{target.name} {value} does not exist"
         if missing:
-            raise ApiError(422, "validation_failed", f"{self.entity.name} is invalid", fields=missing)
+            raise ValidationFailed(f"{self.entity.name} is invalid", fields=missing)
 
     def _fetch(self, conn: sqlite3.Connection, record_id: int) -> dict[str, Any]:
-        if record_id > _LARGEST_ID:  # the path's int convertor has no upper bound; SQLite does
-            raise ApiError(404, "not_found", f"{self.entity.name} {record_id} not found")
-        row = conn.execute(self._select_one, [record_id]).fetchone()
+        # the path's int convertor has no upper bound; SQLite does
+        row = conn.execute(self._select_one, [record_id]).fetchone() if record_id <= _LARGEST_ID else None
         if row is None:
-            raise ApiError(404, "not_found", f"{self.entity.name} {record_id} not found")
+            raise NotFound(f"{self.entity.name} {record_id} not found")
         return self.shape.to_json(row)
 
     def _check_if_match(self, request: Request, current: dict[str, Any]) -> None:
@@ -222,12 +221,10 @@ class Collection:
         if header is None:
             return
         if not IF_MATCH.match(header):
-            raise ApiError(400, "bad_request", 'If-Match must be * or a list of quoted ETags, such as "a1b2"')
+            raise BadRequest('If-Match must be * or a list of quoted ETags, such as "a1b2"')
         tags = _tags(header)
         if "*" not in tags and etag(current) not in tags:
-            raise ApiError(
-                412,
-                "precondition_failed",
+            raise PreconditionFailed(
                 f"{self.entity.name} {current['id']} has changed since you read it: fetch it again",
                 headers={"ETag": etag(current)},
             )
@@ -252,9 +249,7 @@ class _UniqueViolations:
         if found is None:
             return
         names = [part.strip().split(".", 1)[-1] for part in found.group(1).split(",")]
-        raise ApiError(
-            409,
-            "unique_violation",
+        raise UniqueViolation(
             f"another {self.entity.name} already has this {' and '.join(names)}",
             fields=dict.fromkeys(names, "is already taken"),
         ) from None

@@ -18,7 +18,7 @@ import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 
-from kiln.http.errors import ApiError
+from kiln.errors import DeleteRestricted
 from kiln.manifest.model import Entity, Manifest
 from kiln.store.schema import quote
 
@@ -84,7 +84,7 @@ def _referring(conn: sqlite3.Connection, child: Entity, field: str, ids: set[int
 
 def _restricted(
     entity: Entity, record_id: int, referred: str, child: Entity, field: str, blocking: set[int]
-) -> ApiError:
+) -> DeleteRestricted:
     shown = sorted(blocking)[:_SHOWN_IDS]
     more = f" and {len(blocking) - len(shown)} more" if len(blocking) > len(shown) else ""
     refer = "record refers" if len(blocking) == 1 else "records refer"
@@ -93,4 +93,4 @@ def _restricted(
         f"{entity.name} {record_id} cannot be deleted: {len(blocking)} {child.name} {refer} to {target} "
         f"through {field}, which is on_delete = restrict (ids {', '.join(map(str, shown))}{more})"
     )
-    return ApiError(409, "delete_restricted", message, fields={child.name: f"{len(blocking)} {refer} to it"})
+    return DeleteRestricted(message, fields={child.name: f"{len(blocking)} {refer} to it"})

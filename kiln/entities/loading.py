@@ -14,7 +14,7 @@ from typing import Any
 
 from kiln.entities.deletes import ids_param
 from kiln.entities.records import Shape
-from kiln.http.errors import ApiError
+from kiln.errors import BadRequest
 from kiln.manifest.model import Entity, Manifest
 from kiln.manifest.report import did_you_mean
 from kiln.store.schema import quote
@@ -33,7 +33,7 @@ def parse_with(manifest: Manifest, entity: Entity, raw: str) -> Tree:
             continue
         names = path.split(".")
         if len(names) > _MAX_DEPTH:
-            raise ApiError(400, "bad_request", f'"{path}" nests more than {_MAX_DEPTH} relations')
+            raise BadRequest(f'"{path}" nests more than {_MAX_DEPTH} relations')
         current, node = entity, tree
         for name in names:
             relation = current.relations.get(name)
@@ -42,7 +42,7 @@ def parse_with(manifest: Manifest, entity: Entity, raw: str) -> Tree:
                 hint = did_you_mean(name, known) or (
                     f" (it has: {', '.join(known)})" if known else " (it has no relations)"
                 )
-                raise ApiError(400, "bad_request", f'unknown relation "{name}" on {current.name}{hint}')
+                raise BadRequest(f'unknown relation "{name}" on {current.name}{hint}')
             node = node.setdefault(name, {})
             current = manifest.entities[relation.target]
     return tree

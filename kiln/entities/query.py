@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from kiln.fieldtypes import TYPES, FieldType, Invalid
-from kiln.http.errors import ApiError
+from kiln.errors import BadRequest, Invalid
+from kiln.fieldtypes import TYPES, FieldType
 from kiln.manifest.model import Entity, Field, Manifest
 from kiln.manifest.report import did_you_mean
 from kiln.store.schema import quote
@@ -71,7 +71,7 @@ def parse_list_query(manifest: Manifest, entity: Entity, items: Iterable[tuple[s
     seen: dict[str, str] = {}
     for name, value in items:
         if name in seen:
-            raise _bad(f'"{name}" is given more than once')
+            raise BadRequest(f'"{name}" is given more than once')
         seen[name] = value
     page = _positive(seen, "page", 1)
     per_page = min(_positive(seen, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
@@ -113,18 +113,20 @@ def _column(manifest: Manifest, entity: Entity, path: str, problem: str) -> _Col
         fields = {**_SYSTEM, **entity.fields}
         field = fields.get(path)
         if field is None:
-            raise _bad(f'{problem}: {entity.name} has no field "{path}"' + did_you_mean(path, fields))
+            raise BadRequest(f'{problem}: {entity.name} has no field "{path}"' + did_you_mean(path, fields))
         return _Column(field, quote(field.name))
     relation = entity.relations.get(relation_name)
     if relation is None or relation.kind != "one":
         to_one = sorted(name for name, r in entity.relations.items() if r.kind == "one")
         hint = did_you_mean(relation_name, to_one) or (f" (it has: {', '.join(to_one)})" if to_one else "")
-        raise _bad(f'{problem}: {entity.name} has no to-one relation "{relation_name}"{hint}')
+        raise BadRequest(f'{problem}: {entity.name} has no to-one relation "{relation_name}"{hint}')
     target = manifest.entities[relation.target]
     fields = {**_SYSTEM, **target.fields}
     field = fields.get(field_name)
     if field is None:
-        raise _bad(f'{problem}: {target.name} has no field "{field_name}"' + did_you_mean(field_name, fields))
+        raise BadRequest(
+            f'{problem}: {target.name} has no field "{field_name}"' + did_you_mean(field_name, fields)
+        )
     table, column, fk = quote(target.table), quote(field.name), quote(relation.field)
     return _Column(
         field,
@@ -138,14 +140,14 @@ def _filter(field: Field, operator: str, raw: str, column: str) -> tuple[str, li
     kind: FieldType = TYPES[field.type]
     allowed = sorted(TYPE_OPERATORS[field.type])
     if operator not in OPERATORS:
-        raise _bad(f'unknown operator "{operator}" on {field.name}: use ' + ", ".join(allowed))
+        raise BadRequest(f'unknown operator "{operator}" on {field.name}: use ' + ", ".join(allowed))
     if operator not in allowed:
-        raise _bad(
+        raise BadRequest(
             f'{field.name} is a {field.type} field and cannot use "{operator}": use ' + ", ".join(allowed)
         )
     if operator == "isnull":
         if raw not in ("true", "false"):
-            raise _bad(f"{field.name}__isnull must be true or false")
+            raise BadRequest(f"{field.name}__isnull must be true or false")
         return f"{column} IS {'' if raw == 'true' else 'NOT '}NULL", []
     if operator == "in":
         if raw == "":
@@ -162,7 +164,7 @@ def _value(kind: FieldType, field: Field, raw: str) -> Any:
     try:
         return kind.parse_query(raw, field)
     except Invalid as exc:
-        raise _bad(f"filter value for {field.name} {exc}: {raw!r}") from None
+        raise BadRequest(f"filter value for {field.name} {exc}: {raw!r}") from None
 
 
 def _order_by(sort: str, manifest: Manifest, entity: Entity) -> str:
@@ -175,9 +177,9 @@ def _order_by(sort: str, manifest: Manifest, entity: Entity) -> str:
         name = part.removeprefix("-")
         column = _column(manifest, entity, name, f'cannot sort by "{name}"')
         if column.field.type == "json":
-            raise _bad(f"cannot sort by {name}: it is a json field")
+            raise BadRequest(f"cannot sort by {name}: it is a json field")
         if name in names:
-            raise _bad(f"sort lists {name} twice")
+            raise BadRequest(f"sort lists {name} twice")
         names.add(name)
         terms.append(f"{column.sort_sql or column.sql} {'DESC' if descending else 'ASC'}")
     if "id" not in names:
@@ -190,9 +192,5 @@ def _positive(params: dict[str, str], name: str, default: int) -> int:
     if raw is None:
         return default
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= _LARGEST:
-        raise _bad(f"{name} must be a whole number from 1 to {_LARGEST} (got {raw!r})")
+        raise BadRequest(f"{name} must be a whole number from 1 to {_LARGEST} (got {raw!r})")
     return int(raw)
-
-
-def _bad(message: str) -> ApiError:
-    return ApiError(400, "bad_request", message)

@@ -7,8 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from kiln.fieldtypes import Invalid
-from kiln.http.errors import ApiError
+from kiln.errors import Invalid, ValidationFailed
 from kiln.manifest.model import SYSTEM_FIELDS, Entity
 from kiln.store.schema import quote
 
@@ -46,7 +45,7 @@ def validate(entity: Entity, body: Any, *, partial: bool) -> dict[str, Any]:
     are read-only and ignored, so a client may send back a record it read.
     """
     if not isinstance(body, dict):
-        raise ApiError(422, "validation_failed", f"{entity.name} must be a JSON object")
+        raise ValidationFailed(f"{entity.name} must be a JSON object")
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for key in body:
@@ -73,7 +72,7 @@ def validate(entity: Entity, body: Any, *, partial: bool) -> dict[str, Any]:
         except Invalid as exc:
             errors[name] = str(exc)
     if errors:
-        raise ApiError(422, "validation_failed", f"{entity.name} is invalid", fields=errors)
+        raise ValidationFailed(f"{entity.name} is invalid", fields=errors)
     return values
 
 

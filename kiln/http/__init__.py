@@ -1,12 +1,11 @@
 """What every kiln response shares: the error envelope, request ids, JSON bodies and OPTIONS."""
 
 from kiln.http.body import read_json
-from kiln.http.errors import ApiError, envelope, error_response, exception_handlers
+from kiln.http.errors import envelope, error_response, exception_handlers
 from kiln.http.options import OptionsMiddleware
 from kiln.http.requestid import RequestIdMiddleware, current_request_id, install_log_record_factory
 
 __all__ = [
-    "ApiError",
     "OptionsMiddleware",
     "RequestIdMiddleware",
     "current_request_id",

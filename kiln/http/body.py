@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from kiln.http.errors import ApiError
+from kiln.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 __all__ = ["MAX_BODY", "read_json"]
 
@@ -24,9 +24,7 @@ async def read_json(request: Request, max_size: int = MAX_BODY) -> Any:
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         shown = content_type or "none"
-        raise ApiError(
-            415, "unsupported_media_type", f"send JSON with Content-Type: application/json (got {shown})"
-        )
+        raise UnsupportedMediaType(f"send JSON with Content-Type: application/json (got {shown})")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_size:
         raise _too_large(max_size)
@@ -36,15 +34,15 @@ async def read_json(request: Request, max_size: int = MAX_BODY) -> Any:
         if len(chunks) > max_size:
             raise _too_large(max_size)
     if not chunks.strip():
-        raise ApiError(400, "bad_request", "the request body is empty: send a JSON object")
+        raise BadRequest("the request body is empty: send a JSON object")
     try:
         value = json.loads(chunks, parse_constant=_reject_constant)
         # "\ud800" parses into a lone surrogate, which is not text and cannot be stored
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError) as exc:
-        raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from None
+        raise BadRequest(f"the body is not valid JSON: {exc}") from None
     return value
 
 
-def _too_large(max_size: int) -> ApiError:
-    return ApiError(413, "payload_too_large", f"the body is larger than {max_size} bytes")
+def _too_large(max_size: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the body is larger than {max_size} bytes")

@@ -19,52 +19,19 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from kiln.errors import InternalError, KilnError, for_status
 from kiln.http.requestid import current_request_id
 
-__all__ = ["ApiError", "envelope", "error_response", "exception_handlers"]
+__all__ = ["envelope", "error_response", "exception_handlers"]
 
 logger = logging.getLogger("kiln.errors")
 
-#: The code a bare HTTP status maps to when nothing more specific was raised.
-STATUS_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    412: "precondition_failed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_failed",
-    429: "rate_limited",
-    500: "internal_error",
-}
 _MESSAGES = {
     400: "Bad request",
     404: "Not found",
     405: "Method not allowed",
     500: "Internal server error",
 }
-
-
-class ApiError(Exception):
-    """An error answer: status, a stable code, a message, per-field messages and extra headers."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        fields: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fields = dict(fields or {})
-        self.headers = dict(headers or {})
 
 
 def envelope(status: int, code: str, message: str, fields: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -80,7 +47,7 @@ def envelope(status: int, code: str, message: str, fields: Mapping[str, str] | N
     }
 
 
-def error_response(request: Request, error: ApiError) -> Response:
+def error_response(request: Request, error: KilnError) -> Response:
     """The envelope as JSON, or an HTML page for a browser outside ``/api`` and ``/auth``."""
     if _wants_html(request):
         return _html_page(request, error)
@@ -98,7 +65,7 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def _html_page(request: Request, error: ApiError) -> Response:
+def _html_page(request: Request, error: KilnError) -> Response:
     renderer = getattr(request.app.state, "error_page", None)
     if renderer is not None:
         page = renderer(request, error)
@@ -113,8 +80,8 @@ def _html_page(request: Request, error: ApiError) -> Response:
     return HTMLResponse(body, error.status, headers=error.headers)
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
+async def _kiln_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, KilnError)
     return error_response(request, exc)
 
 
@@ -129,8 +96,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
         message = f"{request.method} is not allowed on {request.url.path}"
         if "Allow" in headers:  # Starlette builds it from a set: sort it so it never varies
             headers["Allow"] = ", ".join(sorted(m.strip() for m in headers["Allow"].split(",")))
-    error = ApiError(status, STATUS_CODES.get(status, "error"), message, headers=headers)
-    return error_response(request, error)
+    return error_response(request, for_status(status, message, headers))
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -141,9 +107,9 @@ async def _server_error(request: Request, exc: Exception) -> Response:
         import traceback
 
         message = "".join(traceback.format_exception(exc))
-    return error_response(request, ApiError(500, "internal_error", message))
+    return error_response(request, InternalError(message))
 
 
 def exception_handlers() -> dict[Any, Any]:
     """Starlette ``exception_handlers`` giving every error the envelope."""
-    return {ApiError: _api_error, HTTPException: _http_exception, Exception: _server_error}
+    return {KilnError: _kiln_error, HTTPException: _http_exception, Exception: _server_error}

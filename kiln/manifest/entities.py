@@ -6,7 +6,8 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from kiln.fieldtypes import NOT_BUILT_YET, TYPES, Invalid
+from kiln.errors import Invalid
+from kiln.fieldtypes import NOT_BUILT_YET, TYPES
 from kiln.manifest.model import SYSTEM_FIELDS, Entity, Field
 from kiln.manifest.report import Report, did_you_mean
 

@@ -12,16 +12,12 @@ import json
 import sqlite3
 from typing import Any
 
-from kiln.errors import KilnError
+from kiln.errors import SchemaError
 from kiln.manifest.model import Entity, Field, Manifest
 
 __all__ = ["SchemaError", "create_schema", "migrate", "quote"]
 
 SCHEMA_VERSION = 1
-
-
-class SchemaError(KilnError):
-    """The database cannot be brought to the manifest's schema without losing data."""
 
 
 def quote(name: str) -> str:
