@@ -28,8 +28,9 @@ from harness.mail import Mail
 from harness.queries import Queries
 from harness.recorder import Exchange, Recorder, httpx_hook
 from harness.remote import check_serves, kiln_folder, manifest_name
+from harness.served import Served
 from harness.server import ServerThread
-from harness.targets import Served, Target, resolve
+from harness.targets import Target, resolve
 from harness.teardown import Teardown
 from harness.users import UserClient
 

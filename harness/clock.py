@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from kiln.clock import Clock
+from typing import Any, Protocol
 
 __all__ = ["AppClock", "Instant", "KilnClock", "ProcessClock", "to_datetime"]
 
@@ -52,10 +49,20 @@ class AppClock(Protocol):
         """The time the app sees, as an aware UTC datetime."""
 
 
+class _InjectedClock(Protocol):
+    """The part of :class:`kiln.clock.Clock` the harness drives."""
+
+    def set(self, when: datetime) -> None: ...
+
+    def advance(self, delta: timedelta) -> None: ...
+
+    def now(self) -> datetime: ...
+
+
 class KilnClock:
     """Drives a kiln app's own clock; nothing else in the process is affected."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: _InjectedClock) -> None:
         self.clock = clock
 
     def set(self, when: Instant) -> None:

@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from harness.logs import format_record
+from harness.recorder import Exchange
 
-if TYPE_CHECKING:
-    from harness.app import TestApp
-
-__all__ = ["render_diagnostics", "table_counts"]
+__all__ = ["Diagnosable", "render_diagnostics", "table_counts"]
 
 LOG_TAIL = 40
 LAST_REQUESTS = 20
 
 
-def render_diagnostics(app: TestApp) -> str:
+class Diagnosable(Protocol):
+    """What the report reads from an app: a :class:`harness.TestApp` is one."""
+
+    name: str
+    url: str
+    remote: bool
+
+    @property
+    def logs(self) -> Sequence[logging.LogRecord]: ...
+
+    @property
+    def requests(self) -> Sequence[Exchange]: ...
+
+    @property
+    def db_path(self) -> Path | None: ...
+
+    @property
+    def data_dir(self) -> Path: ...
+
+
+def render_diagnostics(app: Diagnosable) -> str:
     """Four parts: the log tail, the last requests, every table with its row count, the data directory."""
     parts = [f"app: {app.name} at {app.url}{' (remote)' if app.remote else ''}"]
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from harness.errors import HarnessError, StartError, TargetError
-
-if TYPE_CHECKING:
-    from harness.targets import Served
+from harness.served import Served
+from kiln.auth.direct import create_user as create_kiln_user
+from kiln.clock import Clock
+from kiln.compiler import app_folder, compile_app
+from kiln.errors import KilnError
+from kiln.store import QueryLog
 
 __all__ = ["create_user", "serve_folder"]
 
@@ -23,12 +26,6 @@ def serve_folder(
     folder: Path, data_dir: Path, settings: Mapping[str, Any] | None, secrets: Mapping[str, str] | None
 ) -> Served:
     """Compile ``folder`` (once per process), give ``data_dir`` its database, and build the app."""
-    from harness.targets import Served
-    from kiln.clock import Clock
-    from kiln.compiler import app_folder, compile_app
-    from kiln.errors import KilnError
-    from kiln.store import QueryLog
-
     folder = app_folder(folder)
     if not folder.is_dir():
         raise TargetError(
@@ -68,10 +65,8 @@ def create_user(
         raise HarnessError(f"as_user needs a kiln app with [auth]; {served.name} is not a kiln app")
     if served.kiln_app.manifest.auth is None:
         raise HarnessError(f"as_user needs a kiln app with [auth]; {served.name} has no [auth] table")
-    from kiln.auth.direct import create_user as create
-
-    return create(
-        served.kiln_app,
+    return create_kiln_user(
+        served.kiln_app.manifest,
         data_dir,
         email=email,
         roles=roles,

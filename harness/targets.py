@@ -17,29 +17,16 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from harness.errors import StartError, TargetError
+from harness.served import Served
 from harness.types import ASGIApp
 
 __all__ = ["Served", "Target", "resolve"]
 
 Target = ASGIApp | Callable[..., ASGIApp] | str | Path
-
-
-@dataclass
-class Served:
-    """What ``TestApp`` serves, with what it knows about the app's state."""
-
-    asgi: ASGIApp
-    name: str
-    db_path: Path | None = None
-    kiln_clock: Any = None  # kiln.clock.Clock, for kiln apps
-    kiln_app: Any = None  # kiln.compiler.CompiledApp, for kiln apps
-    kiln_queries: Any = None  # kiln.store.QueryLog, for kiln apps
-    secrets: Mapping[str, str] | None = None
 
 
 def resolve(

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,8 +16,7 @@ from starlette.routing import BaseRoute, Route
 from kiln.auth import AuthRuntime, Passwords, Tokens, auth_routes, load_secret
 from kiln.auth.limits import LoginLimiter
 from kiln.clock import Clock
-from kiln.compiler import DB_NAME
-from kiln.entities import Collection, Shape
+from kiln.entities import Collection
 from kiln.errors import KilnError
 from kiln.http import (
     OptionsMiddleware,
@@ -26,14 +25,14 @@ from kiln.http import (
     exception_handlers,
     install_log_record_factory,
 )
+from kiln.manifest import Manifest
 from kiln.manifest.auth import USER
 from kiln.openapi import openapi_document
-from kiln.routing import Templates, declared_routes
-from kiln.store import Database, QueryLog
+from kiln.records import Shape
+from kiln.routing import declared_routes
+from kiln.store import DB_NAME, Database, QueryLog
+from kiln.templates import Templates
 from kiln.types import ASGIApp
-
-if TYPE_CHECKING:
-    from kiln.compiler import CompiledApp
 
 __all__ = ["AppState", "build_app"]
 
@@ -67,10 +66,10 @@ class SharedParts:
     shapes: dict[str, Shape]
 
 
-def shared_parts(compiled: CompiledApp) -> SharedParts:
-    """Build the routes and templates of ``compiled``; :attr:`CompiledApp.shared` caches this."""
-    templates = Templates(compiled.folder)
-    document = JSONResponse(openapi_document(compiled.manifest)).body
+def shared_parts(folder: Path, manifest: Manifest) -> SharedParts:
+    """Build the routes and templates of the app in ``folder``; ``CompiledApp.shared`` caches this."""
+    templates = Templates(folder)
+    document = JSONResponse(openapi_document(manifest)).body
 
     async def openapi(request: Request) -> Response:
         return Response(document, media_type="application/json")
@@ -79,7 +78,6 @@ def shared_parts(compiled: CompiledApp) -> SharedParts:
         Route("/health", health, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
-    manifest = compiled.manifest
     shapes = {name: Shape(entity) for name, entity in manifest.entities.items()}
     for entity in manifest.entities.values():
         if entity.name != USER:  # users are served by /auth; a collection needs guards first
@@ -91,7 +89,8 @@ def shared_parts(compiled: CompiledApp) -> SharedParts:
 
 
 def build_app(
-    compiled: CompiledApp,
+    manifest: Manifest,
+    shared: SharedParts,
     data_dir: Path,
     *,
     clock: Clock,
@@ -102,17 +101,16 @@ def build_app(
     testing: bool = False,
     queries: QueryLog | None = None,
 ) -> ASGIApp:
-    """The ASGI app for ``compiled`` serving ``data_dir``.
+    """The ASGI app of ``manifest`` serving ``data_dir``, with the ``shared`` parts of its folder.
 
     ``testing`` picks cheap password hashing; ``queries`` records the SQL the app runs.
     """
     install_log_record_factory()
-    shared = compiled.shared
     db = Database(data_dir / DB_NAME, queries)
     auth = None
-    if compiled.manifest.auth is not None:
-        tokens = Tokens(load_secret(data_dir, secrets), clock, compiled.manifest.auth.token_ttl)
-        config = compiled.manifest.auth
+    config = manifest.auth
+    if config is not None:
+        tokens = Tokens(load_secret(data_dir, secrets), clock, config.token_ttl)
         limiter = LoginLimiter(clock, config.max_login_failures, config.login_window)
         auth = AuthRuntime(tokens, Passwords(fast=testing), shared.shapes[USER], limiter)
 
@@ -128,7 +126,7 @@ def build_app(
         debug=False, routes=shared.routes, exception_handlers=exception_handlers(), lifespan=lifespan
     )
     app.state.kiln = AppState(
-        name=compiled.name,
+        name=manifest.name,
         data_dir=data_dir,
         db=db,
         clock=clock,
@@ -137,7 +135,7 @@ def build_app(
         debug=debug,
         mode=mode,
         auth=auth,
-        verify_email=bool(compiled.manifest.auth and compiled.manifest.auth.verify_email),
+        verify_email=bool(config and config.verify_email),
     )
     app.state.debug = debug
     app.state.error_page = _error_pages(shared.templates)

@@ -22,20 +22,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from kiln.app import SharedParts, build_app, shared_parts
 from kiln.clock import Clock
 from kiln.handlers import HANDLERS_FILE
 from kiln.manifest import MANIFEST, Manifest, load_manifest
-from kiln.store import QueryLog, connect, create_schema, migrate
+from kiln.store import DB_NAME, QueryLog, connect, create_schema, migrate
 from kiln.types import ASGIApp
 
-if TYPE_CHECKING:
-    from kiln.app import SharedParts
-
-__all__ = ["DB_NAME", "CompiledApp", "app_folder", "compile_app"]
-
-DB_NAME = "kiln.db"
+__all__ = ["DB_NAME", "CompiledApp", "app_folder", "compile_app"]  # DB_NAME: see kiln.store
 
 _cache: dict[tuple[Path, int], CompiledApp] = {}
 _cache_lock = threading.Lock()
@@ -53,9 +49,7 @@ class CompiledApp:
     @cached_property
     def shared(self) -> SharedParts:
         """Routes and templates, built on first use and shared by every instance of this app."""
-        from kiln.app import shared_parts
-
-        return shared_parts(self)
+        return shared_parts(self.folder, self.manifest)
 
     @property
     def name(self) -> str:
@@ -96,10 +90,9 @@ class CompiledApp:
 
         ``queries``, for tests, records every SQL statement the app runs while it is watched.
         """
-        from kiln.app import build_app
-
         return build_app(
-            self,
+            self.manifest,
+            self.shared,
             data_dir,
             clock=clock or Clock(),
             settings=dict(settings or {}),

@@ -14,7 +14,7 @@ from kiln.auth.tokens import Tokens
 from kiln.errors import TokenError
 
 if TYPE_CHECKING:
-    from kiln.entities.records import Shape
+    from kiln.records import Shape
 
 __all__ = ["AuthRuntime", "authenticate", "token_claims"]
 

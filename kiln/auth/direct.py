@@ -10,18 +10,16 @@ import json
 import secrets as random
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kiln.auth.passwords import Passwords
 from kiln.auth.tokens import Tokens, load_secret
 from kiln.clock import Clock
-from kiln.compiler import DB_NAME
 from kiln.fieldtypes import format_datetime
+from kiln.manifest import Manifest
 from kiln.manifest.auth import USER
-from kiln.store import connect
-
-if TYPE_CHECKING:
-    from kiln.compiler import CompiledApp
+from kiln.records import Shape
+from kiln.store import DB_NAME, connect
 
 __all__ = ["create_user"]
 
@@ -29,7 +27,7 @@ _passwords = Passwords(fast=True)
 
 
 def create_user(
-    compiled: CompiledApp,
+    manifest: Manifest,
     data_dir: Path,
     *,
     email: str,
@@ -44,9 +42,9 @@ def create_user(
     An existing user keeps their password when ``password`` is ``None``; a new one gets a
     random password nobody knows.
     """
-    if compiled.manifest.auth is None:
-        raise ValueError(f"{compiled.name} has no [auth]: it has no users")
-    shape = compiled.shared.shapes[USER]
+    if manifest.auth is None:
+        raise ValueError(f"{manifest.name} has no [auth]: it has no users")
+    shape = Shape(manifest.entities[USER])
     now = format_datetime(clock.now())
     password_hash = _passwords.hash(password or random.token_urlsafe(16))
     conn = connect(data_dir / DB_NAME)
@@ -64,5 +62,5 @@ def create_user(
     finally:
         conn.close()
     user = shape.to_json(row[:-1])
-    tokens = Tokens(load_secret(data_dir, secrets or {}), clock, compiled.manifest.auth.token_ttl)
+    tokens = Tokens(load_secret(data_dir, secrets or {}), clock, manifest.auth.token_ttl)
     return user, tokens.issue(user["id"], user["roles"], row[-1])

@@ -10,7 +10,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kiln.auth.current import REVOKED_TABLE, AuthRuntime, authenticate, token_claims
-from kiln.entities.records import validate
 from kiln.errors import (
     BadRequest,
     EmailNotVerified,
@@ -24,6 +23,7 @@ from kiln.errors import (
 from kiln.fieldtypes import format_datetime
 from kiln.http.body import read_json
 from kiln.manifest.model import Entity
+from kiln.records import validate
 from kiln.store.database import Database
 from kiln.store.schema import quote
 

@@ -16,6 +16,7 @@ from starlette.requests import Request
 
 from kiln.auth.current import authenticate
 from kiln.errors import EmailNotVerified, Forbidden, Unauthorized
+from kiln.http.context import HandlerContext
 
 __all__ = ["check_owner", "enforce", "needs_user"]
 
@@ -55,8 +56,6 @@ def check_owner(guards: tuple[str, ...], owner_field: str | None, record: dict[s
 
 
 async def _handler_allows(request: Request, guard: str, handlers: ModuleType | None, user: Any) -> bool:
-    from kiln.routing.context import HandlerContext
-
     function = getattr(handlers, guard.partition(":")[2])
     ctx = HandlerContext.for_request(request, user)
     try:

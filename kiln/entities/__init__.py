@@ -1,7 +1,6 @@
-"""Entity REST collections: records, list queries and the endpoints."""
+"""Entity REST collections: list queries, relations, deletes and the endpoints."""
 
 from kiln.entities.collection import Collection
 from kiln.entities.query import ListQuery, parse_list_query
-from kiln.entities.records import Shape, etag, validate
 
-__all__ = ["Collection", "ListQuery", "Shape", "etag", "parse_list_query", "validate"]
+__all__ = ["Collection", "ListQuery", "parse_list_query"]

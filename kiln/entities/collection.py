@@ -16,11 +16,11 @@ from kiln.clock import Clock
 from kiln.entities.deletes import plan_delete
 from kiln.entities.loading import load_relations, parse_with
 from kiln.entities.query import parse_list_query
-from kiln.entities.records import Shape, etag, validate
 from kiln.errors import BadRequest, NotFound, PreconditionFailed, UniqueViolation, ValidationFailed
 from kiln.fieldtypes import format_datetime
 from kiln.http.body import read_json
 from kiln.manifest.model import Entity, Manifest
+from kiln.records import Shape, etag, validate
 from kiln.store.database import Database
 from kiln.store.schema import quote
 

@@ -2,7 +2,7 @@
 
 Every record at one level is loaded together, with its ids passed as one JSON array, so the number
 of queries depends on the ``with`` paths, never on the number of rows. Nested records are made by
-the same :class:`~kiln.entities.records.Shape` as top-level ones, so their JSON types are identical.
+the same :class:`~kiln.records.Shape` as top-level ones, so their JSON types are identical.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from kiln.entities.deletes import ids_param
-from kiln.entities.records import Shape
 from kiln.errors import BadRequest
 from kiln.manifest.model import Entity, Manifest
 from kiln.manifest.report import did_you_mean
+from kiln.records import Shape
 from kiln.store.schema import quote
 
 __all__ = ["Tree", "load_relations", "parse_with"]

@@ -19,6 +19,7 @@ from kiln.handlers import UNIMPORTABLE
 from kiln.manifest.guards import read_guards
 from kiln.manifest.model import Route, RouteParam
 from kiln.manifest.report import Report, did_you_mean
+from kiln.templates import check_template
 
 __all__ = ["CONVERTORS", "METHODS", "dispatch_key", "read_routes", "shape"]
 
@@ -185,8 +186,6 @@ def _read_template(value: Any, folder: Path, at: str, report: Report) -> str | N
     elif not path.is_file():
         report.error(at, f"templates/{value} not found")
     else:
-        from kiln.routing.templates import check_template
-
         failure = check_template(folder, value)
         if failure is not None:
             report.errors.append(Problem(f"templates/{value}", "", failure))

@@ -15,10 +15,10 @@ from starlette.routing import Route as StarletteRoute
 
 from kiln.auth.current import authenticate
 from kiln.auth.guards import enforce
+from kiln.http.context import HandlerContext
 from kiln.manifest.model import Route
 from kiln.manifest.routes import dispatch_key
-from kiln.routing.context import HandlerContext
-from kiln.routing.templates import Templates
+from kiln.templates import Templates
 
 __all__ = ["declared_routes"]
 

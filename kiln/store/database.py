@@ -10,7 +10,10 @@ from pathlib import Path
 from kiln.store.connection import connect
 from kiln.store.queries import QueryLog
 
-__all__ = ["Database"]
+__all__ = ["DB_NAME", "Database"]
+
+#: The database file in an app's data directory.
+DB_NAME = "kiln.db"
 
 
 class Database:

@@ -15,7 +15,7 @@ from typing import Any
 from kiln.errors import SchemaError
 from kiln.manifest.model import Entity, Field, Manifest
 
-__all__ = ["SchemaError", "create_schema", "migrate", "quote"]
+__all__ = ["create_schema", "migrate", "quote"]
 
 SCHEMA_VERSION = 1
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kiln import compile_app
-from kiln.entities import Shape
 from kiln.entities.deletes import plan_delete
 from kiln.entities.loading import load_relations, parse_with
+from kiln.records import Shape
 from kiln.store import connect
 
 BLOG = Path(__file__).parents[1] / "fixtures" / "blog-app"
