@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kiln.errors import Invalid, ValidationFailed
+from kiln.fieldtypes import FieldType
 from kiln.manifest.model import SYSTEM_FIELDS, Entity
 from kiln.store.schema import quote
 
@@ -25,13 +26,17 @@ class Shape:
         columns = ["id", *(field.name for field in self.fields), "created_at", "updated_at"]
         self.columns = ", ".join(quote(column) for column in columns)
         self.table = quote(entity.table)
-        self._converters = [(field.name, field.kind.to_json) for field in self.fields]
+        # types that store their JSON value as it is (text, int …) need no call per value
+        self._converters = [
+            (field.name, None if type(field.kind).to_json is FieldType.to_json else field.kind.to_json)
+            for field in self.fields
+        ]
 
     def to_json(self, row: Sequence[Any]) -> dict[str, Any]:
         """A row selected with :attr:`columns` as the API's record: id, fields in order, timestamps."""
         record: dict[str, Any] = {"id": row[0]}
         for (name, convert), value in zip(self._converters, row[1:-2], strict=True):
-            record[name] = convert(value)
+            record[name] = value if convert is None or value is None else convert(value)
         record["created_at"] = row[-2]
         record["updated_at"] = row[-1]
         return record

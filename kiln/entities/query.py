@@ -11,32 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiln.errors import BadRequest, Invalid
-from kiln.fieldtypes import TYPES, FieldType
+from kiln.fieldtypes import OPERATORS, FieldType
 from kiln.manifest.model import Entity, Field, Manifest
 from kiln.manifest.report import did_you_mean
 from kiln.store.schema import quote
 
-__all__ = ["DEFAULT_PER_PAGE", "MAX_PER_PAGE", "OPERATORS", "ListQuery", "parse_list_query"]
+__all__ = ["DEFAULT_PER_PAGE", "MAX_PER_PAGE", "ListQuery", "parse_list_query"]
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
-OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "isnull")
 _COMPARE = {"eq": "=", "ne": "IS NOT", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
-_ORDERED = frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "in", "isnull"})
-#: The operators each field type supports.
-TYPE_OPERATORS: dict[str, frozenset[str]] = {
-    "text": _ORDERED | {"contains"},
-    "email": _ORDERED | {"contains"},
-    "url": _ORDERED | {"contains"},
-    "int": _ORDERED,
-    "float": _ORDERED,
-    "date": _ORDERED,
-    "datetime": _ORDERED,
-    "enum": frozenset({"eq", "ne", "in", "isnull"}),
-    "bool": frozenset({"eq", "ne", "isnull"}),
-    "json": frozenset({"isnull"}),
-    "ref": frozenset({"eq", "ne", "in", "isnull"}),
-}
 _RESERVED = ("page", "per_page", "sort", "with")
 _LARGEST = 2**31 - 1  # keeps OFFSET inside SQLite's integers
 _SYSTEM = {
@@ -137,8 +121,8 @@ def _column(manifest: Manifest, entity: Entity, path: str, problem: str) -> _Col
 
 
 def _filter(field: Field, operator: str, raw: str, column: str) -> tuple[str, list[Any]]:
-    kind: FieldType = TYPES[field.type]
-    allowed = sorted(TYPE_OPERATORS[field.type])
+    kind = field.kind
+    allowed = sorted(kind.operators)
     if operator not in OPERATORS:
         raise BadRequest(f'unknown operator "{operator}" on {field.name}: use ' + ", ".join(allowed))
     if operator not in allowed:
@@ -176,8 +160,8 @@ def _order_by(sort: str, manifest: Manifest, entity: Entity) -> str:
         descending = part.startswith("-")
         name = part.removeprefix("-")
         column = _column(manifest, entity, name, f'cannot sort by "{name}"')
-        if column.field.type == "json":
-            raise BadRequest(f"cannot sort by {name}: it is a json field")
+        if not column.field.kind.sortable:
+            raise BadRequest(f"cannot sort by {name}: it is a {column.field.type} field")
         if name in names:
             raise BadRequest(f"sort lists {name} twice")
         names.add(name)

@@ -5,10 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["ERRORS", "INT64", "PARAM", "error_response", "errors", "json_content", "ref"]
-
-
-INT64 = {"minimum": -(2**63), "maximum": 2**63 - 1}
+__all__ = ["ERRORS", "PARAM", "error_response", "errors", "json_content", "ref"]
 
 
 PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from kiln.entities.collection import IF_MATCH
-from kiln.entities.query import OPERATORS, TYPE_OPERATORS
+from kiln.fieldtypes import OPERATORS, list_of, one_of
 from kiln.manifest.model import Entity, Field, Route
-from kiln.openapi.common import INT64, errors, json_content, ref
-from kiln.openapi.schemas import output_schema
+from kiln.openapi.common import errors, json_content, ref
 
 __all__ = ["collection_path", "health_operation", "item_path", "route_operation"]
 
@@ -37,17 +35,19 @@ def query_parameters(entity: Entity) -> list[dict[str, Any]]:
         Field("created_at", "datetime"),
         Field("updated_at", "datetime"),
     ]
-    sortable = [field.name for field in fields if field.type != "json"]
-    sort = {"type": "string", "pattern": _list_of(f"-?{_one_of(sortable)}")}
+    sortable = [field.name for field in fields if field.kind.sortable]
+    sort = {"type": "string", "pattern": list_of(f"-?{one_of(sortable)}")}
     parameters.append(
         {"name": "sort", "in": "query", "schema": sort, "description": "fields, `-` for descending"}
     )
     for field in fields:
         for operator in OPERATORS:
-            if operator not in TYPE_OPERATORS[field.type]:
+            if operator not in field.kind.operators:
                 continue
             name = field.name if operator == "eq" else f"{field.name}__{operator}"
-            parameters.append({"name": name, "in": "query", "schema": filter_schema(field, operator)})
+            parameters.append(
+                {"name": name, "in": "query", "schema": field.kind.filter_schema(field, operator)}
+            )
     return parameters
 
 
@@ -57,37 +57,8 @@ def with_parameter(entity: Entity) -> list[dict[str, Any]]:
         return []
     names = ", ".join(sorted(entity.relations))
     description = f"relations to load, comma-separated, nested with dots (here: {names})"
-    schema = {"type": "string", "pattern": _list_of(_one_of(sorted(entity.relations)))}
+    schema = {"type": "string", "pattern": list_of(one_of(sorted(entity.relations)))}
     return [{"name": "with", "in": "query", "schema": schema, "description": description}]
-
-
-def filter_schema(field: Field, operator: str) -> dict[str, Any]:
-    """The schema of one filter parameter."""
-    if operator == "isnull" or field.type == "bool":
-        return {"type": "string", "enum": ["true", "false"]}
-    if operator == "in" and field.type in _IN_ITEMS:
-        return {"type": "string", "pattern": _list_of(_IN_ITEMS[field.type])}
-    if operator == "in" and field.type == "enum":
-        return {"type": "string", "pattern": _list_of(_one_of(list(field.choices)))}
-    if operator in ("in", "contains"):
-        return {"type": "string"}
-    schema = output_schema(field)
-    if field.type in ("int", "float"):
-        schema.update(INT64 if field.type == "int" else {})
-    return schema
-
-
-#: One item of an ``in`` list, by field type (text-like types take any string).
-_IN_ITEMS = {"int": r"-?[0-9]{1,18}", "ref": r"[0-9]{1,18}", "float": r"-?[0-9]{1,15}(\.[0-9]{1,6})?"}
-
-
-def _one_of(names: list[str]) -> str:
-    return "(" + "|".join(re.escape(name) for name in names) + ")"
-
-
-def _list_of(item: str) -> str:
-    """A pattern for a comma-separated list of ``item``s."""
-    return f"^{item}(,{item})*$"
 
 
 def collection_path(entity: Entity) -> dict[str, Any]:

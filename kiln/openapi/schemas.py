@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiln.manifest.model import Entity, Field
-from kiln.openapi.common import INT64, ref
+from kiln.openapi.common import ref
 
 __all__ = [
     "deleted_schema",
@@ -65,45 +65,7 @@ def deleted_schema() -> dict[str, Any]:
 
 def value_schema(field: Field) -> dict[str, Any]:
     """The JSON Schema of a field's value, with the bounds the validator enforces."""
-    schema: dict[str, Any]
-    if field.type in ("text", "email", "url"):
-        schema = {"type": "string"}
-        if field.min_length is not None:
-            schema["minLength"] = field.min_length
-        if field.max_length is not None:
-            schema["maxLength"] = field.max_length
-        if field.pattern is not None:
-            schema["pattern"] = field.pattern
-        if field.type == "email":
-            schema.update(format="email", maxLength=min(schema.get("maxLength", 254), 254))
-        elif field.type == "url" and field.pattern is None:
-            schema["pattern"] = r"^https?://[^/\s?#@]+"
-    elif field.type in ("int", "float"):
-        schema = {"type": "integer" if field.type == "int" else "number"}
-        if field.type == "int":
-            schema.update(INT64)
-        if field.min is not None:
-            schema["minimum"] = field.min
-        if field.max is not None:
-            schema["maximum"] = field.max
-    elif field.type == "bool":
-        schema = {"type": "boolean"}
-    elif field.type == "date":
-        schema = {"type": "string", "format": "date"}
-    elif field.type == "datetime":
-        schema = {"type": "string", "format": "date-time"}
-    elif field.type == "enum":
-        schema = {"type": "string", "enum": list(field.choices)}
-    elif field.type == "ref":
-        schema = {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 2**63 - 1,
-            "description": f"the id of a {field.to}",
-        }
-    else:  # json: any value
-        schema = {}
-    return schema
+    return field.kind.schema(field)
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:

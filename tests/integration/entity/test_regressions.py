@@ -100,3 +100,32 @@ def test_url_that_urlsplit_rejects_is_422_not_500(todo_app: TestApp, count: Any,
     response = todo_app.post("/api/todos", json={"title": title, "link": link})
     assert_error(response, 422, "validation_failed", {"link": "must be an http or https URL"})
     assert count(todo_app, "todos", title=title) == 0
+
+
+def test_datetime_that_would_fall_before_year_one_in_utc_is_422_not_500(
+    todo_app: TestApp, count: Any
+) -> None:
+    """0001-01-01T00:00:00+01:00 is before the first UTC instant; converting it raised OverflowError."""
+    marker = unique_id("year-one")
+    body = {"title": "early", "remind_at": "0001-01-01T00:00:00+01:00", "notes": marker}
+    assert_error(
+        todo_app.post("/api/todos", json=body),
+        422,
+        "validation_failed",
+        {"remind_at": "is out of range: it must be from year 1 to 9999 in UTC"},
+    )
+    assert count(todo_app, "todos", notes=marker) == 0
+
+
+@pytest.mark.parametrize("address", ["a..b@example.com", "ann@-example.com", ".ann@example.com"])
+def test_email_with_invalid_syntax_is_422(todo_app: TestApp, count: Any, address: str) -> None:
+    """A hand-written regex accepted these; email-validator reads the address by RFC 5322."""
+    marker = unique_id("email")
+    body = {"title": "mail", "contact": address, "notes": marker}
+    assert_error(
+        todo_app.post("/api/todos", json=body),
+        422,
+        "validation_failed",
+        {"contact": "must be an email address"},
+    )
+    assert count(todo_app, "todos", notes=marker) == 0
