@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from kiln.auth import AuthRuntime, Passwords, Tokens, auth_routes, load_secret
@@ -25,6 +25,7 @@ from kiln.http import (
     exception_handlers,
     install_log_record_factory,
 )
+from kiln.http.responses import JSONResponse
 from kiln.manifest import Manifest
 from kiln.manifest.auth import USER
 from kiln.openapi import openapi_document

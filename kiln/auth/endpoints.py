@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from kiln.auth.current import REVOKED_TABLE, AuthRuntime, authenticate, token_claims
@@ -22,6 +22,7 @@ from kiln.errors import (
 )
 from kiln.fieldtypes import format_datetime
 from kiln.http.body import read_json
+from kiln.http.responses import JSONResponse
 from kiln.manifest.model import Entity
 from kiln.records import validate
 from kiln.store.database import Database

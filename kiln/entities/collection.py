@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from kiln.auth.guards import check_owner, enforce
@@ -19,6 +19,8 @@ from kiln.entities.query import parse_list_query
 from kiln.errors import BadRequest, NotFound, PreconditionFailed, UniqueViolation, ValidationFailed
 from kiln.fieldtypes import format_datetime
 from kiln.http.body import read_json
+from kiln.http.etags import IF_MATCH, matches_strongly, matches_weakly
+from kiln.http.responses import JSONResponse
 from kiln.manifest.model import Entity, Manifest
 from kiln.records import Shape, etag, validate
 from kiln.store.database import Database
@@ -28,7 +30,6 @@ __all__ = ["Collection"]
 
 _UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
 #: RFC 9110: ``*`` or a comma-separated list of (possibly weak) quoted entity tags.
-IF_MATCH = re.compile(r'^\s*(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)\s*$')
 _LARGEST_ID = 2**63 - 1
 
 
@@ -142,7 +143,7 @@ class Collection:
         record = self._fetch(conn, record_id)
         self._owned("read", record, user)
         tag = etag(record)
-        if tag in _tags(request.headers.get("if-none-match")):
+        if matches_weakly(request.headers.get("if-none-match"), tag):
             return Response(status_code=304, headers={"ETag": tag})
         load_relations(conn, self.manifest, self.shapes, self.entity, [record], tree)
         return JSONResponse(record, headers={"ETag": tag})
@@ -222,8 +223,7 @@ class Collection:
             return
         if not IF_MATCH.match(header):
             raise BadRequest('If-Match must be * or a list of quoted ETags, such as "a1b2"')
-        tags = _tags(header)
-        if "*" not in tags and etag(current) not in tags:
+        if not matches_strongly(header, etag(current)):
             raise PreconditionFailed(
                 f"{self.entity.name} {current['id']} has changed since you read it: fetch it again",
                 headers={"ETag": etag(current)},
@@ -263,9 +263,3 @@ def _db(request: Request) -> Database:
 def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.kiln.clock
     return clock
-
-
-def _tags(header: str | None) -> set[str]:
-    if not header:
-        return set()
-    return {tag.strip() for tag in header.split(",")}

@@ -17,10 +17,11 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from kiln.errors import InternalError, KilnError, for_status
 from kiln.http.requestid import current_request_id
+from kiln.http.responses import JSONResponse
 
 __all__ = ["envelope", "error_response", "exception_handlers"]
 

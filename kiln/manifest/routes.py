@@ -14,6 +14,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from starlette.convertors import CONVERTOR_TYPES
+from starlette.routing import PARAM_REGEX, compile_path
+
 from kiln.errors import Problem
 from kiln.handlers import UNIMPORTABLE
 from kiln.manifest.guards import read_guards
@@ -21,17 +24,17 @@ from kiln.manifest.model import Route, RouteParam
 from kiln.manifest.report import Report, did_you_mean
 from kiln.templates import check_template
 
-__all__ = ["CONVERTORS", "METHODS", "dispatch_key", "read_routes", "shape"]
+__all__ = ["CONVERTORS", "METHODS", "dispatch_key", "path_params", "read_routes", "shape"]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 CONVERTORS = {"int": 1, "float": 1, "uuid": 1, "str": 2, "path": 3}  # convertor: specificity rank
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 _KEYS = {"path", "methods", "template", "handler", "redirect", "status", "guards"}
 _LATER = {"data"}
-_PARAM = re.compile(r"\{([^{}]*)\}")
-_PARAM_BODY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?$")
+_BRACES = re.compile(r"\{([^{}]*)\}")  # every {…}, a parameter or a mistake to report
 _STATIC = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%-]*$")
 _HANDLER = re.compile(r"^handlers:([A-Za-z_][A-Za-z0-9_]*)$")
+_CONVERTOR_NAMES = {type(convertor): name for name, convertor in CONVERTOR_TYPES.items()}
 #: Paths kiln serves itself.
 BUILT_IN_PATHS = ("/health", "/openapi.json")
 
@@ -52,25 +55,28 @@ def read_routes(
     return tuple(routes)
 
 
+def path_params(path: str) -> dict[str, str]:
+    """``{name: convertor}`` for each parameter of a valid path, as Starlette's ``compile_path`` reads it."""
+    _, _, convertors = compile_path(path)
+    return {name: _CONVERTOR_NAMES[type(convertor)] for name, convertor in convertors.items()}
+
+
 def shape(path: str) -> tuple[str, ...]:
     """The path with parameter names erased: ``/posts/{slug}`` and ``/posts/{name}`` share one."""
-    return tuple(
-        _PARAM.sub(lambda m: "{" + _convertor(m.group(1)) + "}", segment) for segment in path.split("/")
-    )
+    _, erased, _ = compile_path(path)
+    for name, convertor in path_params(path).items():
+        erased = erased.replace("{" + name + "}", "{" + convertor + "}")
+    return tuple(erased.split("/"))
 
 
 def dispatch_key(route: Route) -> tuple[Any, ...]:
-    """Sort key giving deterministic, most-specific-first dispatch."""
-    ranks = []
-    for segment in route.path.split("/"):
-        found = _PARAM.findall(segment)
-        ranks.append(max((CONVERTORS[_convertor(body)] for body in found), default=0))
+    """Sort key giving deterministic, most-specific-first dispatch: literal segments first, then
+    typed parameters (``int``, ``float``, ``uuid``), then ``str``, then ``path``."""
+    ranks = [
+        max((CONVERTORS[convertor] for convertor in _BRACES.findall(segment)), default=0)
+        for segment in shape(route.path)
+    ]
     return (*ranks, 4), route.index
-
-
-def _convertor(body: str) -> str:
-    _, _, convertor = body.partition(":")
-    return convertor or "str"
 
 
 def _read_route(
@@ -98,7 +104,7 @@ def _read_route(
     if "redirect" in spec:
         target["redirect"] = _read_redirect(spec["redirect"], f"{at}.redirect", report)
         names = {param.name for param in params}
-        for placeholder in _PARAM.findall(target["redirect"] or ""):
+        for placeholder in _BRACES.findall(target["redirect"] or ""):
             if placeholder not in names:
                 report.error(f"{at}.redirect", f'"{{{placeholder}}}" is not a parameter of the path')
     if "status" in spec:
@@ -128,12 +134,12 @@ def _read_path(value: Any, at: str, report: Report) -> tuple[str | None, tuple[R
         if segment == "" and position != len(segments) - 1:
             report.error(at, f'"{value}" has an empty segment ("//")')
             return None, ()
-        for body in _PARAM.findall(segment):
-            found = _PARAM_BODY.match(body)
+        for body in _BRACES.findall(segment):
+            found = PARAM_REGEX.fullmatch("{" + body + "}")  # the syntax Starlette reads
             if found is None:
                 report.error(at, f'"{{{body}}}" is not a parameter: use {{name}} or {{name:int}}')
                 return None, ()
-            name, convertor = found.group(1), found.group(2) or "str"
+            name, convertor = found.group(1), (found.group(2) or ":str")[1:]
             if convertor not in CONVERTORS:
                 report.error(
                     at, f'unknown parameter type "{convertor}"' + did_you_mean(convertor, CONVERTORS)
@@ -146,7 +152,7 @@ def _read_path(value: Any, at: str, report: Report) -> tuple[str | None, tuple[R
                 report.error(at, f'"{{{body}}}" matches the rest of the path, so it must be the last segment')
                 return None, ()
             params.append(RouteParam(name, convertor))
-        if not _STATIC.match(_PARAM.sub("", segment)):
+        if not _STATIC.match(_BRACES.sub("", segment)):
             report.error(at, f'"{segment}" has characters a path cannot hold literally')
             return None, ()
     if value in BUILT_IN_PATHS:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["ERRORS", "PARAM", "error_response", "errors", "json_content", "ref"]
-
-
-PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
+__all__ = ["ERRORS", "error_response", "errors", "json_content", "ref"]
 
 
 ERRORS = {

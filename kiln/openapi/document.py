@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.routing import compile_path
+
 from kiln.manifest.auth import USER
 from kiln.manifest.model import Manifest
 from kiln.openapi.auth import auth_paths
-from kiln.openapi.common import ERRORS, PARAM, error_response
+from kiln.openapi.common import ERRORS, error_response
 from kiln.openapi.paths import collection_path, health_operation, item_path, route_operation
 from kiln.openapi.schemas import deleted_schema, error_schema, input_schema, list_schema, record_schema
 
@@ -35,7 +37,7 @@ def openapi_document(manifest: Manifest) -> dict[str, Any]:
     if manifest.auth is not None:
         paths.update(auth_paths(schemas))
     for route in manifest.routes:
-        path = PARAM.sub(lambda m: "{" + m.group(1) + "}", route.path)
+        _, path, _ = compile_path(route.path)  # /posts/{id:int} is /posts/{id}
         operations = paths.setdefault(path, {})
         for method in route.methods:
             operations[method.lower()] = route_operation(route, method)

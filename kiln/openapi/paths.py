@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiln.entities.collection import IF_MATCH
 from kiln.fieldtypes import OPERATORS, list_of, one_of
+from kiln.http.etags import IF_MATCH
 from kiln.manifest.model import Entity, Field, Route
 from kiln.openapi.common import errors, json_content, ref
 

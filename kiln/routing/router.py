@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Awaitable, Callable
 from types import ModuleType
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route as StarletteRoute
+from starlette.routing import compile_path, replace_params
 
 from kiln.auth.current import authenticate
 from kiln.auth.guards import enforce
 from kiln.http.context import HandlerContext
+from kiln.http.responses import JSONResponse
 from kiln.manifest.model import Route
 from kiln.manifest.routes import dispatch_key
 from kiln.templates import Templates
@@ -23,7 +24,6 @@ from kiln.templates import Templates
 __all__ = ["declared_routes"]
 
 Target = Callable[[Request], Awaitable[Response]]
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def declared_routes(
@@ -73,7 +73,7 @@ def _target(route: Route, templates: Templates, handlers: ModuleType | None) -> 
         assert handlers is not None  # the manifest checked it
         return _handler_target(getattr(handlers, route.handler.partition(":")[2]))
     assert route.redirect is not None
-    return _redirect_target(route.redirect, route.status)
+    return _redirect_target(route.redirect, route.status, route.path)
 
 
 def _template_target(name: str, templates: Templates) -> Target:
@@ -112,10 +112,12 @@ def _handler_target(function: Callable[..., Any]) -> Target:
     return call
 
 
-def _redirect_target(target: str, status: int) -> Target:
+def _redirect_target(target: str, status: int, path: str) -> Target:
+    """``{name}`` in ``target`` becomes the path's parameter, written back by its convertor."""
+    _, _, convertors = compile_path(path)
+
     async def redirect(request: Request) -> Response:
-        params = request.path_params
-        location = _PLACEHOLDER.sub(lambda m: str(params.get(m.group(1), m.group(0))), target)
+        location, _ = replace_params(target, convertors, dict(request.path_params))
         return RedirectResponse(location, status_code=status)
 
     return redirect

@@ -32,6 +32,29 @@ def test_read_if_none_match_answers_304_without_body(todo_app: TestApp, todos: l
     assert response.headers["etag"] == tag
 
 
+@pytest.mark.regression
+@pytest.mark.parametrize(
+    "header",
+    ["W/{tag}", '"other", {tag}', 'W/"other" , W/{tag}', "*"],
+    ids=["weak", "in-a-list", "weak-in-a-list", "star"],
+)
+def test_read_if_none_match_compares_weakly(
+    todo_app: TestApp, todos: list[dict[str, Any]], header: str
+) -> None:
+    """RFC 9110 compares If-None-Match weakly: W/"tag" names the same version; it answered 200."""
+    tag = todo_app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
+    response = todo_app.get(f"/api/todos/{todos[0]['id']}", headers={"If-None-Match": header.format(tag=tag)})
+    assert (response.status_code, response.content, response.headers["etag"]) == (304, b"", tag)
+
+
+def test_read_if_none_match_naming_other_versions_answers_200(
+    todo_app: TestApp, todos: list[dict[str, Any]]
+) -> None:
+    response = todo_app.get(f"/api/todos/{todos[0]['id']}", headers={"If-None-Match": 'W/"old", "older"'})
+    assert response.status_code == 200
+    assert response.json() == todos[0]
+
+
 def test_read_if_none_match_with_old_tag_answers_200(todo_app: TestApp, todos: list[dict[str, Any]]) -> None:
     tag = todo_app.get(f"/api/todos/{todos[0]['id']}").headers["etag"]
     todo_app.patch(f"/api/todos/{todos[0]['id']}", json={"title": "changed"})
