@@ -1,9 +1,10 @@
 """SQLite tables and indexes from the manifest, and safe migrations between manifest versions.
 
 The database remembers the entities and fields it was built for (in ``_kiln_meta``). Opening it
-with a newer manifest adds what is new; a change that would lose data (a field removed or retyped
-while it holds values, an entity removed while it has records) is refused with a message naming
-the change, and nothing is altered.
+with a newer manifest adds what is new, and rebuilds a table whose reference changed its target
+or ``on_delete`` (keeping every row). A change that would lose data (a field removed or retyped
+while it holds values, an entity removed while it has records, a reference whose values are not
+ids of its new target) is refused with a message naming the change, and nothing is altered.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
     changes: list[str] = []
     statements: list[str] = []
     refusals: list[str] = []
+    rebuilds: dict[str, list[str]] = {}  # entity -> its ref fields whose target or on_delete changed
     for name, fields in before.items():
         table = fields["__table__"]
         if name not in after:
@@ -68,17 +70,26 @@ def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
                 change = f"changed type from {kind['type']} to {new_kind['type']}"
                 refusals.append(f"field {name}.{column} {change}, but it holds values")
             elif new_kind is not None and new_kind["type"] == kind["type"] == "ref" and new_kind != kind:
-                # SQLite cannot alter a foreign key in place; that needs a table rebuild
-                refusals.append(
-                    f"field {name}.{column} changed its reference ({kind} to {new_kind}), "
-                    "which needs a table rebuild"
-                )
+                # SQLite cannot alter a foreign key in place: the table is rebuilt, rows and all
+                dangling = _dangling(conn, table, column, manifest, new_kind["to"], before)
+                if dangling:
+                    refusals.append(
+                        f"field {name}.{column} now refers to {new_kind['to']}, but {dangling} of its "
+                        f"values are not ids of a {new_kind['to']}"
+                    )
+                else:
+                    rebuilds.setdefault(name, []).append(column)
     if refusals:
         raise SchemaError(
             "the database cannot follow app.toml without losing data:\n"
             + "\n".join(f"  {r}" for r in refusals)
             + "\nmove or delete that data first, or serve the app with a new data directory"
         )
+    for name, columns in rebuilds.items():
+        # first, on its own: a rebuild turns foreign keys off, which only works outside a
+        # transaction, and it is idempotent, so a failure below leaves a database that migrates again
+        _rebuild_references(conn, manifest.entities[name], manifest)
+        changes.extend(f"changed the reference of {name}.{column}" for column in columns)
     for name, entity in manifest.entities.items():
         if name not in before:
             statements.extend(_entity_ddl(entity, manifest))
@@ -196,6 +207,47 @@ def _read_snapshot(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
     except sqlite3.DatabaseError as exc:
         raise SchemaError(f"not a kiln database: {exc}") from exc
     return json.loads(row[0]) if row else {}
+
+
+def _dangling(
+    conn: sqlite3.Connection,
+    table: str,
+    column: str,
+    manifest: Manifest,
+    target: str,
+    before: dict[str, dict[str, Any]],
+) -> int:
+    """How many values of ``table.column`` are not ids of ``target`` (all of them if it is new)."""
+    values = f"SELECT count(*) FROM {quote(table)} WHERE {quote(column)} IS NOT NULL"
+    if target not in before:
+        return int(conn.execute(values).fetchone()[0])
+    ids = quote(manifest.entities[target].table)
+    missing = f"{values} AND {quote(column)} NOT IN (SELECT id FROM {ids})"
+    return int(conn.execute(missing).fetchone()[0])
+
+
+def _rebuild_references(conn: sqlite3.Connection, entity: Entity, manifest: Manifest) -> None:
+    """Rebuild ``entity``'s table with the foreign keys the manifest gives it, keeping every row.
+
+    sqlite-utils' ``transform`` copies the table into a new one, keeping ``AUTOINCREMENT``, the
+    id sequence and the indexes, with foreign keys turned off while it does, so cascades on
+    the old table never fire.
+    """
+    import sqlite_utils  # only here: it takes ~80 ms to import, and rebuilds are rare
+    from sqlite_utils.db import ForeignKey
+
+    foreign_keys = [
+        ForeignKey(
+            entity.table,
+            field.name,
+            manifest.entities[field.to or ""].table,
+            "id",
+            on_delete=_ON_DELETE[field.on_delete],
+        )
+        for field in entity.fields.values()
+        if field.type == "ref"
+    ]
+    sqlite_utils.Database(conn).table(entity.table).transform(foreign_keys=foreign_keys)
 
 
 def _has_rows(conn: sqlite3.Connection, table: str, column: str | None) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kiln import compile_app
-from kiln.store import SchemaError, connect
+from kiln.store import SchemaError, connect, migrate
 
 BASE = """
 [app]
@@ -177,20 +177,105 @@ def test_migration_adds_a_reference_with_its_foreign_key(tmp_path: Path) -> None
     conn.close()
 
 
-def test_changing_on_delete_of_an_existing_reference_is_refused(tmp_path: Path) -> None:
-    ref = 'shelf_id = { type = "ref", to = "Shelf", on_delete = "set_null" }'
-    folder = _app(
-        tmp_path / "app",
-        SHOP_WITH_SHELF.replace('price = { type = "float" }', 'price = { type = "float" }\n' + ref),
+STOCK = """
+[app]
+name = "stock"
+[entities.Shelf.fields]
+label = { type = "text" }
+[entities.Rack.fields]
+label = { type = "text" }
+[entities.Item.fields]
+title = { type = "text", unique = true }
+shelf_id = { type = "ref", to = "Shelf", on_delete = "set_null" }
+[entities.Tag.fields]
+item_id = { type = "ref", to = "Item", on_delete = "cascade" }
+"""
+
+
+def _stocked(tmp_path: Path) -> tuple[Path, Path]:
+    """STOCK with shelves 1 and 2, items 1-3 (item 3 deleted, so the next id is 4) and a tag on each."""
+    folder = _app(tmp_path / "app", STOCK)
+    db = compile_app(folder).prepare(tmp_path / "data")
+    conn = connect(db)
+    conn.executescript(
+        "INSERT INTO shelfs (created_at, updated_at, label) VALUES ('t', 't', 'a'), ('t', 't', 'b');"
+        "INSERT INTO items (created_at, updated_at, title, shelf_id)"
+        " VALUES ('t', 't', 'one', 1), ('t', 't', 'two', 2), ('t', 't', 'three', NULL);"
+        "INSERT INTO tags (created_at, updated_at, item_id) VALUES ('t', 't', 1), ('t', 't', 2);"
+        "DELETE FROM items WHERE id = 3;"
     )
+    conn.close()
+    return folder, db
+
+
+def test_changing_on_delete_rebuilds_the_table_and_keeps_every_row(tmp_path: Path) -> None:
+    folder, db = _stocked(tmp_path)
+    _app(folder, STOCK.replace('to = "Shelf", on_delete = "set_null"', 'to = "Shelf", on_delete = "cascade"'))
     compile_app(folder).prepare(tmp_path / "data")
-    _app(
-        folder,
-        SHOP_WITH_SHELF.replace(
-            'price = { type = "float" }', 'price = { type = "float" }\n' + ref.replace("set_null", "cascade")
-        ),
+    conn = connect(db)
+    assert [(row[3], row[2], row[6]) for row in conn.execute("PRAGMA foreign_key_list(items)")] == [
+        ("shelf_id", "shelfs", "CASCADE")
+    ]
+    assert conn.execute("SELECT id, title, shelf_id FROM items ORDER BY id").fetchall() == [
+        (1, "one", 1),
+        (2, "two", 2),
+    ]
+    assert conn.execute("SELECT item_id FROM tags ORDER BY id").fetchall() == [(1,), (2,)]  # no cascade fired
+    assert {row[1] for row in conn.execute("PRAGMA index_list(items)")} == {
+        "ix_items_created_at",
+        "ix_items_shelf_id",
+        "ux_items_title",
+    }
+    conn.execute("INSERT INTO items (created_at, updated_at, title) VALUES ('t', 't', 'four')")
+    assert conn.execute("SELECT id FROM items WHERE title = 'four'").fetchone() == (4,)  # ids never reused
+    conn.execute("DELETE FROM shelfs WHERE id = 1")  # the new rule: the item and its tag go with it
+    assert conn.execute("SELECT title FROM items ORDER BY id").fetchall() == [("two",), ("four",)]
+    assert conn.execute("SELECT item_id FROM tags").fetchall() == [(2,)]
+    assert migrate(conn, compile_app(folder).manifest) == []  # migrating again changes nothing
+    conn.close()
+
+
+def test_changing_a_reference_to_another_entity_keeps_ids_that_exist_there(tmp_path: Path) -> None:
+    folder, db = _stocked(tmp_path)
+    conn = connect(db)
+    conn.execute(
+        "INSERT INTO racks (created_at, updated_at, label) VALUES ('t', 't', 'r1'), ('t', 't', 'r2')"
     )
+    conn.close()
+    _app(folder, STOCK.replace('to = "Shelf", on_delete = "set_null"', 'to = "Rack", on_delete = "set_null"'))
+    compile_app(folder).prepare(tmp_path / "data")
+    conn = connect(db)
+    assert [(row[3], row[2], row[6]) for row in conn.execute("PRAGMA foreign_key_list(items)")] == [
+        ("shelf_id", "racks", "SET NULL")
+    ]
+    assert conn.execute("SELECT id, shelf_id FROM items ORDER BY id").fetchall() == [(1, 1), (2, 2)]
+    conn.close()
+
+
+def test_changing_a_reference_whose_values_are_not_ids_of_the_new_target_is_refused(tmp_path: Path) -> None:
+    folder, db = _stocked(tmp_path)
+    conn = connect(db)
+    conn.execute("INSERT INTO racks (created_at, updated_at, label) VALUES ('t', 't', 'only rack 1')")
+    conn.close()
+    _app(folder, STOCK.replace('to = "Shelf", on_delete = "set_null"', 'to = "Rack", on_delete = "set_null"'))
     with pytest.raises(
-        SchemaError, match=r"field Item\.shelf_id changed its reference .* which needs a table rebuild"
+        SchemaError,
+        match=r"field Item\.shelf_id now refers to Rack, but 1 of its values are not ids of a Rack",
     ):
+        compile_app(folder).prepare(tmp_path / "data")
+    conn = connect(db)
+    assert [(row[3], row[2], row[6]) for row in conn.execute("PRAGMA foreign_key_list(items)")] == [
+        ("shelf_id", "shelfs", "SET NULL")
+    ]
+    assert conn.execute("SELECT id, shelf_id FROM items ORDER BY id").fetchall() == [(1, 1), (2, 2)]
+    conn.close()
+
+
+def test_a_reference_to_a_new_entity_is_refused_while_it_holds_values(tmp_path: Path) -> None:
+    folder, _ = _stocked(tmp_path)
+    with_bin = STOCK + '[entities.Bin.fields]\nlabel = { type = "text" }\n'
+    _app(
+        folder, with_bin.replace('to = "Shelf", on_delete = "set_null"', 'to = "Bin", on_delete = "set_null"')
+    )
+    with pytest.raises(SchemaError, match=r"now refers to Bin, but 2 of its values are not ids of a Bin"):
         compile_app(folder).prepare(tmp_path / "data")
