@@ -71,6 +71,25 @@ def test_owner_guard_shows_and_changes_only_own_records(app: TestApp) -> None:
     assert ann.patch(f"/api/notes/{mine}", json={"text": "edited"}).json()["text"] == "edited"
 
 
+@pytest.mark.local_only("writes a record with no owner straight into the database")
+def test_a_record_without_an_owner_is_nobodys(app: TestApp) -> None:
+    """An owner guard opens a record only to the user it names; a null owner names nobody."""
+    ann, admin = app.as_user("ann@example.com"), app.as_user("root@example.com", roles=["admin"])
+    orphan = app.db["notes"].insert(
+        {"text": "orphan", "author_id": None, "created_at": "2030-01-01T00:00:00.000Z", "updated_at": "x"}
+    ).last_pk
+    own = ann.post("/api/notes", json={"text": "ann's"}).json()["id"]
+    for caller in (ann, admin):
+        assert_error(caller.get(f"/api/notes/{orphan}"), 403, "forbidden")
+        assert_error(caller.patch(f"/api/notes/{orphan}", json={"text": "taken"}), 403, "forbidden")
+        assert_error(caller.put(f"/api/notes/{orphan}", json={"text": "taken"}), 403, "forbidden")
+        assert_error(caller.delete(f"/api/notes/{orphan}"), 403, "forbidden")
+    assert [note["id"] for note in ann.get("/api/notes").json()["items"]] == [own]
+    assert admin.get("/api/notes").json()["items"] == []
+    assert app.db["notes"].get(orphan)["text"] == "orphan"
+    assert app.db["notes"].count == 2
+
+
 @pytest.mark.local_only("signs users in with as_user, and auth-app verifies emails")
 def test_put_keeps_the_owner(app: TestApp) -> None:
     ann = app.as_user("ann@example.com")
