@@ -3,9 +3,13 @@
 ::
 
     SCENARIOS = [
-        Scenario("create", "POST", "/api/todos", json={"title": "a"}, status=201, expect={"title": "a"}),
-        Scenario("missing title", "POST", "/api/todos", json={}, status=422,
-                 error="validation_failed", fields={"title": "is required"}),
+        Scenario("create", "POST", "/api/todos", json={"title": "a"}, status=201, expect={"title": "a"},
+                 stored=[Stored("todos", {"title": "a"}, 1)]),
+        Scenario("missing title", "POST", "/api/todos", json={"notes": "x"}, status=422,
+                 error="validation_failed", fields={"title": "is required"},
+                 stored=[Stored("todos", {"notes": "x"}, 0)]),
+        Scenario("admins only", "POST", "/api/announcements", json={"title": "t"},
+                 user="ann@example.com", status=403, error="forbidden"),
     ]
 
     @pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
@@ -26,19 +30,34 @@ import httpx
 if TYPE_CHECKING:
     from harness.app import TestApp
 
-__all__ = ["Scenario", "assert_error", "assert_subset", "run"]
+__all__ = ["Scenario", "Stored", "assert_error", "assert_subset", "run"]
 
 _UNSET: Any = object()
 _ENVELOPE_KEYS = {"status", "code", "message", "fields", "request_id"}
 
 
 @dataclass(frozen=True)
+class Stored:
+    """After the request, ``table`` holds exactly ``count`` rows with all the ``where`` values.
+
+    Locally the app's database is counted; remotely, a kiln collection's list filtered by the
+    same values (``GET /api/<table>?...``), as the scenario's caller sees it.
+    """
+
+    table: str
+    where: Mapping[str, Any]
+    count: int
+
+
+@dataclass(frozen=True)
 class Scenario:
-    """One request and what must come back.
+    """One request and what must come back, and what must be stored afterwards.
 
     ``expect`` is a JSON subset the body must contain (see :func:`assert_subset`); ``absent``
     names top-level keys the body must not have. For errors, ``error`` is the envelope's code and
-    ``fields`` its per-field messages (compared exactly).
+    ``fields`` its per-field messages (compared exactly). ``user`` sends the request signed in
+    as that email, with ``roles`` and ``verified`` (:meth:`TestApp.as_user`); ``stored`` lists
+    the rows that must be there after it, so a refused request is seen to change nothing.
     """
 
     name: str
@@ -52,19 +71,28 @@ class Scenario:
     absent: tuple[str, ...] = ()
     error: str | None = None
     fields: Mapping[str, str] | None = None
+    user: str | None = None
+    roles: tuple[str, ...] = ()
+    verified: bool = True
+    stored: tuple[Stored, ...] | list[Stored] = ()
 
     def __str__(self) -> str:
         return self.name
 
 
 def run(app: TestApp, scenario: Scenario) -> httpx.Response:
-    """Send the scenario's request to ``app`` and check the answer; returns the response."""
+    """Send the scenario's request, check the answer and the stored rows; returns the response."""
     kwargs: dict[str, Any] = {"headers": dict(scenario.headers)}
     if scenario.json is not _UNSET:
         kwargs["json"] = scenario.json
     if scenario.content is not None:
         kwargs["content"] = scenario.content
-    response = app.request(scenario.method, scenario.path, **kwargs)
+    client: TestApp | httpx.Client = (
+        app
+        if scenario.user is None
+        else app.as_user(scenario.user, roles=scenario.roles, verified=scenario.verified)
+    )
+    response = client.request(scenario.method, scenario.path, **kwargs)
     if scenario.error is not None:
         assert_error(response, scenario.status, scenario.error, scenario.fields)
     else:
@@ -77,7 +105,29 @@ def run(app: TestApp, scenario: Scenario) -> httpx.Response:
             assert_subset(body, scenario.expect, path=scenario.name)
         for key in scenario.absent:
             assert key not in body, f"{scenario.name}: {key!r} should not be in {body}"
+    for expected in scenario.stored:
+        found = _count(app, client, expected)
+        assert found == expected.count, (
+            f"{scenario.name}: expected {expected.count} rows of {expected.table} with "
+            f"{dict(expected.where)}, found {found}"
+        )
     return response
+
+
+def _count(app: TestApp, client: TestApp | httpx.Client, stored: Stored) -> int:
+    if app.remote:
+        params = {name: _query_value(value) for name, value in stored.where.items()}
+        listed = client.get(f"/api/{stored.table}", params={**params, "per_page": 1})
+        assert listed.status_code == 200, f"counting {stored.table} remotely: {listed.text[:300]}"
+        return int(listed.json()["total"])
+    where = " AND ".join(f'"{name}" IS ?' for name in stored.where) or "1"
+    return int(app.db[stored.table].count_where(where, list(stored.where.values())))
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def assert_subset(actual: Any, expected: Any, path: str = "body") -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import shutil
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from typing import Any
 
 from kiln.app import SharedParts, build_app, shared_parts
 from kiln.clock import Clock
+from kiln.errors import SchemaError
 from kiln.handlers import HANDLERS_FILE
 from kiln.manifest import MANIFEST, Manifest, load_manifest
 from kiln.store import DB_NAME, QueryLog, connect, create_schema, migrate
@@ -67,11 +69,14 @@ class CompiledApp:
         if not db_path.exists():
             shutil.copyfile(self.template_db, db_path)
             return db_path
-        conn = connect(db_path)
         try:
-            migrate(conn, self.manifest)
-        finally:
-            conn.close()
+            conn = connect(db_path)
+            try:
+                migrate(conn, self.manifest)
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:  # a file that is not SQLite, or a damaged one
+            raise SchemaError(f"{db_path} cannot be opened as a database: {exc}") from exc
         return db_path
 
     def build(

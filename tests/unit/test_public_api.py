@@ -22,6 +22,7 @@ def test_harness_public_api() -> None:
             "StartError",
             "StartTimeout",
             "StopError",
+            "Stored",
             "TargetError",
             "TestApp",
             "UserClient",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 import sample_apps
 
-from harness import Scenario, TestApp, assert_error, assert_subset, run
+from harness import Scenario, Stored, TestApp, assert_error, assert_subset, run
 
 
 @pytest.mark.parametrize(
@@ -79,3 +81,70 @@ def test_run_checks_status_expect_and_absent() -> None:
         with pytest.raises(AssertionError, match="'method' should not be in"):
             run(app, Scenario("absent", "GET", "/echo", absent=("method",)))
     assert str(Scenario("named", "GET", "/")) == "named"
+
+
+TODO = Path(__file__).parents[1] / "fixtures" / "todo-app"
+AUTH = Path(__file__).parents[1] / "fixtures" / "auth-app"
+
+
+def test_run_checks_the_stored_rows_after_the_request() -> None:
+    with TestApp(TODO) as app:
+        created = Scenario(
+            "create",
+            "POST",
+            "/api/todos",
+            json={"title": "kept", "done": True},
+            status=201,
+            stored=[
+                Stored("todos", {"title": "kept", "done": True}, 1),
+                Stored("todos", {"title": "other"}, 0),
+            ],
+        )
+        run(app, created)
+        refused = Scenario(
+            "refused",
+            "POST",
+            "/api/todos",
+            json={"notes": "never stored"},
+            status=422,
+            error="validation_failed",
+            stored=[Stored("todos", {"notes": "never stored"}, 0), Stored("todos", {"notes": None}, 1)],
+        )
+        run(app, refused)
+        wrong = Scenario("wrong count", "GET", "/api/todos", stored=[Stored("todos", {"title": "kept"}, 2)])
+        with pytest.raises(
+            AssertionError, match=r"expected 2 rows of todos with \{'title': 'kept'\}, found 1"
+        ):
+            run(app, wrong)
+
+
+def test_run_sends_the_request_as_the_scenario_user_with_its_roles() -> None:
+    with TestApp(AUTH) as app:
+        as_admin = Scenario(
+            "admin announces",
+            "POST",
+            "/api/announcements",
+            json={"title": "by admin"},
+            user="root@example.com",
+            roles=("admin",),
+            status=201,
+            expect={"title": "by admin"},
+            stored=[Stored("announcements", {"title": "by admin"}, 1)],
+        )
+        run(app, as_admin)
+        as_user = Scenario(
+            "user announces",
+            "POST",
+            "/api/announcements",
+            json={"title": "by user"},
+            user="ann@example.com",
+            status=403,
+            error="forbidden",
+            stored=[Stored("announcements", {"title": "by user"}, 0)],
+        )
+        run(app, as_user)
+        anonymous = Scenario(
+            "anonymous", "POST", "/api/announcements", json={"title": "x"}, status=401, error="unauthorized"
+        )
+        run(app, anonymous)
+        assert [row["email"] for row in app.db["users"].rows] == ["root@example.com", "ann@example.com"]

@@ -1,0 +1,227 @@
+"""The ``kiln`` command run in this process: its help, its route table, and what ``serve`` starts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import TestApp
+from kiln import cli
+from kiln.cli import main
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+BLOG_ROUTES = """\
+METHODS               PATH                     TARGET
+GET                   /health                  built in: health
+GET                   /openapi.json            built in: OpenAPI document
+GET POST              /api/authors             Author collection
+GET PATCH PUT DELETE  /api/authors/{id:int}    Author record
+GET POST              /api/posts               Post collection
+GET PATCH PUT DELETE  /api/posts/{id:int}      Post record
+GET POST              /api/comments            Comment collection
+GET PATCH PUT DELETE  /api/comments/{id:int}   Comment record
+GET POST              /api/tags                Tag collection
+GET PATCH PUT DELETE  /api/tags/{id:int}       Tag record
+GET POST              /api/post_tags           PostTag collection
+GET PATCH PUT DELETE  /api/post_tags/{id:int}  PostTag record
+GET POST              /api/pins                Pin collection
+GET PATCH PUT DELETE  /api/pins/{id:int}       Pin record
+"""
+
+
+def test_routes_prints_one_aligned_row_per_route(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["routes", str(FIXTURES / "blog-app")]) == 0
+    assert capsys.readouterr().out == BLOG_ROUTES
+
+
+def test_routes_lists_declared_routes_in_dispatch_order(capsys: pytest.CaptureFixture[str]) -> None:
+    """Literal segments first, then typed parameters, then str, then path; ties in file order."""
+    assert main(["routes", str(FIXTURES / "todo-app")]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[9:]]
+    assert [(row[-3], row[-2], row[-1]) if row[-3] == "redirect" else row[-2:] for row in rows][:4] == [
+        ["handler", "handlers:fail"],
+        ["handler", "handlers:fail_sync"],
+        ["handler", "handlers:unserializable"],
+        ["handler", "handlers:echo"],
+    ]
+    paths = [next(part for part in row if part.startswith("/")) for row in rows]
+    assert paths == [
+        "/api/fail/async",
+        "/api/fail/sync",
+        "/api/fail/unserializable",
+        "/api/echo/{x:float}/float",
+        "/api/echo/{n:int}",
+        "/api/uuid/{u:uuid}",
+        "/api/stats",
+        "/posts/new",
+        "/api/time",
+        "/api/settings",
+        "/api/sync",
+        "/api/quick-todo",
+        "/api/accepted",
+        "/api/titles",
+        "/api/noisy",
+        "/projects/{project:int}/todos/{todo:int}",
+        "/posts/{id:int}",
+        "/hello/{name}",
+        "/posts/{slug}",
+        "/greet/{name}",
+        "/files/{rest:path}",
+        "/",
+        "/broken",
+        "/contact",
+        "/contact",
+        "/home",
+        "/elsewhere",
+    ]
+
+
+def test_routes_of_a_broken_app_is_1_with_its_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "app.toml").write_text("[app]\n")
+    assert main(["routes", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"error: app.toml: app.name: is required\n{tmp_path}: 1 problem(s)\n"
+
+
+def test_openapi_prints_the_document_indented(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["openapi", str(FIXTURES / "blog-app")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('{\n  "openapi": "3.1.0",\n')
+    assert json.loads(out)["info"]["title"] == "blog"
+
+
+def test_help_names_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: kiln [-h] COMMAND ...\n\nA declarative app server on embedded SQLite.\n")
+    for line in [
+        "    serve     serve an app folder with uvicorn",
+        "    check     validate an app folder and list every problem",
+        "    routes    list every route in dispatch order",
+        "    openapi   print the app's OpenAPI 3.1 document",
+    ]:
+        assert line in out.splitlines()
+
+
+def test_serve_help_gives_each_option_and_its_default(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    lines = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
+    for expected in [
+        "app the app folder, or its app.toml",
+        "--data DATA data directory (default: APP/.kiln/data)",
+        "--host HOST interface to bind (default: 127.0.0.1)",
+        "--port PORT port to bind, 0 for any free one (default: 8000)",
+        "--debug show tracebacks in error responses",
+        "--mode {dev,prod} reported by /health (default: dev)",
+    ]:
+        assert expected in lines
+
+
+@pytest.mark.parametrize("command", ["check", "routes", "openapi"])
+def test_each_command_takes_the_app_folder(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    lines = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
+    assert f"usage: kiln {command} [-h] app" in lines
+    assert "app the app folder, or its app.toml" in lines
+
+
+@pytest.mark.parametrize("command", ["serve", "check", "routes", "openapi"])
+def test_a_command_needs_its_app(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([command])
+    assert exited.value.code == 2
+    assert "the following arguments are required: app" in capsys.readouterr().err
+
+
+class _Uvicorn:
+    """Stands in for uvicorn.run: keeps what serve passed, and serves nothing."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+        self.options: dict[str, Any] = {}
+
+    def run(self, app: Any, **options: Any) -> None:
+        self.app, self.options = app, options
+
+
+@pytest.fixture
+def uvicorn_run(monkeypatch: pytest.MonkeyPatch) -> _Uvicorn:
+    import uvicorn
+
+    fake = _Uvicorn()
+    monkeypatch.setattr(uvicorn, "run", fake.run)
+    return fake
+
+
+def test_serve_defaults(uvicorn_run: _Uvicorn, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    folder = tmp_path / "todo"
+    shutil.copytree(FIXTURES / "todo-app", folder, ignore=shutil.ignore_patterns(".kiln"))
+    assert main(["serve", str(folder)]) == 0
+    data = folder / ".kiln" / "data"
+    assert (data / "kiln.db").is_file()
+    assert capsys.readouterr().err == f"kiln: serving todo from {data}\n"
+    options = dict(uvicorn_run.options)
+    assert options.pop("log_config")["loggers"]  # kiln's own logging setup
+    assert options == {"host": "127.0.0.1", "port": 8000, "log_level": "info", "proxy_headers": False}
+    with TestApp(uvicorn_run.app) as app:
+        assert app.get("/health").json() == {"status": "ok", "app": "todo", "mode": "dev"}
+        error = app.get("/api/fail/async").json()["error"]
+        assert error["message"] == "Internal server error"  # no traceback without --debug
+
+
+def test_serve_options(uvicorn_run: _Uvicorn, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    argv = ["serve", str(FIXTURES / "todo-app"), "--data", str(data), "--host", "0.0.0.0", "--port", "0"]
+    assert main([*argv, "--debug", "--mode", "prod"]) == 0
+    assert (data / "kiln.db").is_file()
+    assert (uvicorn_run.options["host"], uvicorn_run.options["port"]) == ("0.0.0.0", 0)
+    with TestApp(uvicorn_run.app) as app:
+        assert app.get("/health").json()["mode"] == "prod"
+        assert "Traceback" in app.get("/api/fail/async").json()["error"]["message"]
+
+
+@pytest.mark.regression
+def test_serve_refuses_a_file_that_is_not_a_database(
+    uvicorn_run: _Uvicorn, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "kiln.db").write_bytes(b"not a database at all, just bytes" * 100)
+    assert main(["serve", str(FIXTURES / "todo-app"), "--data", str(data)]) == 1
+    # it raised sqlite3.DatabaseError, a traceback, instead of this line
+    assert capsys.readouterr().err == (
+        f"error: {data}: {data / 'kiln.db'} cannot be opened as a database: file is not a database\n"
+    )
+    assert uvicorn_run.app is None
+
+
+def test_a_reader_that_leaves_early_is_no_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``kiln openapi APP | head``: the pipe closes under the printing command."""
+
+    class Stderr:
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    def leave(args: Any) -> int:
+        raise BrokenPipeError
+
+    stderr = Stderr()
+    monkeypatch.setattr(cli, "_openapi", leave)  # the parser is built by main, so it takes this one
+    monkeypatch.setattr(cli.sys, "stderr", stderr)
+    assert main(["openapi", str(FIXTURES / "blog-app")]) == 0
+    assert stderr.closed
