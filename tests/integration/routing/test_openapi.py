@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,3 +84,18 @@ def test_kiln_routes_and_openapi_refuse_broken_app(
     assert main(["routes", str(tmp_path)]) == 1
     assert main(["openapi", str(tmp_path)]) == 1
     assert capsys.readouterr().err.count("app.name: is required") == 2
+
+
+GOLDEN = Path(__file__).parents[2] / "golden"
+
+
+@pytest.mark.parametrize("fixture", ["todo-app", "blog-app", "auth-app"])
+def test_openapi_document_is_the_reviewed_one(test_app: Any, fixture: str) -> None:
+    """Each fixture app serves exactly its reviewed document, tests/golden/openapi-<app>.json.
+
+    The documents are fuzzed against the running apps by schemathesis in CI; this pins every
+    word of them, so a change to OpenAPI shows as a diff of the golden file, made on purpose
+    with `kiln openapi tests/fixtures/<app> > tests/golden/openapi-<app>.json`.
+    """
+    served = test_app(fixture).get("/openapi.json").json()
+    assert served == json.loads((GOLDEN / f"openapi-{fixture}.json").read_text())

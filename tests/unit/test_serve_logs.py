@@ -1,0 +1,95 @@
+"""The log ``kiln serve`` writes: one line per record on stderr, with the request id, uvicorn's too."""
+
+from __future__ import annotations
+
+import io
+import logging
+import logging.config
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from kiln.logs import serve_log_config
+
+LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?P<rest>.*)$")
+NAMES = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "kiln.errors")
+
+
+@pytest.fixture
+def serve_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., io.StringIO]]:
+    """``serve_logging(level)`` applies serve_log_config with stderr captured; every logger it
+    touches is put back afterwards. (It patches stderr when called: pytest's own capture swaps
+    ``sys.stderr`` again between a fixture's setup and the test.)"""
+    saved = {
+        name: (logger.handlers[:], logger.level, logger.propagate, logger.filters[:])
+        for name in NAMES
+        for logger in [logging.getLogger(name)]
+    }
+
+    def configure(*level: str) -> io.StringIO:
+        captured = io.StringIO()
+        monkeypatch.setattr("sys.stderr", captured)
+        logging.config.dictConfig(serve_log_config(*level))
+        return captured
+
+    try:
+        yield configure
+    finally:
+        for name, (handlers, level, propagate, filters) in saved.items():
+            logger = logging.getLogger(name)
+            logger.handlers[:], logger.filters[:] = handlers, filters
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+
+def _lines(captured: io.StringIO) -> list[str]:
+    lines = []
+    for line in captured.getvalue().splitlines():
+        found = LINE.match(line)
+        assert found, f"not a log line: {line!r}"
+        lines.append(found.group("rest"))
+    return lines
+
+
+def test_records_are_one_line_each_with_level_logger_and_request_id(
+    serve_logging: Callable[..., io.StringIO],
+) -> None:
+    stderr = serve_logging()
+    logging.getLogger("kiln.errors").error("boom", extra={"request_id": "abc123"})
+    logging.getLogger("uvicorn.error").info("Started server process")
+    logging.getLogger("uvicorn.access").info('127.0.0.1 - "GET / HTTP/1.1" 200')
+    logging.getLogger("kiln.errors").debug("not at INFO")
+    assert _lines(stderr) == [
+        "ERROR   kiln.errors [abc123] boom",
+        "INFO    uvicorn.error [-] Started server process",
+        'INFO    uvicorn.access [-] 127.0.0.1 - "GET / HTTP/1.1" 200',
+    ]
+
+
+def test_uvicorn_records_go_through_the_root_handler_once(serve_logging: Callable[..., io.StringIO]) -> None:
+    stderr = serve_logging()
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        assert (logger.handlers, logger.propagate) == ([], True)
+    root = logging.getLogger()
+    assert len(root.handlers) == 1
+    assert root.level == logging.INFO
+    logging.getLogger("uvicorn").warning("once")
+    assert _lines(stderr) == ["WARNING uvicorn [-] once"]
+
+
+def test_the_level_is_the_one_given(serve_logging: Callable[..., io.StringIO]) -> None:
+    stderr = serve_logging("WARNING")
+    logging.getLogger("kiln.errors").info("hidden")
+    logging.getLogger("kiln.errors").warning("shown")
+    assert _lines(stderr) == ["WARNING kiln.errors [-] shown"]
+
+
+def test_other_loggers_keep_working(serve_logging: Callable[..., io.StringIO]) -> None:
+    existing = logging.getLogger("someone.else")
+    existing.disabled = False
+    stderr = serve_logging()
+    assert existing.disabled is False
+    existing.warning("still here")
+    assert _lines(stderr) == ["WARNING someone.else [-] still here"]
