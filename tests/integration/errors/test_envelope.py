@@ -73,9 +73,30 @@ def test_browser_404_uses_the_apps_error_page(app: TestApp) -> None:
 def test_browser_405_falls_back_to_builtin_html_page(app: TestApp) -> None:
     response = app.post("/", headers={"Accept": "text/html"})
     assert response.status_code == 405
-    assert response.headers["content-type"].startswith("text/html")
-    assert "<h1>405 " in response.text
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert response.headers["allow"] == "GET, HEAD"
+    title = "405 POST is not allowed on /"
+    assert response.text == (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body><h1>{title}</h1><p>Request id: <code>{response.headers['x-request-id']}</code></p>"
+        "</body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/api/nothing", "application/json"),
+        ("/api", "application/json"),
+        ("/auth", "application/json"),
+        ("/auth/nothing", "application/json"),
+        ("/apifoo", "text/html; charset=utf-8"),  # only /api and /auth themselves, and below them
+        ("/authors", "text/html; charset=utf-8"),
+    ],
+)
+def test_browsers_get_pages_outside_api_and_auth(app: TestApp, path: str, kind: str) -> None:
+    response = app.get(path, headers={"Accept": "text/html"})
+    assert (response.status_code, response.headers["content-type"]) == (404, kind)
 
 
 def test_api_errors_stay_json_for_browsers(app: TestApp) -> None:
