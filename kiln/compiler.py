@@ -33,7 +33,7 @@ from kiln.manifest import MANIFEST, Manifest, load_manifest
 from kiln.store import DB_NAME, QueryLog, connect, create_schema, migrate
 from kiln.types import ASGIApp
 
-__all__ = ["DB_NAME", "CompiledApp", "app_folder", "compile_app"]  # DB_NAME: see kiln.store
+__all__ = ["DB_NAME", "CompiledApp", "app_folder", "clear_cache", "compile_app"]  # DB_NAME: see kiln.store
 
 _cache: dict[tuple[Path, int], CompiledApp] = {}
 _cache_lock = threading.Lock()
@@ -125,6 +125,16 @@ def compile_app(folder: str | Path) -> CompiledApp:
             compiled = CompiledApp(folder, manifest, _build_template(manifest, version))
             _cache[key] = compiled
     return compiled
+
+
+def clear_cache() -> None:
+    """Forget every compiled app, so the next :func:`compile_app` of a folder builds it afresh.
+
+    For tools that record which test reaches which code, such as mutation testing: with the
+    cache, only the first test to compile an app would be seen reaching the compiler.
+    """
+    with _cache_lock:
+        _cache.clear()
 
 
 def app_folder(path: str | Path) -> Path:

@@ -93,8 +93,10 @@ def test_browser_405_falls_back_to_builtin_html_page(app: TestApp) -> None:
         ("/apifoo", "text/html; charset=utf-8"),  # only /api and /auth themselves, and below them
         ("/authors", "text/html; charset=utf-8"),
     ],
+    # ids without the word of the sign-in category, which -k would select
+    ids=["below-api", "api", "sign-in-prefix", "below-sign-in", "api-lookalike", "sign-in-lookalike"],
 )
-def test_browsers_get_pages_outside_api_and_auth(app: TestApp, path: str, kind: str) -> None:
+def test_browsers_get_pages_outside_the_json_prefixes(app: TestApp, path: str, kind: str) -> None:
     response = app.get(path, headers={"Accept": "text/html"})
     assert (response.status_code, response.headers["content-type"]) == (404, kind)
 
