@@ -30,11 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiln", description="A declarative app server on embedded SQLite.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve an app folder with uvicorn")
     serve.add_argument("app", type=Path, help="the app folder, or its app.toml")
-    serve.add_argument("--data", type=Path, default=None, help="data directory (default: APP/.kiln/data)")
+    serve.add_argument("--data", type=Path, help="data directory (default: APP/.kiln/data)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     serve.add_argument(
         "--port", type=int, default=8000, help="port to bind, 0 for any free one (default: 8000)"
@@ -46,20 +46,20 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     check = commands.add_parser("check", help="validate an app folder and list every problem")
-    check.add_argument("app", type=Path, help="the app folder, or its app.toml")
+    check.add_argument("app", help="the app folder, or its app.toml")
     check.set_defaults(run=_check)
 
     routes = commands.add_parser("routes", help="list every route in dispatch order")
-    routes.add_argument("app", type=Path, help="the app folder, or its app.toml")
+    routes.add_argument("app", help="the app folder, or its app.toml")
     routes.set_defaults(run=_routes)
 
     openapi = commands.add_parser("openapi", help="print the app's OpenAPI 3.1 document")
-    openapi.add_argument("app", type=Path, help="the app folder, or its app.toml")
+    openapi.add_argument("app", help="the app folder, or its app.toml")
     openapi.set_defaults(run=_openapi)
     return parser
 
 
-def _compile(folder: Path) -> CompiledApp | None:
+def _compile(folder: str | Path) -> CompiledApp | None:
     try:
         return compile_app(folder)
     except ManifestError as exc:
@@ -83,14 +83,15 @@ def _routes(args: argparse.Namespace) -> int:
     compiled = _compile(args.app)
     if compiled is None:
         return 1
+    header = ("METHODS", "PATH", "TARGET")
     rows = [("GET", "/health", "built in: health"), ("GET", "/openapi.json", "built in: OpenAPI document")]
     for entity in compiled.manifest.entities.values():
         rows.append(("GET POST", entity.path, f"{entity.name} collection"))
         rows.append(("GET PATCH PUT DELETE", entity.path + "/{id:int}", f"{entity.name} record"))
     for route in sorted(compiled.manifest.routes, key=dispatch_key):
         rows.append((" ".join(route.methods), route.path, route.target))
-    widths = [max(len(row[i]) for row in [("METHODS", "PATH", "TARGET"), *rows]) for i in range(2)]
-    for methods, path, target in [("METHODS", "PATH", "TARGET"), *rows]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(2)]
+    for methods, path, target in [header, *rows]:
         print(f"{methods:<{widths[0]}}  {path:<{widths[1]}}  {target}")
     return 0
 
@@ -116,7 +117,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"error: {data_dir}: {exc}", file=sys.stderr)
         return 1
     app = compiled.build(data_dir, debug=args.debug or None, mode=args.mode)
-    print(f"kiln: serving {compiled.name} from {data_dir}", file=sys.stderr, flush=True)
+    print(f"kiln: serving {compiled.name} from {data_dir}", file=sys.stderr)  # stderr is line-buffered
     uvicorn.run(
         app,
         host=args.host,

@@ -34,9 +34,10 @@ def serve_log_config(level: str = "INFO") -> dict[str, Any]:
         "formatters": {"kiln": {"format": FORMAT}},
         "handlers": {"stderr": handler},
         "root": {"handlers": ["stderr"], "level": level},
+        # uvicorn's own defaults give these two handlers and stop them propagating; uvicorn.error
+        # has neither and goes up through "uvicorn"
         "loggers": {
             "uvicorn": {"handlers": [], "propagate": True},
-            "uvicorn.error": {"handlers": [], "propagate": True},
             "uvicorn.access": {"handlers": [], "propagate": True},
         },
     }

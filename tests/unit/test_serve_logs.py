@@ -68,6 +68,9 @@ def test_records_are_one_line_each_with_level_logger_and_request_id(
 
 
 def test_uvicorn_records_go_through_the_root_handler_once(serve_logging: Callable[..., io.StringIO]) -> None:
+    from uvicorn.config import LOGGING_CONFIG
+
+    logging.config.dictConfig(LOGGING_CONFIG)  # as if uvicorn had set up its own handlers first
     stderr = serve_logging()
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
@@ -76,7 +79,13 @@ def test_uvicorn_records_go_through_the_root_handler_once(serve_logging: Callabl
     assert len(root.handlers) == 1
     assert root.level == logging.INFO
     logging.getLogger("uvicorn").warning("once")
-    assert _lines(stderr) == ["WARNING uvicorn [-] once"]
+    logging.getLogger("uvicorn.error").warning("once too")
+    logging.getLogger("uvicorn.access").warning("and once more")
+    assert _lines(stderr) == [
+        "WARNING uvicorn [-] once",
+        "WARNING uvicorn.error [-] once too",
+        "WARNING uvicorn.access [-] and once more",
+    ]
 
 
 def test_the_level_is_the_one_given(serve_logging: Callable[..., io.StringIO]) -> None:

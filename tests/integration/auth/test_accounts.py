@@ -148,8 +148,30 @@ def test_login_without_fields_is_422(app: TestApp) -> None:
 
 def test_me_without_token_is_401_with_challenge(app: TestApp) -> None:
     response = app.get("/auth/me")
-    assert_error(response, 401, "unauthorized")
+    error = assert_error(response, 401, "unauthorized")
+    assert error["message"] == "sign in first: send Authorization: Bearer <token>"
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"ann@example.com"', b"null"], ids=["list", "string", "null"])
+def test_auth_endpoints_answer_422_to_a_body_that_is_not_an_object(
+    app: TestApp, signup: Any, body: bytes
+) -> None:
+    json = {"content-type": "application/json"}
+    register = app.post("/auth/register", content=body, headers=json)
+    error = assert_error(register, 422, "validation_failed", {})
+    assert error["message"] == "send a JSON object with email and password"
+    login = app.post("/auth/login", content=body, headers=json)
+    error = assert_error(login, 422, "validation_failed", {"email": "is required", "password": "is required"})
+    assert error["message"] == "send email and password"
+    verify = app.post("/auth/verify", content=body, headers=json)
+    error = assert_error(verify, 422, "validation_failed", {"token": "is required"})
+    assert error["message"] == "send the token from the mail"
+    token = signup(app)["token"]
+    password = app.post("/auth/password", content=body, headers={**json, **_bearer(token)})
+    fields = {"password": "is not your current password", "new_password": "is required"}
+    error = assert_error(password, 422, "validation_failed", fields)
+    assert error["message"] == "the password was not changed"
 
 
 def test_logout_revokes_that_token_only(app: TestApp, signup: Any) -> None:
@@ -174,6 +196,9 @@ def test_password_change_revokes_older_tokens_and_returns_a_new_one(app: TestApp
     )
     assert response.status_code == 200
     new = response.json()["token"]
+    changed = app.get("/auth/me", headers=_bearer(new)).json()
+    assert response.json()["user"] == changed  # updated_at included: the time of the change
+    assert changed["updated_at"] == app.db["users"].get(1)["updated_at"]
     for token in (old, also_old):
         error = assert_error(app.get("/auth/me", headers=_bearer(token)), 401, "unauthorized")
         assert error["message"] == "the token was revoked (the password changed)"

@@ -94,6 +94,35 @@ def test_delete_used_tag_is_restricted_and_changes_nothing(
     assert counts(blog) == before
 
 
+def test_a_restricted_delete_names_the_first_ten_blocking_ids_and_counts_the_rest(
+    blog: TestApp, ids: Any, counts: Callable[[TestApp], dict[str, int]]
+) -> None:
+    made = []
+    for _ in range(11):  # the unused tag gets 11 uses, then 13 in all after two more
+        made.append(
+            blog.post("/api/post_tags", json={"post_id": ids.posts[2], "tag_id": ids.tags[3]}).json()["id"]
+        )
+    for _ in range(2):
+        made.append(
+            blog.post("/api/post_tags", json={"post_id": ids.posts[3], "tag_id": ids.tags[3]}).json()["id"]
+        )
+    for made_id in made:
+        ids.track("post_tags", made_id)
+    before = counts(blog)
+    error = assert_error(
+        blog.delete(f"/api/tags/{ids.tags[3]}"),
+        409,
+        "delete_restricted",
+        {"PostTag": "13 records refer to it"},
+    )
+    shown = ", ".join(str(made_id) for made_id in sorted(made)[:10])
+    assert error["message"] == (
+        f"Tag {ids.tags[3]} cannot be deleted: 13 PostTag records refer to it through tag_id, "
+        f"which is on_delete = restrict (ids {shown} and 3 more)"
+    )
+    assert counts(blog) == before
+
+
 def test_delete_unused_tag_succeeds(
     blog: TestApp, ids: Any, counts: Callable[[TestApp], dict[str, int]]
 ) -> None:

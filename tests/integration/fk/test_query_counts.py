@@ -67,3 +67,23 @@ def test_queries_count_the_writes_of_a_create_in_one_transaction(blog: TestApp) 
     assert q.statements[0] == "BEGIN IMMEDIATE"
     assert q.statements[-1] == "COMMIT"
     assert [s.split()[0] for s in q.statements].count("INSERT") == 1
+
+
+def test_a_cascading_delete_asks_each_relation_once_per_level(blog: TestApp, ids: Any) -> None:
+    """Deleting author 1 reads its record, follows each cascade one level at a time (posts, then
+    their comments and tags, then replies), then checks each set-null and restrict reference of
+    what goes; cascades already followed are not asked again."""
+    posts, author = f"[{ids.posts[1]}, {ids.posts[2]}]", f"[{ids.authors[1]}]"
+    comments = f"[{ids.comments[1]}, {ids.comments[2]}, {ids.comments[3]}]"
+    with blog.queries() as q:
+        assert blog.delete(f"/api/authors/{ids.authors[1]}").status_code == 200
+    assert q.selects == [
+        f'SELECT "id", "name", "email", "created_at", "updated_at" FROM "authors" WHERE id = {ids.authors[1]}',
+        f'SELECT id FROM "posts" WHERE "author_id" IN (SELECT value FROM json_each(\'{author}\'))',
+        f'SELECT id FROM "comments" WHERE "post_id" IN (SELECT value FROM json_each(\'{posts}\'))',
+        f'SELECT id FROM "post_tags" WHERE "post_id" IN (SELECT value FROM json_each(\'{posts}\'))',
+        f'SELECT id FROM "comments" WHERE "parent_id" IN (SELECT value FROM json_each(\'{comments}\'))',
+        f'SELECT id FROM "posts" WHERE "editor_id" IN (SELECT value FROM json_each(\'{author}\'))',
+        f'SELECT id FROM "comments" WHERE "author_id" IN (SELECT value FROM json_each(\'{author}\'))',
+        f'SELECT id FROM "pins" WHERE "post_id" IN (SELECT value FROM json_each(\'{posts}\'))',
+    ]
