@@ -131,7 +131,9 @@ def test_start_timeout_keeps_the_data_dir_and_lets_the_thread_close_its_socket(d
     gate.open()
     thread.join(5)
     assert not thread.is_alive()
-    assert open_fds() == before  # the thread closed the listening socket it owned
+    # the thread closed the listening socket it owned (fewer is fine: an earlier test's server
+    # may finish closing its own meanwhile)
+    assert open_fds() <= before
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
         probe.connect(("127.0.0.1", port))
     assert kept.is_dir()

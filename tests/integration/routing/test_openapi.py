@@ -89,7 +89,8 @@ def test_kiln_routes_and_openapi_refuse_broken_app(
 GOLDEN = Path(__file__).parents[2] / "golden"
 
 
-@pytest.mark.parametrize("fixture", ["todo-app", "blog-app", "auth-app"])
+# ids without the sign-in category's word, which -k would select
+@pytest.mark.parametrize("fixture", ["todo-app", "blog-app", "auth-app"], ids=["todo", "blog", "users"])
 def test_openapi_document_is_the_reviewed_one(test_app: Any, fixture: str) -> None:
     """Each fixture app serves exactly its reviewed document, tests/golden/openapi-<app>.json.
 
