@@ -206,7 +206,10 @@ def _read_snapshot(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
         row = conn.execute("SELECT value FROM _kiln_meta WHERE key = 'entities'").fetchone()
     except sqlite3.DatabaseError as exc:
         raise SchemaError(f"not a kiln database: {exc}") from exc
-    return json.loads(row[0]) if row else {}
+    if row is None:
+        raise SchemaError("not a kiln database: it has no record of the entities it was built for")
+    entities: dict[str, dict[str, Any]] = json.loads(row[0])
+    return entities
 
 
 def _dangling(
@@ -236,17 +239,21 @@ def _rebuild_references(conn: sqlite3.Connection, entity: Entity, manifest: Mani
     import sqlite_utils  # only here: it takes ~80 ms to import, and rebuilds are rare
     from sqlite_utils.db import ForeignKey
 
-    foreign_keys = [
-        ForeignKey(
-            entity.table,
-            field.name,
-            manifest.entities[field.to or ""].table,
-            "id",
-            on_delete=_ON_DELETE[field.on_delete],
+    foreign_keys = []
+    for field in entity.fields.values():
+        if field.type != "ref":
+            continue
+        assert field.to is not None  # the manifest gives every ref its target
+        target = manifest.entities[field.to].table
+        foreign_keys.append(
+            ForeignKey(
+                entity.table,  # pragma: no mutate (transform names the table itself)
+                field.name,
+                target,
+                "id",  # pragma: no mutate (SQLite reads ID as id)
+                on_delete=_ON_DELETE[field.on_delete],
+            )
         )
-        for field in entity.fields.values()
-        if field.type == "ref"
-    ]
     sqlite_utils.Database(conn).table(entity.table).transform(foreign_keys=foreign_keys)
 
 

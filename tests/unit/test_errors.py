@@ -132,6 +132,7 @@ def test_a_bare_status_becomes_its_class(status: int, cls: type[KilnError]) -> N
 
 
 def test_a_status_outside_the_tree_keeps_its_number_with_code_error() -> None:
-    error = for_status(418, "I'm a teapot")
-    assert (type(error), error.status, error.code, error.headers) == (KilnError, 418, "error", {})
+    error = for_status(418, "I'm a teapot", {"X-Brew": "tea"})
+    assert (type(error), error.status, error.code) == (KilnError, 418, "error")
+    assert (error.message, error.headers) == ("I'm a teapot", {"X-Brew": "tea"})
     assert KilnError.status == 500  # the class itself is unchanged

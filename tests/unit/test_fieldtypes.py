@@ -66,6 +66,7 @@ ROUND_TRIPS: list[tuple[str, Any, Any, Any]] = [
     ("url", "https://example.com/x?y=1", "https://example.com/x?y=1", "https://example.com/x?y=1"),
     ("enum", "open", "open", "open"),
     ("ref", 7, 7, 7),
+    ("ref", 2**63 - 1, 2**63 - 1, 2**63 - 1),
 ]
 
 
@@ -92,6 +93,8 @@ REFUSED = [
     ("int", True, "must be an integer"),
     ("float", float("inf"), "must be a finite number"),
     ("ref", 0, "must be the id of a record (a positive integer)"),
+    ("ref", 2**63, "must be the id of a record (a positive integer)"),
+    ("ref", True, "must be the id of a record (a positive integer)"),
     ("enum", "done", "must be one of open, closed"),
 ]
 

@@ -643,3 +643,13 @@ def test_handler_guard_must_name_a_function(tmp_path: Path) -> None:
     (tmp_path / "handlers.py").write_text("def can_enter_now(request, ctx): return True\n")
     with pytest.raises(ManifestError, match=r'routes\[0\]\.guards: handlers\.py has no function "can_enter"'):
         load_manifest(tmp_path)
+
+
+def test_an_import_error_raised_outside_handlers_py_is_described_without_a_line(tmp_path: Path) -> None:
+    """When the loader itself fails, before a line of handlers.py runs, there is no line to name."""
+    from kiln.handlers import _describe
+
+    try:
+        raise OSError("cannot read it")
+    except OSError as exc:
+        assert _describe(exc, tmp_path / "handlers.py") == "OSError: cannot read it"

@@ -279,3 +279,84 @@ def test_a_reference_to_a_new_entity_is_refused_while_it_holds_values(tmp_path: 
     )
     with pytest.raises(SchemaError, match=r"now refers to Bin, but 2 of its values are not ids of a Bin"):
         compile_app(folder).prepare(tmp_path / "data")
+
+
+def _migrate(tmp_path: Path, before: str, after: str, rows: str = "") -> tuple[Path, list[str]]:
+    """Build ``before``, run ``rows`` (SQL) in it, then migrate to ``after``; the database and changes."""
+    db = compile_app(_app(tmp_path / "before", before)).prepare(tmp_path / "data")
+    conn = connect(db)
+    try:
+        conn.executescript(rows)
+        return db, migrate(conn, compile_app(_app(tmp_path / "after", after)).manifest)
+    finally:
+        conn.close()
+
+
+def test_migrate_says_what_it_changed(tmp_path: Path) -> None:
+    before = BASE + "[entities.Old.fields]\nnote = { type = 'text' }\n"
+    after = (
+        BASE.replace('price = { type = "float" }', 'price = { type = "int" }')
+        + "stock = { type = 'int' }\n"
+        + "shelf_id = { type = 'ref', to = 'Shelf', on_delete = 'set_null' }\n"
+        + "[entities.Shelf.fields]\nlabel = { type = 'text' }\n"
+    )
+    db, changes = _migrate(tmp_path, before, after)
+    assert changes == [
+        "dropped empty entity Old",
+        "retyped empty field Item.price to int",  # the manifest's order of fields
+        "added field Item.stock",
+        "added field Item.shelf_id",
+        "added entity Shelf",
+    ]
+    conn = connect(db)
+    assert {row[1] for row in conn.execute("PRAGMA index_list(items)")} >= {"ix_items_shelf_id"}
+    assert "ix_items_stock" not in {row[1] for row in conn.execute("PRAGMA index_list(items)")}
+    conn.close()
+
+
+def test_migrate_says_which_references_it_rebuilt(tmp_path: Path) -> None:
+    after = STOCK.replace('on_delete = "set_null"', 'on_delete = "cascade"')
+    _, changes = _migrate(tmp_path, STOCK, after)
+    assert changes == ["changed the reference of Item.shelf_id"]
+
+
+def test_a_field_of_nulls_in_a_table_with_rows_may_be_removed(tmp_path: Path) -> None:
+    without_price = (
+        '[app]\nname = "shop"\n[entities.Item.fields]\ntitle = { type = "text", required = true }\n'
+    )
+    rows = "INSERT INTO items (created_at, updated_at, title) VALUES ('t', 't', 'no price');"
+    db, changes = _migrate(tmp_path, BASE, without_price, rows)
+    assert changes == []  # the column stays in SQLite, unread, until a rebuild
+    conn = connect(db)
+    assert conn.execute("SELECT title FROM items").fetchall() == [("no price",)]
+    conn.close()
+
+
+def test_every_refusal_is_listed_in_one_message(tmp_path: Path) -> None:
+    before = BASE + "[entities.Alpha.fields]\nnote = { type = 'text' }\n"
+    rows = (
+        "INSERT INTO alphas (created_at, updated_at, note) VALUES ('t', 't', 'a');"
+        "INSERT INTO items (created_at, updated_at, title, price) VALUES ('t', 't', 'x', 2.5);"
+    )
+    after = '[app]\nname = "shop"\n[entities.Item.fields]\ntitle = { type = "text", required = true }\n'
+    with pytest.raises(SchemaError) as refused:
+        _migrate(tmp_path, before, after, rows)
+    assert str(refused.value) == (
+        "the database cannot follow app.toml without losing data:\n"
+        "  entity Alpha was removed, but its table alphas has records\n"
+        "  field Item.price was removed, but it holds values\n"
+        "move or delete that data first, or serve the app with a new data directory"
+    )
+
+
+def test_a_database_that_lost_its_record_of_entities_is_refused(tmp_path: Path) -> None:
+    """It was taken for an empty one, and migrating then failed on creating tables that exist."""
+    folder = _app(tmp_path / "app", BASE)
+    db = compile_app(folder).prepare(tmp_path / "data")
+    conn = connect(db)
+    conn.execute("DELETE FROM _kiln_meta WHERE key = 'entities'")
+    conn.close()
+    with pytest.raises(
+        SchemaError, match=r"^not a kiln database: it has no record of the entities it was built for$"
+    ):
+        compile_app(folder).prepare(tmp_path / "data")
