@@ -56,7 +56,7 @@ def check_owner(guards: tuple[str, ...], owner_field: str | None, record: dict[s
 
 
 async def _handler_allows(request: Request, guard: str, handlers: ModuleType | None, user: Any) -> bool:
-    function = getattr(handlers, guard.partition(":")[2])
+    function = getattr(handlers, guard.removeprefix("handlers:"))
     ctx = HandlerContext.for_request(request, user)
     try:
         if inspect.iscoroutinefunction(function):

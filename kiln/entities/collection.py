@@ -226,7 +226,7 @@ class Collection:
         if not matches_strongly(header, etag(current)):
             raise PreconditionFailed(
                 f"{self.entity.name} {current['id']} has changed since you read it: fetch it again",
-                headers={"ETag": etag(current)},
+                headers={"ETag": etag(current)},  # pragma: no mutate (header names ignore case)
             )
 
     def _unique_violations(self) -> _UniqueViolations:

@@ -146,7 +146,7 @@ def _filter(field: Field, operator: str, raw: str, column: str) -> tuple[str, li
 
 def _value(kind: FieldType, field: Field, raw: str) -> Any:
     try:
-        return kind.parse_query(raw, field)
+        return kind.parse_query(raw)
     except Invalid as exc:
         raise BadRequest(f"filter value for {field.name} {exc}: {raw!r}") from None
 

@@ -72,7 +72,7 @@ class FieldType:
         """The JSON value of what the database holds (never ``None``: callers pass that through)."""
         return stored
 
-    def parse_query(self, raw: str, spec: Spec) -> Any:
+    def parse_query(self, raw: str) -> Any:
         """A filter value from a query string, as the database holds it, or :class:`Invalid`.
 
         By default the text is checked like a body value, without the field's own limits.

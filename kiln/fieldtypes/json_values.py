@@ -24,7 +24,7 @@ class JsonType(FieldType):
     def to_json(self, stored: Any) -> Any:
         return json.loads(stored)
 
-    def parse_query(self, raw: str, spec: Spec) -> Any:
+    def parse_query(self, raw: str) -> Any:
         raise Invalid("cannot be filtered: it is a json field")
 
     def schema(self, spec: Spec) -> dict[str, Any]:

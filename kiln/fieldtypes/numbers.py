@@ -45,7 +45,7 @@ class IntType(_Number):
 
     name, sql, integer = "int", "INTEGER", True
 
-    def parse_query(self, raw: str, spec: Spec) -> int:
+    def parse_query(self, raw: str) -> int:
         try:
             value = int(raw)
         except ValueError:
@@ -71,7 +71,7 @@ class FloatType(_Number):
     def to_json(self, stored: Any) -> float:
         return float(stored)
 
-    def parse_query(self, raw: str, spec: Spec) -> float:
+    def parse_query(self, raw: str) -> float:
         try:
             value = float(raw)
         except ValueError:
@@ -101,7 +101,7 @@ class BoolType(FieldType):
     def to_json(self, stored: Any) -> bool:
         return bool(stored)
 
-    def parse_query(self, raw: str, spec: Spec) -> int:
+    def parse_query(self, raw: str) -> int:
         if raw not in ("true", "false"):
             raise Invalid("must be true or false")
         return 1 if raw == "true" else 0

@@ -26,7 +26,7 @@ class RefType(FieldType):
             raise Invalid("must be the id of a record (a positive integer)")
         return value
 
-    def parse_query(self, raw: str, spec: Spec) -> int:
+    def parse_query(self, raw: str) -> int:
         try:
             return int(raw)
         except ValueError:

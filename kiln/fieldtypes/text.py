@@ -34,7 +34,7 @@ class TextType(FieldType):
             raise Invalid(f"must match the pattern {spec.pattern}")
         return value
 
-    def parse_query(self, raw: str, spec: Spec) -> str:
+    def parse_query(self, raw: str) -> str:
         return raw  # filters compare text as given, without length or pattern rules
 
     def schema(self, spec: Spec) -> dict[str, Any]:

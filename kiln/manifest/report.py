@@ -54,7 +54,7 @@ class Report:
 def unknown_key(key: str, known: Iterable[str]) -> str:
     """``unknown key "nmae" (did you mean "name"?)``."""
     message = f'unknown key "{key}"'
-    near = difflib.get_close_matches(key, sorted(known), n=1)
+    near = difflib.get_close_matches(key, sorted(known))  # the best match comes first
     if near:
         message += f' (did you mean "{near[0]}"?)'
     return message
@@ -62,5 +62,5 @@ def unknown_key(key: str, known: Iterable[str]) -> str:
 
 def did_you_mean(word: str, known: Iterable[str]) -> str:
     """`` (did you mean "Author"?)`` or an empty string."""
-    near = difflib.get_close_matches(word, sorted(known), n=1)
+    near = difflib.get_close_matches(word, sorted(known))  # the best match comes first
     return f' (did you mean "{near[0]}"?)' if near else ""

@@ -63,6 +63,7 @@ GET                   /api/settings                             handler handlers
 GET                   /api/sync                                 handler handlers:sync_count
 POST                  /api/quick-todo                           handler handlers:quick_todo
 GET                   /api/accepted                             handler handlers:accepted
+GET                   /api/teapot                               handler handlers:teapot
 GET                   /api/titles                               handler handlers:titles
 GET                   /api/noisy                                handler handlers:noisy
 GET PUT DELETE        /projects/{project:int}/todos/{todo:int}  handler handlers:echo

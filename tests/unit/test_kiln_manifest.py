@@ -649,7 +649,28 @@ def test_an_import_error_raised_outside_handlers_py_is_described_without_a_line(
     """When the loader itself fails, before a line of handlers.py runs, there is no line to name."""
     from kiln.handlers import _describe
 
-    try:
+    with pytest.raises(OSError) as raised:
         raise OSError("cannot read it")
-    except OSError as exc:
-        assert _describe(exc, tmp_path / "handlers.py") == "OSError: cannot read it"
+    assert _describe(raised.value, tmp_path / "handlers.py") == "OSError: cannot read it"
+
+
+@pytest.mark.parametrize(
+    ("written", "weight"), [("true", 1.0), ("false", None), ("0.5", 0.5), ("3", 3.0)], ids=str
+)
+def test_search_weight_is_read_from_true_false_or_a_number(
+    tmp_path: Path, written: str, weight: float | None
+) -> None:
+    _write(tmp_path, f"[entities.Post.fields]\ntitle = {{ type = 'text', search = {written} }}\n")
+    field = load_manifest(tmp_path).entities["Post"].fields["title"]
+    assert field.search == weight
+    assert type(field.search) is type(weight)
+
+
+@pytest.mark.parametrize("written", ["0", "-0.5", "'yes'", "[1]"])
+def test_search_weight_must_be_positive(tmp_path: Path, written: str) -> None:
+    _write(tmp_path, f"[entities.Post.fields]\ntitle = {{ type = 'text', search = {written} }}\n")
+    with pytest.raises(ManifestError) as refused:
+        load_manifest(tmp_path)
+    assert [str(p) for p in refused.value.problems] == [
+        "app.toml: entities.Post.fields.title.search: must be true, false or a positive weight"
+    ]

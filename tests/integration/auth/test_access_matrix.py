@@ -55,6 +55,7 @@ ROUTE_STATUSES: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("/api/admin/stats", "GET"): (401, 403, 403, 200),
     ("/api/moderation", "POST"): (401, 403, 403, 403),  # nobody is a moderator
     ("/api/office-hours", "GET"): (200, 200, 200, 200),  # a handler guard needs no user
+    ("/api/backstage", "GET"): (403, 403, 403, 403),  # nobody sends the X-Pass header here
 }
 
 # What a list shows each persona of the one seeded record.

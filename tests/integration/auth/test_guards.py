@@ -202,6 +202,15 @@ def test_handler_guard_decides_on_the_app_clock(app: TestApp) -> None:
     assert error["message"] == "handlers:during_office_hours does not allow this request"
 
 
+def test_an_async_handler_guard_decides_on_the_request_and_the_settings(test_app: Any) -> None:
+    default, configured = test_app("auth-app"), test_app("auth-app", settings={"pass": "sesame"})
+    assert default.get("/api/backstage", headers={"X-Pass": "letmein"}).json() == {"open": True}
+    error = assert_error(default.get("/api/backstage", headers={"X-Pass": "sesame"}), 403, "forbidden")
+    assert error["message"] == "handlers:has_the_pass does not allow this request"
+    assert configured.get("/api/backstage", headers={"X-Pass": "sesame"}).json() == {"open": True}
+    assert_error(configured.get("/api/backstage"), 403, "forbidden")
+
+
 def test_roles_come_from_the_database_not_the_token(app: TestApp) -> None:
     admin = app.as_user("boss@example.com", roles=["admin"])
     assert admin.post("/api/announcements", json={"title": "a"}).status_code == 201

@@ -49,8 +49,8 @@ def test_500_in_debug_mode_shows_traceback(tmp_path: Path, test_app: Any) -> Non
     toml.write_text(toml.read_text().replace('name = "todo"', 'name = "todo"\ndebug = true'))
     response = test_app(folder).get("/api/fail/async")
     error = assert_error(response, 500, "internal_error")
-    assert "Traceback" in error["message"]
-    assert "RuntimeError: secret database password is hunter2" in error["message"]
+    assert error["message"].startswith("Traceback (most recent call last):\n  File ")
+    assert error["message"].endswith("RuntimeError: secret database password is hunter2\n")
 
 
 def test_page_route_error_is_an_html_page(app: TestApp) -> None:
@@ -68,6 +68,7 @@ def test_browser_404_uses_the_apps_error_page(app: TestApp) -> None:
     assert "<title>Lost</title>" in response.text
     assert "Nothing here (404)" in response.text
     assert f"ref {response.headers['x-request-id']}" in response.text
+    assert "<p>asked for /no/such/page</p>" in response.text  # the page sees the request
 
 
 def test_browser_405_falls_back_to_builtin_html_page(app: TestApp) -> None:
@@ -99,6 +100,13 @@ def test_browser_405_falls_back_to_builtin_html_page(app: TestApp) -> None:
 def test_browsers_get_pages_outside_the_json_prefixes(app: TestApp, path: str, kind: str) -> None:
     response = app.get(path, headers={"Accept": "text/html"})
     assert (response.status_code, response.headers["content-type"]) == (404, kind)
+
+
+def test_a_handlers_own_http_exception_keeps_its_status_detail_and_headers(app: TestApp) -> None:
+    response = app.get("/api/teapot")
+    error = assert_error(response, 418, "error")
+    assert error["message"] == "short and stout"
+    assert response.headers["x-brew"] == "tea"
 
 
 def test_api_errors_stay_json_for_browsers(app: TestApp) -> None:

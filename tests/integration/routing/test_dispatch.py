@@ -128,6 +128,7 @@ OPTIONS = [
     ("item", "/api/todos/1", "DELETE, GET, HEAD, OPTIONS, PATCH, PUT"),
     ("health", "/health", "GET, HEAD, OPTIONS"),
     ("wildcard", "/files/x/y", "GET, HEAD, OPTIONS"),
+    ("two-routes-one-path", "/contact", "GET, HEAD, OPTIONS, POST"),
 ]
 
 
