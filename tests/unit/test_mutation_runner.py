@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
+import ci_scripts
 import pytest
-
-RUNNER = Path(__file__).parents[2] / ".ci" / "mutation"
 
 
 @pytest.fixture(scope="module")
 def runner() -> ModuleType:
-    loader = importlib.machinery.SourceFileLoader("ci_mutation", str(RUNNER))
-    spec = importlib.util.spec_from_loader("ci_mutation", loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+    return ci_scripts.load("mutation")
 
 
 def _diff(before: str, after: str) -> str:

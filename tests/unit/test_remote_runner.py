@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
+import ci_scripts
 import pytest
-
-RUNNER = Path(__file__).parents[2] / ".ci" / "remote"
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest">
@@ -33,12 +30,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 
 @pytest.fixture(scope="module")
 def runner() -> ModuleType:
-    loader = importlib.machinery.SourceFileLoader("ci_remote", str(RUNNER))
-    spec = importlib.util.spec_from_loader("ci_remote", loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+    return ci_scripts.load("remote")
 
 
 def test_report_counts_what_ran_per_category_and_app(
