@@ -90,7 +90,7 @@ def _routes(args: argparse.Namespace) -> int:
         rows.append(("GET PATCH PUT DELETE", entity.path + "/{id:int}", f"{entity.name} record"))
     for route in sorted(compiled.manifest.routes, key=dispatch_key):
         rows.append((" ".join(route.methods), route.path, route.target))
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(2)]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in (0, 1)]  # the last is not padded
     for methods, path, target in [header, *rows]:
         print(f"{methods:<{widths[0]}}  {path:<{widths[1]}}  {target}")
     return 0

@@ -34,10 +34,8 @@ def serve_log_config(level: str = "INFO") -> dict[str, Any]:
         "formatters": {"kiln": {"format": FORMAT}},
         "handlers": {"stderr": handler},
         "root": {"handlers": ["stderr"], "level": level},
-        # uvicorn's own defaults give these two handlers and stop them propagating; uvicorn.error
-        # has neither and goes up through "uvicorn"
-        "loggers": {
-            "uvicorn": {"handlers": [], "propagate": True},
-            "uvicorn.access": {"handlers": [], "propagate": True},
-        },
+        # uvicorn's own defaults give "uvicorn" and "uvicorn.access" handlers and stop them
+        # propagating; naming "uvicorn" here removes the handlers of it and of every child logger
+        # (uvicorn.error, uvicorn.access), and lets all of them propagate to the root handler
+        "loggers": {"uvicorn": {"propagate": True}},
     }

@@ -27,13 +27,6 @@ __all__ = ["envelope", "error_response", "exception_handlers"]
 
 logger = logging.getLogger("kiln.errors")
 
-_MESSAGES = {
-    400: "Bad request",
-    404: "Not found",
-    405: "Method not allowed",
-    500: "Internal server error",
-}
-
 
 def envelope(status: int, code: str, message: str, fields: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The JSON body of an error."""
@@ -90,7 +83,7 @@ async def _kiln_error(request: Request, exc: Exception) -> Response:
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
-    message = _MESSAGES.get(status, exc.detail or "Error")
+    message = exc.detail  # Starlette's own phrase ("Bad Request") when the raiser gave none
     headers = dict(exc.headers or {})
     if status == 404:
         message = f"nothing at {request.url.path}"

@@ -203,7 +203,9 @@ def _write_meta(conn: sqlite3.Connection, manifest: Manifest) -> None:
 
 def _read_snapshot(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
     try:
-        row = conn.execute("SELECT value FROM _kiln_meta WHERE key = 'entities'").fetchone()
+        row = conn.execute(
+            "SELECT value FROM _kiln_meta WHERE key = 'entities'"
+        ).fetchone()  # pragma: no mutate
     except sqlite3.DatabaseError as exc:
         raise SchemaError(f"not a kiln database: {exc}") from exc
     if row is None:
@@ -258,8 +260,8 @@ def _rebuild_references(conn: sqlite3.Connection, entity: Entity, manifest: Mani
 
 
 def _has_rows(conn: sqlite3.Connection, table: str, column: str | None) -> bool:
-    where = f" WHERE {quote(column)} IS NOT NULL" if column else ""
-    found: int = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(table)}{where})").fetchone()[0]
+    where = f"WHERE {quote(column)} IS NOT NULL" if column else "WHERE 1"
+    found: int = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(table)} {where})").fetchone()[0]
     return found == 1
 
 

@@ -64,6 +64,7 @@ ROUND_TRIPS: list[tuple[str, Any, Any, Any]] = [
     ("json", {"a": [1, "é"]}, '{"a":[1,"é"]}', {"a": [1, "é"]}),
     ("email", "Ann@Example.com", "Ann@Example.com", "Ann@Example.com"),
     ("url", "https://example.com/x?y=1", "https://example.com/x?y=1", "https://example.com/x?y=1"),
+    ("url", "http://localhost:8000/", "http://localhost:8000/", "http://localhost:8000/"),
     ("enum", "open", "open", "open"),
     ("ref", 7, 7, 7),
     ("ref", 2**63 - 1, 2**63 - 1, 2**63 - 1),

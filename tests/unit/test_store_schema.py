@@ -332,6 +332,27 @@ def test_a_field_of_nulls_in_a_table_with_rows_may_be_removed(tmp_path: Path) ->
     conn.close()
 
 
+def test_a_field_of_nulls_may_change_its_type(tmp_path: Path) -> None:
+    rows = "INSERT INTO items (created_at, updated_at, title) VALUES ('t', 't', 'no price');"
+    _, changes = _migrate(tmp_path, BASE, BASE.replace('"float"', '"text"'), rows)
+    assert changes == ["retyped empty field Item.price to text"]
+
+
+def test_a_refused_collection_change_does_not_hide_the_next_refusal(tmp_path: Path) -> None:
+    before = BASE + "[entities.Alpha.fields]\nnote = { type = 'text' }\n"
+    after = (
+        '[app]\nname = "shop"\n[entities.Item.fields]\ntitle = { type = "text", required = true }\n'
+        "[entities.Alpha]\nplural = 'alphabet'\n[entities.Alpha.fields]\nnote = { type = 'text' }\n"
+    )
+    rows = "INSERT INTO items (created_at, updated_at, title, price) VALUES ('t', 't', 'x', 2.5);"
+    with pytest.raises(SchemaError) as refused:
+        _migrate(tmp_path, before, after, rows)
+    assert str(refused.value).splitlines()[1:3] == [
+        "  entity Alpha changed its collection from alphas to alphabet",
+        "  field Item.price was removed, but it holds values",
+    ]
+
+
 def test_every_refusal_is_listed_in_one_message(tmp_path: Path) -> None:
     before = BASE + "[entities.Alpha.fields]\nnote = { type = 'text' }\n"
     rows = (

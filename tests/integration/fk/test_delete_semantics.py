@@ -6,7 +6,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from harness import TestApp, assert_error
 
@@ -53,6 +56,17 @@ def test_delete_comment_cascades_its_replies(blog: TestApp, ids: Any) -> None:
         "nulled": {},
     }
     assert _comment_ids(blog, ids) == [ids.comments[4]]
+
+
+def test_delete_comment_with_one_reply_counts_that_reply(blog: TestApp, ids: Any) -> None:
+    body = blog.delete(f"/api/comments/{ids.comments[2]}").json()
+    assert body["deleted"] == {
+        "entity": "Comment",
+        "id": ids.comments[2],
+        "cascaded": {"Comment": 1},
+        "nulled": {},
+    }
+    assert _comment_ids(blog, ids) == [ids.comments[1], ids.comments[4]]
 
 
 def test_delete_leaf_comment_cascades_nothing(blog: TestApp, ids: Any) -> None:
@@ -217,3 +231,31 @@ def test_put_clears_an_optional_reference(blog: TestApp, ids: Any, stored: Any) 
         p["title"]
         for p in blog.get(f"/api/authors/{ids.authors[2]}?with=edited_posts").json()["edited_posts"]
     ] == []
+
+
+TWO_REFS = """
+[app]
+name = "tasks"
+[entities.Person.fields]
+name = { type = "text" }
+[entities.Task.fields]
+title = { type = "text" }
+owner_id = { type = "ref", to = "Person", on_delete = "set_null", related_name = "owned" }
+reviewer_id = { type = "ref", to = "Person", on_delete = "set_null", related_name = "reviewed" }
+"""
+
+
+@pytest.mark.local_only("serves an app of its own, made in the test")
+def test_nulled_counts_each_cleared_reference(tmp_path: Path, test_app: Any) -> None:
+    (tmp_path / "app.toml").write_text(TWO_REFS)
+    app = test_app(tmp_path)
+    ann, bob = (app.post("/api/persons", json={"name": name}).json()["id"] for name in ("ann", "bob"))
+    for owner, reviewer in ((ann, bob), (bob, ann), (ann, ann)):
+        app.post("/api/tasks", json={"title": "t", "owner_id": owner, "reviewer_id": reviewer})
+    deleted = app.delete(f"/api/persons/{ann}").json()["deleted"]
+    assert deleted == {"entity": "Person", "id": ann, "cascaded": {}, "nulled": {"Task": 4}}
+    assert [(t["owner_id"], t["reviewer_id"]) for t in app.get("/api/tasks").json()["items"]] == [
+        (None, bob),
+        (bob, None),
+        (None, None),
+    ]
