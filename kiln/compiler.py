@@ -35,7 +35,7 @@ from kiln.types import ASGIApp
 
 __all__ = ["DB_NAME", "CompiledApp", "app_folder", "clear_cache", "compile_app"]  # DB_NAME: see kiln.store
 
-_cache: dict[tuple[Path, int], CompiledApp] = {}
+_cache: dict[tuple[Path, int, int], CompiledApp] = {}
 _cache_lock = threading.Lock()
 _template_root: Path | None = None
 
@@ -116,13 +116,12 @@ def compile_app(folder: str | Path) -> CompiledApp:
     :class:`kiln.errors.ManifestError` listing every problem in the folder.
     """
     folder = app_folder(folder).resolve()
-    version = _version(folder / MANIFEST) ^ _version(folder / HANDLERS_FILE)
-    key = (folder, version)
+    key = (folder, _version(folder / MANIFEST), _version(folder / HANDLERS_FILE))
     with _cache_lock:
         compiled = _cache.get(key)
         if compiled is None:
             manifest = load_manifest(folder)
-            compiled = CompiledApp(folder, manifest, _build_template(manifest, version))
+            compiled = CompiledApp(folder, manifest, _build_template(manifest))
             _cache[key] = compiled
     return compiled
 
@@ -155,8 +154,9 @@ def _version(path: Path) -> int:
         return -1
 
 
-def _build_template(manifest: Manifest, version: int) -> Path:
-    path = _templates_dir() / f"{manifest.name}-{version}-{id(manifest):x}.db"
+def _build_template(manifest: Manifest) -> Path:
+    # the cache keeps every compiled manifest alive, so no two share an id
+    path = _templates_dir() / f"{manifest.name}-{id(manifest):x}.db"
     conn = connect(path)
     try:
         create_schema(conn, manifest)

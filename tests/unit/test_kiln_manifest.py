@@ -497,6 +497,32 @@ def test_compile_app_notices_a_changed_handlers_file(tmp_path: Path) -> None:
     assert second.manifest.handlers.page(None, None) == 2  # type: ignore[union-attr]
 
 
+def test_compile_app_is_cached_until_either_file_changes(tmp_path: Path) -> None:
+    import os
+
+    _write(tmp_path, "")
+    (tmp_path / "handlers.py").write_text("")
+    first = compile_app(tmp_path)
+    assert compile_app(tmp_path) is first
+    assert compile_app(tmp_path / "app.toml") is first
+    for name in ("app.toml", "handlers.py"):
+        stat = (tmp_path / name).stat()
+        os.utime(tmp_path / name, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        again = compile_app(tmp_path)
+        assert again is not first
+        first = again
+
+
+def test_template_databases_share_one_folder_per_process(tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "app.toml").write_text(f"[app]\nname = '{name}'\n")
+    one, two = compile_app(tmp_path / "one"), compile_app(tmp_path / "two")
+    assert one.template_db.parent == two.template_db.parent
+    assert one.template_db != two.template_db
+    assert one.template_db.name.startswith("one-")
+
+
 def test_ref_to_user_needs_auth(tmp_path: Path) -> None:
     _write(
         tmp_path,
