@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -260,3 +261,18 @@ def thread_logger(request: Request) -> PlainTextResponse:
 
 
 with_thread = Starlette(routes=[*ROUTES, Route("/thread-log", thread_logger)])
+
+
+class Holder:
+    """Targets reached by a dotted attribute: ``sample_apps:Holder.app``."""
+
+    app = app
+
+    @staticmethod
+    def factory(data_dir: Path, settings: Any = None, secrets: Any = None) -> Starlette:
+        """A factory that takes settings and secrets, and shows them at ``/given``."""
+
+        async def given(request: Request) -> JSONResponse:
+            return JSONResponse({"settings": settings, "secrets": secrets, "data_dir": str(data_dir)})
+
+        return Starlette(routes=[Route("/given", given)])
