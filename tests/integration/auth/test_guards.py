@@ -108,6 +108,7 @@ def test_each_guard_kind_lets_in_and_keeps_out(app: TestApp, scenario: Scenario)
     run(app, scenario)
 
 
+@pytest.mark.local_only("signs users in with as_user, and auth-app verifies emails")
 def test_a_refused_guard_says_what_it_needs_and_reading_stays_public(app: TestApp) -> None:
     user = app.as_user("ann@example.com")
     error = assert_error(user.post("/api/announcements", json={"title": "hi"}), 403, "forbidden")
@@ -202,13 +203,22 @@ def test_handler_guard_decides_on_the_app_clock(app: TestApp) -> None:
     assert error["message"] == "handlers:during_office_hours does not allow this request"
 
 
-def test_an_async_handler_guard_decides_on_the_request_and_the_settings(test_app: Any) -> None:
-    default, configured = test_app("auth-app"), test_app("auth-app", settings={"pass": "sesame"})
-    assert default.get("/api/backstage", headers={"X-Pass": "letmein"}).json() == {"open": True}
-    error = assert_error(default.get("/api/backstage", headers={"X-Pass": "sesame"}), 403, "forbidden")
+def test_an_async_handler_guard_lets_in_the_request_it_approves(app: TestApp) -> None:
+    assert app.get("/api/backstage", headers={"X-Pass": "letmein"}).json() == {"open": True}
+
+
+@pytest.mark.parametrize("headers", [{"X-Pass": "sesame"}, {}], ids=["wrong-pass", "no-pass"])
+def test_an_async_handler_guard_keeps_out_the_requests_it_refuses(
+    app: TestApp, headers: dict[str, str]
+) -> None:
+    error = assert_error(app.get("/api/backstage", headers=headers), 403, "forbidden")
     assert error["message"] == "handlers:has_the_pass does not allow this request"
+
+
+def test_an_async_handler_guard_reads_the_app_settings(test_app: Any) -> None:
+    configured = test_app("auth-app", settings={"pass": "sesame"})
     assert configured.get("/api/backstage", headers={"X-Pass": "sesame"}).json() == {"open": True}
-    assert_error(configured.get("/api/backstage"), 403, "forbidden")
+    assert_error(configured.get("/api/backstage", headers={"X-Pass": "letmein"}), 403, "forbidden")
 
 
 def test_roles_come_from_the_database_not_the_token(app: TestApp) -> None:
