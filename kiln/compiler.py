@@ -15,6 +15,7 @@ This is the seam the harness uses::
 from __future__ import annotations
 
 import atexit
+import itertools
 import shutil
 import sqlite3
 import tempfile
@@ -37,6 +38,7 @@ __all__ = ["DB_NAME", "CompiledApp", "app_folder", "clear_cache", "compile_app"]
 
 _cache: dict[tuple[Path, int, int], CompiledApp] = {}
 _cache_lock = threading.Lock()
+_serial = itertools.count(1)
 _template_root: Path | None = None
 
 
@@ -155,8 +157,7 @@ def _version(path: Path) -> int:
 
 
 def _build_template(manifest: Manifest) -> Path:
-    # the cache keeps every compiled manifest alive, so no two share an id
-    path = _templates_dir() / f"{manifest.name}-{id(manifest):x}.db"
+    path = _templates_dir() / f"{manifest.name}-{next(_serial)}.db"  # never reused, even after clear_cache
     conn = connect(path)
     try:
         create_schema(conn, manifest)

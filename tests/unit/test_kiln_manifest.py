@@ -700,3 +700,22 @@ def test_search_weight_must_be_positive(tmp_path: Path, written: str) -> None:
     assert [str(p) for p in refused.value.problems] == [
         "app.toml: entities.Post.fields.title.search: must be true, false or a positive weight"
     ]
+
+
+@pytest.mark.regression
+def test_compiling_again_after_clear_cache_builds_a_new_template(tmp_path: Path) -> None:
+    """Template files were named by id(manifest), which a later manifest can reuse once the
+    cache is cleared: building its template then failed on a table that already existed."""
+    import gc
+
+    from kiln.compiler import clear_cache
+
+    _write(tmp_path, "")
+    seen = set()
+    for _ in range(20):
+        clear_cache()
+        gc.collect()
+        compiled = compile_app(tmp_path)
+        seen.add(compiled.template_db)
+        assert compiled.prepare(tmp_path / f"data-{len(seen)}").is_file()
+    assert len(seen) == 20
