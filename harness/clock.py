@@ -91,7 +91,8 @@ class _ProcessTime:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # runs once, at import, before mutation testing can swap a mutant in
+        self._lock = threading.Lock()  # pragma: no mutate
         self._travel: Any = None
         self._coordinates: Any = None
         self._users: set[object] = set()
@@ -101,7 +102,9 @@ class _ProcessTime:
             if self._travel is None:
                 import time_machine
 
-                self._travel = time_machine.travel(destination, tick=False)
+                self._travel = time_machine.travel(
+                    destination, tick=False
+                )  # pragma: no mutate (None is False)
                 self._coordinates = self._travel.start()
             else:
                 self._coordinates.move_to(destination)

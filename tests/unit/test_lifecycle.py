@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sample_apps
@@ -145,3 +146,28 @@ def test_kiln_start_stop_cycles_leave_no_dirs(data_root: Path) -> None:
         with TestApp(FIXTURES / "todo-app", data_root=data_root) as app:
             assert app.get("/health").json()["app"] == "todo"
     assert list(data_root.iterdir()) == []
+
+
+def _reports_startup_failed(message: str) -> Any:
+    """A raw ASGI app whose lifespan answers ``lifespan.startup.failed`` with ``message``."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "lifespan"
+        await receive()
+        await send({"type": "lifespan.startup.failed", "message": message})
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("connecting\nthe database is down\n", "app lifespan startup failed: the database is down"),
+        ("", "app lifespan startup failed: the app reported lifespan.startup.failed"),
+    ],
+    ids=["last-line-of-the-message", "no-message"],
+)
+def test_a_reported_startup_failure_shows_its_last_line(data_root: Path, message: str, shown: str) -> None:
+    with pytest.raises(StartError) as refused:
+        TestApp(_reports_startup_failed(message), data_root=data_root)
+    assert str(refused.value).splitlines()[0] == shown

@@ -110,3 +110,19 @@ def test_a_callable_of_two_required_arguments_is_refused_showing_its_signature(d
         "(a: 'Any', b: 'Any') -> 'Any': an ASGI app takes (scope, receive, send), "
         "a factory takes no argument or (data_dir)"
     )
+
+
+def test_only_the_first_colon_separates_module_from_attribute(data_root: Path) -> None:
+    with pytest.raises(StartError) as refused:
+        TestApp("sample_apps:Holder:app", data_root=data_root)
+    assert str(refused.value).startswith("module 'sample_apps' has no attribute 'Holder:app'")
+
+
+def test_a_type_error_inside_a_factory_given_no_keywords_is_its_own_failure(data_root: Path) -> None:
+    def strict(data_dir: Path) -> Any:
+        raise TypeError("strict() got an unexpected keyword argument 'colour'")
+
+    with pytest.raises(StartError) as refused:
+        TestApp(strict, data_root=data_root)
+    name = "test_a_type_error_inside_a_factory_given_no_keywords_is_its_own_failure-locals-strict"
+    assert str(refused.value).startswith(f"app factory {name} failed: strict() got an unexpected keyword")
