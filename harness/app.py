@@ -330,8 +330,8 @@ class TestApp:
         url = self.ws_url + path
         if query:
             url += ("&" if "?" in path else "?") + urlencode(query)
-        kwargs.setdefault("open_timeout", 5)
-        kwargs.setdefault("close_timeout", 2)
+        kwargs.setdefault("open_timeout", 5)  # pragma: no mutate (a wait no test may time)
+        kwargs.setdefault("close_timeout", 2)  # pragma: no mutate (a wait no test may time)
         if not self.remote:
             kwargs.setdefault("proxy", None)
         connection = connect(url, legacy=True, **kwargs)  # a connected client, usable with or without `with`

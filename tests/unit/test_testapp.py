@@ -91,13 +91,29 @@ def test_testapp_websocket_sends_token_as_query_parameter() -> None:
         assert app.requests[-1].path == "/ws?room=r1&token=abc"
 
 
+def test_testapp_websocket_adds_its_query_to_one_in_the_path() -> None:
+    with TestApp(sample_apps.app) as app:
+        ws = app.ws("/ws?room=r1", token="abc", additional_headers={"X-Request-Id": "ws-1"})
+        ws.send("x")
+        assert ws.recv(timeout=2) == "echo:x"
+        assert (app.requests[-1].path, app.requests[-1].request_id) == ("/ws?room=r1&token=abc", "ws-1")
+
+
+def test_testapp_websocket_ignores_proxies_of_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ALL_PROXY", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    with TestApp(sample_apps.app) as app, app.ws("/ws") as ws:
+        ws.send("direct")
+        assert ws.recv(timeout=2) == "echo:direct"
+
+
 def test_testapp_close_closes_client_websockets_with_1001(events: list[str]) -> None:
     app = TestApp(sample_apps.app)
     ws = app.ws("/ws")
     ws.send("ping")
     ws.recv(timeout=2)
     app.close()
-    assert ws.close_code == 1001
+    assert (ws.close_code, ws.close_reason) == (1001, "test app closing")
     assert events == ["ws-disconnect:1001"]
 
 
