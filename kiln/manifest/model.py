@@ -151,10 +151,3 @@ class Manifest:
     warnings: tuple[Problem, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     handlers: ModuleType | None = field(default=None, repr=False, compare=False)  # the app's handlers.py
-
-    def entity_by_plural(self, plural: str) -> Entity | None:
-        """The entity whose collection is ``/api/<plural>``."""
-        for entity in self.entities.values():
-            if entity.plural == plural:
-                return entity
-        return None
