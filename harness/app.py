@@ -333,7 +333,7 @@ class TestApp:
         kwargs.setdefault("open_timeout", 5)  # pragma: no mutate (a wait no test may time)
         kwargs.setdefault("close_timeout", 2)  # pragma: no mutate (a wait no test may time)
         if not self.remote:
-            kwargs.setdefault("proxy", None)
+            kwargs.setdefault("proxy", None)  # pragma: no mutate (setdefault defaults to None)
         connection = connect(url, legacy=True, **kwargs)  # a connected client, usable with or without `with`
         self._teardown.push(functools.partial(connection.close, code=1001, reason="test app closing"))
         return connection
