@@ -93,9 +93,9 @@ class _ProcessTime:
     def __init__(self) -> None:
         # runs once, at import, before mutation testing can swap a mutant in
         self._lock = threading.Lock()  # pragma: no mutate
-        self._travel: Any = None
-        self._coordinates: Any = None
-        self._users: set[object] = set()
+        self._travel: Any = None  # pragma: no mutate
+        self._coordinates: Any = None  # pragma: no mutate
+        self._users: set[object] = set()  # pragma: no mutate
 
     def move_to(self, user: object, destination: datetime) -> None:
         with self._lock:

@@ -230,7 +230,11 @@ class ServerThread:
                 raise error
             raise StartError(f"server failed to start: {type(error).__name__}: {error}", cause=error)
 
-    def run_in_loop(self, coroutine: Coroutine[Any, Any, None], timeout: float = 5.0) -> None:
+    def run_in_loop(
+        self,
+        coroutine: Coroutine[Any, Any, None],
+        timeout: float = 5.0,  # pragma: no mutate (a wait no test may time)
+    ) -> None:
         """Run ``coroutine`` on the server's loop and wait for it; a no-op once the loop is gone."""
         loop = self._loop
         if loop is None or loop.is_closed() or not self.running:

@@ -162,7 +162,7 @@ def _reports_startup_failed(message: str) -> Any:
 @pytest.mark.parametrize(
     ("message", "shown"),
     [
-        ("connecting\nthe database is down\n", "app lifespan startup failed: the database is down"),
+        ("connecting\nretrying\nthe database is down\n", "app lifespan startup failed: the database is down"),
         ("", "app lifespan startup failed: the app reported lifespan.startup.failed"),
     ],
     ids=["last-line-of-the-message", "no-message"],
