@@ -64,7 +64,8 @@ class _AccessLogger:
     """Saves ``uvicorn.access`` while servers run (reference counted) and restores it after the last."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # runs once, at import, before mutation testing can swap a mutant in
+        self._lock = threading.Lock()  # pragma: no mutate
         self._users = 0
         self._saved: tuple[int, list[logging.Handler], bool, bool] | None = None
 
