@@ -156,14 +156,14 @@ class TestApp:
             return
         self.name = expected
         # its own client: the probe is the harness's, not one of the test's requests
-        probe = httpx.Client(base_url=self.url, verify=_ssl_context(), timeout=_DEFAULT_TIMEOUT)
+        probe = functools.partial(
+            httpx.Client, base_url=self.url, verify=_ssl_context(), timeout=_DEFAULT_TIMEOUT
+        )
         try:
             check_serves(self.url, expected, probe)
         except BaseException:
             self.close()
             raise
-        finally:
-            probe.close()
 
     # -- lifecycle -------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,13 +80,14 @@ def manifest_name(folder: Path) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def check_serves(url: str, expected: str, client: httpx.Client) -> None:
+def check_serves(url: str, expected: str, connect: Callable[[], httpx.Client]) -> None:
     """Raise :class:`WrongRemoteApp` when ``url``'s ``/health`` names an app other than ``expected``.
 
     A server whose ``/health`` names no app (not a kiln app, or none at all) cannot be told apart
-    and is trusted. The answer is cached per URL for the process.
+    and is trusted. The answer is cached per URL for the process; ``connect`` makes the client
+    that asks, only when the answer is not known yet.
     """
-    served = _served_app(url.rstrip("/"), client)
+    served = _served_app(url.rstrip("/"), connect)
     if served is not None and served != expected:
         raise WrongRemoteApp(url, expected, served)
 
@@ -94,10 +95,11 @@ def check_serves(url: str, expected: str, client: httpx.Client) -> None:
 _health: dict[str, str | None] = {}
 
 
-def _served_app(url: str, client: httpx.Client) -> str | None:
+def _served_app(url: str, connect: Callable[[], httpx.Client]) -> str | None:
     if url not in _health:
         try:
-            body = client.get("/health").json()
+            with connect() as client:
+                body = client.get("/health").json()
         except (httpx.HTTPError, ValueError):
             body = None
         name = body.get("app") if isinstance(body, dict) else None

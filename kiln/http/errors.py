@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -83,7 +84,7 @@ async def _kiln_error(request: Request, exc: Exception) -> Response:
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
-    message = exc.detail  # Starlette's own phrase ("Bad Request") when the raiser gave none
+    message = exc.detail or HTTPStatus(status).phrase  # Starlette's phrase when the raiser gave none
     headers = dict(exc.headers or {})
     if status == 404:
         message = f"nothing at {request.url.path}"

@@ -136,3 +136,20 @@ def test_a_status_outside_the_tree_keeps_its_number_with_code_error() -> None:
     assert (type(error), error.status, error.code) == (KilnError, 418, "error")
     assert (error.message, error.headers) == ("I'm a teapot", {"X-Brew": "tea"})
     assert KilnError.status == 500  # the class itself is unchanged
+
+
+def test_an_http_exception_with_an_empty_detail_still_says_something() -> None:
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.routing import Route
+
+    from harness import TestApp, assert_error
+    from kiln.http import exception_handlers
+
+    async def refuse(request: object) -> None:
+        raise HTTPException(409, detail="")
+
+    app = Starlette(routes=[Route("/", refuse)], exception_handlers=exception_handlers())
+    with TestApp(app) as served:
+        error = assert_error(served.get("/", headers={"X-Request-Id": "r1"}), 409, "conflict")
+    assert error["message"] == "Conflict"
