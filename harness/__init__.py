@@ -22,7 +22,7 @@ from harness.logs import LogBuffer
 from harness.mail import Message
 from harness.queries import Queries
 from harness.recorder import Exchange
-from harness.scenarios import Scenario, Stored, assert_error, assert_subset, run
+from harness.scenarios import Row, Scenario, Stored, assert_error, assert_subset, run
 from harness.users import UserClient
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "Message",
     "NoDatabase",
     "Queries",
+    "Row",
     "Scenario",
     "StartError",
     "StartTimeout",

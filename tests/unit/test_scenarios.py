@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import httpx
 import pytest
 import sample_apps
 
-from harness import Scenario, Stored, TestApp, assert_error, assert_subset, run
+from harness import Row, Scenario, Stored, TestApp, assert_error, assert_subset, run
 
 
 @pytest.mark.parametrize(
@@ -148,3 +149,75 @@ def test_run_sends_the_request_as_the_scenario_user_with_its_roles() -> None:
         )
         run(app, anonymous)
         assert [row["email"] for row in app.db["users"].rows] == ["root@example.com", "ann@example.com"]
+
+
+def test_run_checks_the_error_message_headers_and_raw_body() -> None:
+    with TestApp(TODO) as app:
+        run(
+            app,
+            Scenario("not found", "GET", "/nope", status=404, error="not_found", message="nothing at /nope"),
+        )
+        with pytest.raises(AssertionError, match="expected message 'gone', got 'nothing at /nope'"):
+            run(app, Scenario("message", "GET", "/nope", status=404, error="not_found", message="gone"))
+        with pytest.raises(AssertionError, match="a message is checked only with an error code"):
+            run(app, Scenario("no code", "GET", "/nope", status=404, message="nothing at /nope"))
+        options = Scenario(
+            "options",
+            "OPTIONS",
+            "/health",
+            status=204,
+            expect=b"",
+            expect_headers={"allow": "GET, HEAD, OPTIONS"},
+        )
+        run(app, options)
+        with pytest.raises(AssertionError, match="expected header allow: 'GET', got 'GET, HEAD, OPTIONS'"):
+            run(app, dataclasses.replace(options, expect_headers={"allow": "GET"}))
+        with pytest.raises(AssertionError, match="expected body b'x', got b''"):
+            run(app, dataclasses.replace(options, expect=b"x"))
+
+
+def test_run_checks_the_row_the_response_names() -> None:
+    with TestApp(TODO) as app:
+        create = Scenario(
+            "create",
+            "POST",
+            "/api/todos",
+            json={"title": "kept", "done": True},
+            status=201,
+            stored=[Row("todos", {"title": "kept", "done": 1})],
+        )
+        assert run(app, create).json()["id"] == 1
+        with pytest.raises(AssertionError, match=r"todos 2\.done is 1, expected 0"):
+            run(app, dataclasses.replace(create, stored=[Row("todos", {"done": 0})]))
+        with pytest.raises(AssertionError, match="todos has no column 'colour'"):
+            run(app, dataclasses.replace(create, stored=[Row("todos", {"colour": "red"})]))
+        app.db.execute("CREATE TRIGGER vanish AFTER INSERT ON todos BEGIN DELETE FROM todos; END")
+        with pytest.raises(AssertionError, match="no row of todos has id 4"):
+            run(app, create)
+
+
+def test_format_fills_named_placeholders_and_keeps_other_braces() -> None:
+    scenario = Scenario(
+        "template",
+        "POST",
+        "/api/posts?{scope}&q={q}",
+        json={"author_id": "{author}", "title": "by {author}", "raw": "{other}", "n": 3},
+        expect={"items": [{"author_id": "{author}"}]},
+        expect_headers={"location": "/api/posts/{author}"},
+        error="x",
+        fields={"author_id": "Author {author} does not exist"},
+        message="{scope} is wrong",
+        user="{email}",
+        headers={"x-author": "{author}"},
+        stored=[Stored("posts", {"author_id": "{author}"}, 1), Row("posts", {"title": "by {author}"})],
+    )
+    filled = scenario.format(scope="id__in=1,2", q="a b", author=7, email="ann@example.com")
+    assert filled.path == "/api/posts?id__in=1,2&q=a b"
+    assert filled.json == {"author_id": 7, "title": "by 7", "raw": "{other}", "n": 3}
+    assert filled.expect == {"items": [{"author_id": 7}]}
+    assert filled.expect_headers == {"location": "/api/posts/7"}
+    assert filled.fields == {"author_id": "Author 7 does not exist"}
+    assert filled.message == "id__in=1,2 is wrong"
+    assert (filled.user, filled.headers) == ("ann@example.com", {"x-author": "7"})
+    assert filled.stored == [Stored("posts", {"author_id": 7}, 1), Row("posts", {"title": "by 7"})]
+    assert scenario.json["author_id"] == "{author}"  # the table's own row is left as it was

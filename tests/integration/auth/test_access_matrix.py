@@ -12,12 +12,13 @@ admin role. Nobody has the moderator role.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness import TestApp, unique_id
+from harness import Scenario, Stored, TestApp, run, unique_id
 from kiln import compile_app
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "auth-app"
@@ -78,77 +79,108 @@ def emails() -> dict[str, str]:
     return {persona: f"{unique_id(persona)}@example.com" for persona in PERSONAS[1:]}
 
 
-def _client(app: TestApp, persona: str, emails: dict[str, str]) -> Any:
-    """The persona's client; signing users in is local only, since auth-app verifies emails."""
-    if persona == "anonymous":
-        return app.client
-    user = app.as_user(emails["user"])  # always made, so that it owns the seeded note
-    if persona == "user":
-        return user
-    if persona == "other":
-        return app.as_user(emails["other"])
-    return app.as_user(emails["admin"], roles=["admin"])
-
-
 def _seed(app: TestApp, entity: str, emails: dict[str, str]) -> int:
-    """One record of ``entity``, written straight into the database (the note owned by ``user``)."""
+    """One record of ``entity``, written straight into the database (the note owned by ``user``).
+
+    ``user`` is always signed up, so that it owns the seeded note; signing users in is local
+    only, since auth-app verifies emails.
+    """
     table = app.db[PATHS[entity].removeprefix("/api/")]  # local only: the record is written directly
     row: dict[str, Any] = {
         "created_at": "2030-01-01T00:00:00.000Z",
         "updated_at": "2030-01-01T00:00:00.000Z",
         **BODIES[entity],
     }
+    owner = app.as_user(emails["user"]).user["id"]
     if entity == "Note":
-        row["author_id"] = app.as_user(emails["user"]).user["id"]
+        row["author_id"] = owner
     return int(table.insert(row).last_pk)
 
 
-def _rows(table: dict[tuple[str, str], tuple[int, int, int, int]]) -> list[Any]:
-    """One row per key and persona: ``(*key, persona, status)``, with a readable id."""
+ERRORS = {401: "unauthorized", 403: "forbidden"}
+
+
+def _asking(name: str, method: str, path: str, persona: str, status: int, **rest: Any) -> Scenario:
+    """The request sent as ``persona``, whose email the test fills in as ``{<persona>}``."""
+    return Scenario(
+        name,
+        method,
+        path,
+        status=status,
+        error=ERRORS.get(status),
+        user=None if persona == "anonymous" else "{" + persona + "}",
+        roles=("admin",) if persona == "admin" else (),
+        **rest,
+    )
+
+
+def _entity_cell(entity: str, operation: str, persona: str, status: int) -> Scenario:
+    """One cell of ENTITY_STATUSES: the request, and the rows of the table afterwards.
+
+    The table holds only the seeded record ``{id}``, whose first field is ``"t"``: a refused
+    request must leave exactly that, and an allowed one makes exactly its own change.
+    """
+    collection, item = PATHS[entity], f"{PATHS[entity]}/{{id}}"
+    table = collection.removeprefix("/api/")
+    field = next(iter(BODIES[entity]))
+    allowed = status < 400
+    unchanged = [Stored(table, {}, 1), Stored(table, {field: "t"}, 1)]
+    method, path, rest = {
+        "list": ("GET", collection, {"stored": unchanged}),
+        "read": ("GET", item, {"stored": unchanged}),
+        "create": ("POST", collection, {"json": BODIES[entity], "stored": [Stored(table, {}, 1 + allowed)]}),
+        "update": (
+            "PATCH",
+            item,
+            {"json": {field: "changed"}, "stored": [Stored(table, {field: "changed"}, int(allowed))]},
+        ),
+        "delete": ("DELETE", item, {"stored": [Stored(table, {}, int(not allowed))]}),
+    }[operation]
+    if allowed and operation == "list":
+        rest["expect"] = {"total": LIST_TOTALS[entity][PERSONAS.index(persona)]}
+    elif allowed and operation == "read":
+        rest["expect"] = {"id": "{id}", field: "t"}
+    elif allowed and operation in ("create", "update"):
+        rest["expect"] = {field: rest["json"][field]}
+    return _asking(f"{entity}-{operation}-{persona}", method, path, persona, status, **rest)
+
+
+PAGES = {"/profile", "/members"}  # template routes: a refusal is an HTML page, not JSON
+
+
+def _route_cell(path: str, method: str, persona: str, status: int) -> Scenario:
+    """One cell of ROUTE_STATUSES."""
+    cell = _asking(f"{path}-{method}-{persona}", method, path, persona, status)
+    if path in PAGES:
+        return dataclasses.replace(
+            cell, error=None, expect_headers={"content-type": "text/html; charset=utf-8"}
+        )
+    return cell
+
+
+def _cells(table: dict[tuple[str, str], tuple[int, int, int, int]], cell: Any) -> list[Scenario]:
+    """One scenario per key and persona."""
     return [
-        pytest.param(*key, persona, status, id="-".join([*key, persona]))
+        cell(*key, persona, status)
         for key, statuses in table.items()
         for persona, status in zip(PERSONAS, statuses, strict=True)
     ]
 
 
-@pytest.mark.parametrize(("entity", "operation", "persona", "status"), _rows(ENTITY_STATUSES))
-def test_collection_access(
-    test_app: Any, emails: dict[str, str], entity: str, operation: str, persona: str, status: int
-) -> None:
+@pytest.mark.parametrize("scenario", _cells(ENTITY_STATUSES, _entity_cell), ids=str)
+def test_collection_access(test_app: Any, emails: dict[str, str], scenario: Scenario) -> None:
     app = test_app("auth-app")
-    refused_before_lookup = persona == "anonymous" and status == 401
-    # Nothing can be seeded remotely (auth-app's users verify their email first), but a 401 comes
-    # before any lookup (pinned below), so a record that does not exist is refused the same way.
-    record_id = 987654321 if app.remote and refused_before_lookup else _seed(app, entity, emails)
-    client = _client(app, persona, emails)
-    collection, path = PATHS[entity], f"{PATHS[entity]}/{record_id}"
-    field = next(iter(BODIES[entity]))
-    response = {
-        "list": lambda: client.get(collection),
-        "read": lambda: client.get(path),
-        "create": lambda: client.post(collection, json=BODIES[entity]),
-        "update": lambda: client.patch(path, json={field: "changed"}),
-        "delete": lambda: client.delete(path),
-    }[operation]()
-    assert response.status_code == status, response.text
-    if status == 401:
-        assert response.headers["www-authenticate"].startswith("Bearer")
-    if app.remote:
-        return  # what the refused request left in the database is checked locally
-    stored = list(app.db[collection.removeprefix("/api/")].rows)
-    allowed = status < 400
-    if operation == "create":
-        assert len(stored) == (2 if allowed else 1)
-    elif operation == "update":
-        assert stored[0][field] == ("changed" if allowed else "t")
-    elif operation == "delete":
-        assert len(stored) == (0 if allowed else 1)
-    elif operation == "list" and allowed:
-        assert response.json()["total"] == LIST_TOTALS[entity][PERSONAS.index(persona)]
+    entity = scenario.name.split("-")[0]
+    if app.remote and scenario.user is None and scenario.status == 401:
+        # Nothing can be seeded remotely (auth-app's users verify their email first), but a 401
+        # comes before any lookup (pinned below), so a record that does not exist is refused the
+        # same way. What the refused request left in the database is checked locally.
+        cell = dataclasses.replace(scenario.format(id=987654321), stored=())
     else:
-        assert len(stored) == 1  # reads change nothing
-        assert stored[0][field] == "t"
+        cell = scenario.format(id=_seed(app, entity, emails), **emails)
+    response = run(app, cell)
+    if scenario.status == 401:
+        assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 @pytest.mark.parametrize("entity", sorted(PATHS))
@@ -162,14 +194,11 @@ def test_anonymous_is_refused_before_the_record_is_looked_up(test_app: Any, enti
         assert response.status_code == 401, (operation, response.text)  # not 404: who asks comes first
 
 
-@pytest.mark.parametrize(("path", "method", "persona", "status"), _rows(ROUTE_STATUSES))
-def test_route_access(
-    test_app: Any, emails: dict[str, str], path: str, method: str, persona: str, status: int
-) -> None:
+@pytest.mark.parametrize("scenario", _cells(ROUTE_STATUSES, _route_cell), ids=str)
+def test_route_access(test_app: Any, emails: dict[str, str], scenario: Scenario) -> None:
     app = test_app("auth-app")
-    if path == "/api/office-hours":
+    if scenario.path == "/api/office-hours":
         app.clock.set("2030-01-07T10:00:00Z")  # a Monday, inside office hours (local: moves the clock)
-    response = _client(app, persona, emails).request(method, path)
-    assert response.status_code == status, response.text
-    if status == 401:
+    response = run(app, scenario.format(**emails))
+    if scenario.status == 401:
         assert response.headers["www-authenticate"].startswith("Bearer")

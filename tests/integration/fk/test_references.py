@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from harness import TestApp, assert_error, unique_id
+from harness import Scenario, TestApp, assert_error, run, unique_id
 
 
 def test_create_with_existing_reference_stores_number(blog: TestApp, ids: Any, stored: Any) -> None:
@@ -22,56 +22,58 @@ def test_create_with_existing_reference_stores_number(blog: TestApp, ids: Any, s
 
 GONE = 987654321  # an id no record has, locally or on a shared server
 
-# (id, collection, body, expected fields of the 422); ("author", 1) is the seeded author 1
+
+def _missing(name: str, collection: str, body: dict[str, Any], fields: dict[str, str]) -> Scenario:
+    """A create whose reference names no record: 422 naming the field and the id."""
+    return Scenario(
+        name, "POST", f"/api/{collection}", json=body, status=422, error="validation_failed", fields=fields
+    )
+
+
+# "{author1}" and "{post1}" are the seeded author 1 and post 1
 MISSING = [
-    (
+    _missing(
         "missing-writer",
         "posts",
         {"title": "x", "author_id": GONE},
         {"author_id": f"Author {GONE} does not exist"},
     ),
-    (
+    _missing(
         "missing-editor",
         "posts",
-        {"title": "x", "author_id": ("authors", 1), "editor_id": GONE},
+        {"title": "x", "author_id": "{author1}", "editor_id": GONE},
         {"editor_id": f"Author {GONE} does not exist"},
     ),
-    ("missing-post", "comments", {"body": "x", "post_id": GONE}, {"post_id": f"Post {GONE} does not exist"}),
-    (
+    _missing(
+        "missing-post", "comments", {"body": "x", "post_id": GONE}, {"post_id": f"Post {GONE} does not exist"}
+    ),
+    _missing(
         "missing-parent-comment",
         "comments",
-        {"body": "x", "post_id": ("posts", 1), "parent_id": GONE},
+        {"body": "x", "post_id": "{post1}", "parent_id": GONE},
         {"parent_id": f"Comment {GONE} does not exist"},
     ),
-    (
+    _missing(
         "missing-both-sides",
         "post_tags",
         {"post_id": GONE, "tag_id": GONE + 1},
         {"post_id": f"Post {GONE} does not exist", "tag_id": f"Tag {GONE + 1} does not exist"},
     ),
-    (
+    _missing(
         "missing-tag",
         "post_tags",
-        {"post_id": ("posts", 1), "tag_id": GONE},
+        {"post_id": "{post1}", "tag_id": GONE},
         {"tag_id": f"Tag {GONE} does not exist"},
     ),
 ]
 
 
-@pytest.mark.parametrize(
-    ("collection", "body", "fields"), [row[1:] for row in MISSING], ids=[row[0] for row in MISSING]
-)
+@pytest.mark.parametrize("scenario", MISSING, ids=str)
 def test_reference_to_missing_record_is_422_naming_field_and_id(
-    blog: TestApp,
-    ids: Any,
-    collection: str,
-    body: dict[str, Any],
-    fields: dict[str, str],
-    counts: Callable[[TestApp], dict[str, int]],
+    blog: TestApp, ids: Any, scenario: Scenario, counts: Callable[[TestApp], dict[str, int]]
 ) -> None:
-    sent = {k: getattr(ids, v[0])[v[1]] if isinstance(v, tuple) else v for k, v in body.items()}
     before = counts(blog)
-    assert_error(blog.post(f"/api/{collection}", json=sent), 422, "validation_failed", fields)
+    run(blog, scenario.format(author1=ids.authors[1], post1=ids.posts[1]))
     assert counts(blog) == before
 
 

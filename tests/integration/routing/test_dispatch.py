@@ -8,61 +8,61 @@ from urllib.parse import unquote
 
 import pytest
 
-from harness import TestApp, assert_error, assert_subset
+from harness import Scenario, TestApp, assert_error, run
 
 pytestmark = pytest.mark.app("todo-app")
 
-# (id, method, path, expected JSON from handlers:echo)
-DISPATCH: list[tuple[str, str, str, dict[str, Any]]] = [
-    ("int-param", "GET", "/api/echo/5", {"params": {"n": ["int", "5"]}}),
-    ("int-param-zero", "GET", "/api/echo/0", {"params": {"n": ["int", "0"]}}),
-    ("int-param-large", "GET", "/api/echo/12345678901234", {"params": {"n": ["int", "12345678901234"]}}),
-    ("int-param-post", "POST", "/api/echo/3", {"method": "POST", "params": {"n": ["int", "3"]}}),
-    ("int-param-patch", "PATCH", "/api/echo/3", {"method": "PATCH"}),
-    ("query-passed", "GET", "/api/echo/1?a=1&b=two", {"query": {"a": "1", "b": "two"}}),
-    ("query-encoded", "GET", "/api/echo/1?q=a%20b%26c", {"query": {"q": "a b&c"}}),
-    ("float-param", "GET", "/api/echo/2.5/float", {"params": {"x": ["float", "2.5"]}}),
-    ("float-param-integral", "GET", "/api/echo/3/float", {"params": {"x": ["float", "3.0"]}}),
-    (
+JSON = {"content-type": "application/json"}
+
+
+def _echo(name: str, method: str, path: str, expect: dict[str, Any]) -> Scenario:
+    """A request handlers:echo answers, with what it saw of the method, parameters and query."""
+    return Scenario(name, method, path, expect=expect, expect_headers=JSON)
+
+
+DISPATCH = [
+    _echo("int-param", "GET", "/api/echo/5", {"params": {"n": ["int", "5"]}}),
+    _echo("int-param-zero", "GET", "/api/echo/0", {"params": {"n": ["int", "0"]}}),
+    _echo("int-param-large", "GET", "/api/echo/12345678901234", {"params": {"n": ["int", "12345678901234"]}}),
+    _echo("int-param-post", "POST", "/api/echo/3", {"method": "POST", "params": {"n": ["int", "3"]}}),
+    _echo("int-param-patch", "PATCH", "/api/echo/3", {"method": "PATCH"}),
+    _echo("query-passed", "GET", "/api/echo/1?a=1&b=two", {"query": {"a": "1", "b": "two"}}),
+    _echo("query-encoded", "GET", "/api/echo/1?q=a%20b%26c", {"query": {"q": "a b&c"}}),
+    _echo("float-param", "GET", "/api/echo/2.5/float", {"params": {"x": ["float", "2.5"]}}),
+    _echo("float-param-integral", "GET", "/api/echo/3/float", {"params": {"x": ["float", "3.0"]}}),
+    _echo(
         "uuid-param",
         "GET",
         "/api/uuid/12345678-1234-5678-1234-567812345678",
         {"params": {"u": ["UUID", "12345678-1234-5678-1234-567812345678"]}},
     ),
-    ("path-param-one-segment", "GET", "/files/readme.txt", {"params": {"rest": ["str", "readme.txt"]}}),
-    ("path-param-many-segments", "GET", "/files/a/b/c.txt", {"params": {"rest": ["str", "a/b/c.txt"]}}),
-    ("path-param-encoded", "GET", "/files/my%20file.txt", {"params": {"rest": ["str", "my file.txt"]}}),
-    ("path-param-may-be-empty", "GET", "/files/", {"params": {"rest": ["str", ""]}}),
-    ("static-beats-int-beats-str-int", "GET", "/posts/7", {"params": {"id": ["int", "7"]}}),
-    (
+    _echo("path-param-one-segment", "GET", "/files/readme.txt", {"params": {"rest": ["str", "readme.txt"]}}),
+    _echo("path-param-many-segments", "GET", "/files/a/b/c.txt", {"params": {"rest": ["str", "a/b/c.txt"]}}),
+    _echo("path-param-encoded", "GET", "/files/my%20file.txt", {"params": {"rest": ["str", "my file.txt"]}}),
+    _echo("path-param-may-be-empty", "GET", "/files/", {"params": {"rest": ["str", ""]}}),
+    _echo("static-beats-int-beats-str-int", "GET", "/posts/7", {"params": {"id": ["int", "7"]}}),
+    _echo(
         "static-beats-int-beats-str-slug",
         "GET",
         "/posts/hello-world",
         {"params": {"slug": ["str", "hello-world"]}},
     ),
-    ("str-param-unicode", "GET", "/posts/caf%C3%A9", {"params": {"slug": ["str", "café"]}}),
-    (
+    _echo("str-param-unicode", "GET", "/posts/caf%C3%A9", {"params": {"slug": ["str", "café"]}}),
+    _echo(
         "nested-get",
         "GET",
         "/projects/3/todos/9",
         {"method": "GET", "params": {"project": ["int", "3"], "todo": ["int", "9"]}},
     ),
-    ("nested-put", "PUT", "/projects/3/todos/9", {"method": "PUT"}),
-    ("nested-delete", "DELETE", "/projects/3/todos/9", {"method": "DELETE"}),
+    _echo("nested-put", "PUT", "/projects/3/todos/9", {"method": "PUT"}),
+    _echo("nested-delete", "DELETE", "/projects/3/todos/9", {"method": "DELETE"}),
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "expected"), [row[1:] for row in DISPATCH], ids=[row[0] for row in DISPATCH]
-)
-def test_dispatch_reaches_handler_with_typed_params(
-    app: TestApp, method: str, path: str, expected: dict[str, Any]
-) -> None:
-    response = app.request(method, path)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert_subset(response.json(), expected)
-    assert app.requests[-1].path.split("?")[0] == unquote(path.split("?")[0])
+@pytest.mark.parametrize("scenario", DISPATCH, ids=str)
+def test_dispatch_reaches_handler_with_typed_params(app: TestApp, scenario: Scenario) -> None:
+    run(app, scenario)
+    assert app.requests[-1].path.split("?")[0] == unquote(scenario.path.split("?")[0])
 
 
 def test_static_route_beats_parameter_routes(app: TestApp) -> None:
@@ -71,74 +71,80 @@ def test_static_route_beats_parameter_routes(app: TestApp) -> None:
     assert "<h1>New post</h1>" in response.text
 
 
-# (id, method, path): no route matches
+def _not_found(name: str, path: str) -> Scenario:
+    return Scenario(name, "GET", path, status=404, error="not_found", message=f"nothing at {path}")
+
+
 NOT_FOUND = [
-    ("unknown-path", "GET", "/nope"),
-    ("int-param-not-int", "GET", "/api/echo/abc"),
-    ("int-param-negative", "GET", "/api/echo/-1"),
-    ("float-param-not-number", "GET", "/api/echo/abc/float"),
-    ("uuid-param-not-uuid", "GET", "/api/uuid/not-a-uuid"),
-    ("nested-wrong-type", "GET", "/projects/x/todos/1"),
-    ("nested-too-short", "GET", "/projects/1/todos"),
-    ("nested-too-long", "GET", "/projects/1/todos/2/extra"),
-    ("trailing-segment", "GET", "/hello/ann/extra"),
-    ("case-sensitive", "GET", "/API/stats"),
+    _not_found("unknown-path", "/nope"),
+    _not_found("int-param-not-int", "/api/echo/abc"),
+    _not_found("int-param-negative", "/api/echo/-1"),
+    _not_found("float-param-not-number", "/api/echo/abc/float"),
+    _not_found("uuid-param-not-uuid", "/api/uuid/not-a-uuid"),
+    _not_found("nested-wrong-type", "/projects/x/todos/1"),
+    _not_found("nested-too-short", "/projects/1/todos"),
+    _not_found("nested-too-long", "/projects/1/todos/2/extra"),
+    _not_found("trailing-segment", "/hello/ann/extra"),
+    _not_found("case-sensitive", "/API/stats"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "path"), [row[1:] for row in NOT_FOUND], ids=[row[0] for row in NOT_FOUND]
-)
-def test_unmatched_path_is_404(app: TestApp, method: str, path: str) -> None:
-    error = assert_error(app.request(method, path), 404, "not_found")
-    assert error["message"] == f"nothing at {path}"
+@pytest.mark.parametrize("scenario", NOT_FOUND, ids=str)
+def test_unmatched_path_is_404(app: TestApp, scenario: Scenario) -> None:
+    run(app, scenario)
 
 
-# (id, method, path, expected Allow)
+def _wrong_method(name: str, method: str, path: str, allow: str) -> Scenario:
+    return Scenario(
+        name,
+        method,
+        path,
+        status=405,
+        error="method_not_allowed",
+        message=f"{method} is not allowed on {path}",
+        expect_headers={"allow": allow},
+    )
+
+
 WRONG_METHOD = [
-    ("post-on-get-handler", "POST", "/api/stats", "GET, HEAD"),
-    ("delete-on-page", "DELETE", "/", "GET, HEAD"),
-    ("put-on-multi-method", "PUT", "/api/echo/1", "GET, HEAD, PATCH, POST"),
-    ("get-on-post-only", "GET", "/api/quick-todo", "POST"),
-    ("post-on-nested", "POST", "/projects/1/todos/2", "DELETE, GET, HEAD, PUT"),
-    ("patch-on-redirect", "PATCH", "/home", "GET, HEAD"),
-    ("delete-on-collection", "DELETE", "/api/todos", "GET, HEAD, POST"),
-    ("post-on-item", "POST", "/api/todos/1", "DELETE, GET, HEAD, PATCH, PUT"),
-    ("post-on-health", "POST", "/health", "GET, HEAD"),
+    _wrong_method("post-on-get-handler", "POST", "/api/stats", "GET, HEAD"),
+    _wrong_method("delete-on-page", "DELETE", "/", "GET, HEAD"),
+    _wrong_method("put-on-multi-method", "PUT", "/api/echo/1", "GET, HEAD, PATCH, POST"),
+    _wrong_method("get-on-post-only", "GET", "/api/quick-todo", "POST"),
+    _wrong_method("post-on-nested", "POST", "/projects/1/todos/2", "DELETE, GET, HEAD, PUT"),
+    _wrong_method("patch-on-redirect", "PATCH", "/home", "GET, HEAD"),
+    _wrong_method("delete-on-collection", "DELETE", "/api/todos", "GET, HEAD, POST"),
+    _wrong_method("post-on-item", "POST", "/api/todos/1", "DELETE, GET, HEAD, PATCH, PUT"),
+    _wrong_method("post-on-health", "POST", "/health", "GET, HEAD"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "allow"), [row[1:] for row in WRONG_METHOD], ids=[row[0] for row in WRONG_METHOD]
-)
-def test_wrong_method_is_405_with_allow(app: TestApp, method: str, path: str, allow: str) -> None:
-    response = app.request(method, path)
-    error = assert_error(response, 405, "method_not_allowed")
-    assert response.headers["allow"] == allow
-    assert method in error["message"]
+@pytest.mark.parametrize("scenario", WRONG_METHOD, ids=str)
+def test_wrong_method_is_405_with_allow(app: TestApp, scenario: Scenario) -> None:
+    run(app, scenario)
 
 
-# (id, path, expected Allow)
+def _options(name: str, path: str, allow: str) -> Scenario:
+    """OPTIONS answers 204 with no body and the path's methods in ``Allow``."""
+    return Scenario(name, "OPTIONS", path, status=204, expect=b"", expect_headers={"allow": allow})
+
+
 OPTIONS = [
-    ("page", "/", "GET, HEAD, OPTIONS"),
-    ("handler-multi", "/api/echo/1", "GET, HEAD, OPTIONS, PATCH, POST"),
-    ("nested", "/projects/1/todos/2", "DELETE, GET, HEAD, OPTIONS, PUT"),
-    ("redirect", "/home", "GET, HEAD, OPTIONS"),
-    ("collection", "/api/todos", "GET, HEAD, OPTIONS, POST"),
-    ("item", "/api/todos/1", "DELETE, GET, HEAD, OPTIONS, PATCH, PUT"),
-    ("health", "/health", "GET, HEAD, OPTIONS"),
-    ("wildcard", "/files/x/y", "GET, HEAD, OPTIONS"),
-    ("two-routes-one-path", "/contact", "GET, HEAD, OPTIONS, POST"),
+    _options("page", "/", "GET, HEAD, OPTIONS"),
+    _options("handler-multi", "/api/echo/1", "GET, HEAD, OPTIONS, PATCH, POST"),
+    _options("nested", "/projects/1/todos/2", "DELETE, GET, HEAD, OPTIONS, PUT"),
+    _options("redirect", "/home", "GET, HEAD, OPTIONS"),
+    _options("collection", "/api/todos", "GET, HEAD, OPTIONS, POST"),
+    _options("item", "/api/todos/1", "DELETE, GET, HEAD, OPTIONS, PATCH, PUT"),
+    _options("health", "/health", "GET, HEAD, OPTIONS"),
+    _options("wildcard", "/files/x/y", "GET, HEAD, OPTIONS"),
+    _options("two-routes-one-path", "/contact", "GET, HEAD, OPTIONS, POST"),
 ]
 
 
-@pytest.mark.parametrize(("path", "allow"), [row[1:] for row in OPTIONS], ids=[row[0] for row in OPTIONS])
-def test_options_answers_204_with_allow(app: TestApp, path: str, allow: str) -> None:
-    response = app.options(path)
-    assert response.status_code == 204
-    assert response.content == b""
-    assert response.headers["allow"] == allow
-    assert response.headers["x-request-id"]
+@pytest.mark.parametrize("scenario", OPTIONS, ids=str)
+def test_options_answers_204_with_allow(app: TestApp, scenario: Scenario) -> None:
+    assert run(app, scenario).headers["x-request-id"]
 
 
 def test_options_on_unknown_path_is_404(app: TestApp) -> None:
