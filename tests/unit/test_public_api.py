@@ -18,6 +18,7 @@ def test_harness_public_api() -> None:
             "Message",
             "NoDatabase",
             "Queries",
+            "Row",
             "Scenario",
             "StartError",
             "StartTimeout",
