@@ -9,6 +9,7 @@ An error that reaches a request becomes the contract's envelope
      ├── ManifestError           500 invalid_manifest      app.toml has problems; ``problems`` lists them
      ├── SchemaError             500 unsafe_migration      the database cannot follow the manifest safely
      ├── BadRequest              400 bad_request
+     │    └── InvalidSearchQuery 400 invalid_search_query  ``q`` is not valid search syntax
      ├── Unauthorized            401 unauthorized          with ``WWW-Authenticate: Bearer``
      │    ├── TokenError         401 unauthorized          a token that must not be accepted
      │    └── InvalidCredentials 401 invalid_credentials   the email or the password is wrong
@@ -45,6 +46,7 @@ __all__ = [
     "InternalError",
     "Invalid",
     "InvalidCredentials",
+    "InvalidSearchQuery",
     "KilnError",
     "ManifestError",
     "MethodNotAllowed",
@@ -119,6 +121,12 @@ class BadRequest(KilnError):
     """The request cannot be understood: a malformed body, query string or token."""
 
     status, code = 400, "bad_request"
+
+
+class InvalidSearchQuery(BadRequest):
+    """A search's ``q`` is malformed: an unclosed quote, a dangling ``AND``, an empty group."""
+
+    code = "invalid_search_query"
 
 
 class Unauthorized(KilnError):

@@ -16,6 +16,7 @@ from kiln.clock import Clock
 from kiln.entities.deletes import plan_delete
 from kiln.entities.loading import load_relations, parse_with
 from kiln.entities.query import parse_list_query
+from kiln.entities.search import Search
 from kiln.errors import BadRequest, NotFound, PreconditionFailed, UniqueViolation, ValidationFailed
 from kiln.fieldtypes import format_datetime
 from kiln.http.body import read_json
@@ -25,6 +26,7 @@ from kiln.manifest.model import Entity, Manifest
 from kiln.records import Shape, etag, validate
 from kiln.store.database import Database
 from kiln.store.schema import quote
+from kiln.store.search_index import search_fields
 
 __all__ = ["Collection"]
 
@@ -49,11 +51,12 @@ class Collection:
         table, columns = self.shape.table, self.shape.columns
         self._select_one = f"SELECT {columns} FROM {table} WHERE id = ?"
         self._returning = f"RETURNING {columns}"
+        self._search = Search(entity, manifest, shapes) if search_fields(entity) else None
 
     def routes(self) -> list[Route]:
         """One route per path, so a wrong method gets a 405 listing every allowed one."""
         path = self.entity.path
-        return [
+        routes = [
             Route(path, self._collection, methods=["GET", "POST"], name=f"{self.entity.plural}-collection"),
             Route(
                 path + "/{id:int}",
@@ -62,6 +65,11 @@ class Collection:
                 name=f"{self.entity.plural}-item",
             ),
         ]
+        if self._search is not None:
+            routes.append(
+                Route(path + "/search", self._searching, methods=["GET"], name=f"{self.entity.plural}-search")
+            )
+        return routes
 
     async def _collection(self, request: Request) -> Response:
         if request.method == "POST":
@@ -69,6 +77,10 @@ class Collection:
             return await self.create(request, user)
         user = await self._enforce(request, "list")
         return self.list(request, user)
+
+    async def _searching(self, request: Request) -> Response:
+        assert self._search is not None  # the route exists only for entities with search fields
+        return await self._search.endpoint(request, await self._enforce(request, "list"))
 
     async def _item(self, request: Request) -> Response:
         record_id: int = request.path_params["id"]
@@ -95,12 +107,7 @@ class Collection:
         """
         query = parse_list_query(self.manifest, self.entity, request.query_params.multi_items())
         tree = parse_with(self.manifest, self.entity, request.query_params.get("with", ""))
-        where, params = query.where, list(query.params)
-        if "owner" in self.entity.guards("list") and self.entity.owner is not None:
-            where, params = (
-                f"({where}) AND {quote(self.entity.owner)} = ?",
-                [*params, user["id"] if user else None],
-            )
+        where, params = query.visible_to(self.entity, user)
         conn = _db(request).conn
         table = self.shape.table
         total = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]

@@ -45,6 +45,16 @@ class ListQuery:
         """Rows to skip for this page."""
         return (self.page - 1) * self.per_page
 
+    def visible_to(self, entity: Entity, user: Any) -> tuple[str, list[Any]]:
+        """The ``WHERE`` clause and its parameters, narrowed to ``user``'s own records when the
+        entity's ``list`` guard is ``owner`` (anonymous callers then see nothing)."""
+        if "owner" in entity.guards("list") and entity.owner is not None:
+            return f"({self.where}) AND {quote(entity.owner)} = ?", [
+                *self.params,
+                user["id"] if user else None,
+            ]
+        return self.where, list(self.params)
+
 
 def parse_list_query(manifest: Manifest, entity: Entity, items: Iterable[tuple[str, str]]) -> ListQuery:
     """Parse ``(name, value)`` query items for ``entity``'s collection (``with`` is parsed elsewhere).

@@ -230,5 +230,3 @@ def _search(value: Any, path: str, report: Report, options: dict[str, Any]) -> N
         options["search"] = float(value)
     else:
         report.error(path, "must be true, false or a positive weight")
-        return
-    report.not_built(path)

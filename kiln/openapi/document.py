@@ -15,8 +15,16 @@ from kiln.manifest.auth import USER
 from kiln.manifest.model import Manifest
 from kiln.openapi.auth import auth_paths
 from kiln.openapi.common import ERRORS, error_response
-from kiln.openapi.paths import collection_path, health_operation, item_path, route_operation
-from kiln.openapi.schemas import deleted_schema, error_schema, input_schema, list_schema, record_schema
+from kiln.openapi.paths import collection_path, health_operation, item_path, route_operation, search_path
+from kiln.openapi.schemas import (
+    deleted_schema,
+    error_schema,
+    input_schema,
+    list_schema,
+    record_schema,
+    search_results_schema,
+)
+from kiln.store.search_index import search_fields
 
 __all__ = ["openapi_document"]
 
@@ -33,6 +41,10 @@ def openapi_document(manifest: Manifest) -> dict[str, Any]:
             continue  # users are served by /auth; no collection until guards protect one
         schemas[f"{entity.name}List"] = list_schema(entity)
         paths[entity.path] = collection_path(entity)
+        searched = [field.name for field in search_fields(entity)]
+        if searched:
+            schemas[f"{entity.name}SearchResults"] = search_results_schema(entity, searched)
+            paths[entity.path + "/search"] = search_path(entity)
         paths[entity.path + "/{id}"] = item_path(entity)
     if manifest.auth is not None:
         paths.update(auth_paths(schemas))

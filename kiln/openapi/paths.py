@@ -9,7 +9,7 @@ from kiln.http.etags import IF_MATCH
 from kiln.manifest.model import Entity, Field, Route
 from kiln.openapi.common import errors, json_content, ref
 
-__all__ = ["collection_path", "health_operation", "item_path", "route_operation"]
+__all__ = ["collection_path", "health_operation", "item_path", "route_operation", "search_path"]
 
 
 CONVERTOR_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -21,8 +21,8 @@ CONVERTOR_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-def query_parameters(entity: Entity) -> list[dict[str, Any]]:
-    """The list query parameters: ``with``, pagination, sort and every filter."""
+def query_parameters(entity: Entity, *, sortable: bool = True) -> list[dict[str, Any]]:
+    """The list query parameters: ``with``, pagination, sort (unless not ``sortable``) and every filter."""
     whole = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
     parameters: list[dict[str, Any]] = [
         *with_parameter(entity),
@@ -35,11 +35,12 @@ def query_parameters(entity: Entity) -> list[dict[str, Any]]:
         Field("created_at", "datetime"),
         Field("updated_at", "datetime"),
     ]
-    sortable = [field.name for field in fields if field.kind.sortable]
-    sort = {"type": "string", "pattern": list_of(f"-?{one_of(sortable)}")}
-    parameters.append(
-        {"name": "sort", "in": "query", "schema": sort, "description": "fields, `-` for descending"}
-    )
+    if sortable:
+        names = [field.name for field in fields if field.kind.sortable]
+        sort = {"type": "string", "pattern": list_of(f"-?{one_of(names)}")}
+        parameters.append(
+            {"name": "sort", "in": "query", "schema": sort, "description": "fields, `-` for descending"}
+        )
     for field in fields:
         for operator in OPERATORS:
             if operator not in field.kind.operators:
@@ -90,6 +91,35 @@ def collection_path(entity: Entity) -> dict[str, Any]:
                 **errors(400, 409, 413, 415, 422, guards=entity.guards("create")),
             },
         },
+    }
+
+
+def search_path(entity: Entity) -> dict[str, Any]:
+    """``/api/<plural>/search``: keyword search, best match first, with the list's filters."""
+    q = {"type": "string", "minLength": 1, "pattern": r"\S"}
+    return {
+        "get": {
+            "summary": f"Search {entity.plural}",
+            "operationId": f"search_{entity.plural}",
+            "parameters": [
+                {
+                    "name": "q",
+                    "in": "query",
+                    "required": True,
+                    "schema": q,
+                    "description": 'words; "a phrase", a prefix*, AND, OR, NOT and parentheses',
+                },
+                {"name": "mode", "in": "query", "schema": {"enum": ["keyword"]}},
+                *query_parameters(entity, sortable=False),
+            ],
+            "responses": {
+                "200": {
+                    "description": "Matching records, best first",
+                    "content": json_content(ref(f"{entity.name}SearchResults")),
+                },
+                **errors(400, guards=entity.guards("list")),
+            },
+        }
     }
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "nullable",
     "output_schema",
     "record_schema",
+    "search_results_schema",
     "value_schema",
 ]
 
@@ -120,12 +121,33 @@ def input_schema(entity: Entity, *, partial: bool) -> dict[str, Any]:
 
 def list_schema(entity: Entity) -> dict[str, Any]:
     """A page of records."""
+    return _page(ref(entity.name))
+
+
+def search_results_schema(entity: Entity, fields: list[str]) -> dict[str, Any]:
+    """A page of search results: each record with its score and the highlights of its matched fields."""
+    highlights = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: {"type": "string"} for name in fields},
+        "description": "for each field that matched, a snippet, HTML-escaped, the matches in <mark>",
+    }
+    item = {
+        "type": "object",
+        "required": ["record", "score", "highlights"],
+        "additionalProperties": False,
+        "properties": {"record": ref(entity.name), "score": {"type": "number"}, "highlights": highlights},
+    }
+    return _page(item)
+
+
+def _page(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["items", "page", "per_page", "total"],
         "additionalProperties": False,
         "properties": {
-            "items": {"type": "array", "items": ref(entity.name)},
+            "items": {"type": "array", "items": item},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
             "total": {"type": "integer", "minimum": 0},

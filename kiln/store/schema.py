@@ -15,15 +15,12 @@ from typing import Any
 
 from kiln.errors import SchemaError
 from kiln.manifest.model import Entity, Field, Manifest
+from kiln.store.search_index import index_ddl, search_fields, unindex_ddl
+from kiln.store.sql import quote
 
 __all__ = ["create_schema", "migrate", "quote"]
 
 SCHEMA_VERSION = 1
-
-
-def quote(name: str) -> str:
-    """An SQL identifier, double-quoted (names are validated, but quoting keeps keywords safe)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def create_schema(conn: sqlite3.Connection, manifest: Manifest) -> None:
@@ -53,6 +50,7 @@ def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
             if _has_rows(conn, table, None):
                 refusals.append(f"entity {name} was removed, but its table {table} has records")
             else:
+                statements.extend(unindex_ddl(table))
                 statements.append(f"DROP TABLE {quote(table)}")
                 changes.append(f"dropped empty entity {name}")
             continue
@@ -104,6 +102,13 @@ def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
             elif known[field.name]["type"] != field.type:
                 changes.append(f"retyped empty field {name}.{field.name} to {field.type}")
         statements.extend(_unique_indexes(entity, if_not_exists=True))
+        searched = {field.name: field.search for field in search_fields(entity)}
+        if searched != _searched(known) or (searched and name in rebuilds):
+            # new, dropped or reweighted search fields, or a rebuilt table (which lost its triggers)
+            statements.extend([*unindex_ddl(entity.table), *index_ddl(entity)])
+            changes.append(
+                f"rebuilt the search index of {name}" if searched else f"dropped the search index of {name}"
+            )
     statements.extend(_auth_tables(manifest))
     try:
         with _transaction(conn):
@@ -139,7 +144,18 @@ def _auth_tables(manifest: Manifest) -> list[str]:
 def _kind(field: Field) -> dict[str, Any]:
     if field.type == "ref":
         return {"type": "ref", "to": field.to, "on_delete": field.on_delete}
+    if field.search is not None:
+        return {"type": field.type, "search": field.search}
     return {"type": field.type}
+
+
+def _searched(fields: dict[str, Any]) -> dict[str, float]:
+    """The search weights a snapshot's fields had (none in databases made before search)."""
+    return {
+        name: kind["search"]
+        for name, kind in fields.items()
+        if name != "__table__" and kind.get("search") is not None
+    }
 
 
 def _entity_ddl(entity: Entity, manifest: Manifest) -> list[str]:
@@ -156,6 +172,7 @@ def _entity_ddl(entity: Entity, manifest: Manifest) -> list[str]:
         f"CREATE INDEX {quote(f'ix_{entity.table}_created_at')} ON {table} (created_at)",
         *_unique_indexes(entity, if_not_exists=False),
         *_ref_indexes(entity),
+        *index_ddl(entity),
     ]
 
 
