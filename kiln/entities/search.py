@@ -92,6 +92,9 @@ class Search:
     def _parse(self, request: Request) -> tuple[str, str, ListQuery]:
         items = request.query_params.multi_items()
         params = dict(items)
+        for name in _OWN:
+            if sum(key == name for key, _ in items) > 1:
+                raise BadRequest(f'"{name}" is given more than once')
         q = " ".join(params.get("q", "").split())
         if not q:
             raise BadRequest("q is required: the words to search for, such as ?q=bread")

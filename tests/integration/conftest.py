@@ -17,6 +17,13 @@ from harness import TestApp
 
 
 @pytest.fixture
+def blog_app(test_app: Any) -> TestApp:
+    """blog-app: a fresh instance locally, the server ``--base-url`` names remotely."""
+    started: TestApp = test_app("blog-app")
+    return started
+
+
+@pytest.fixture
 def stored() -> Callable[[TestApp, str, int], dict[str, Any] | None]:
     """``stored(app, "todos", id)``: the row with that id, or ``None`` when there is none.
 

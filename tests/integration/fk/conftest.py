@@ -79,13 +79,6 @@ class Ids:
 
 
 @pytest.fixture
-def blog_app(test_app: Any) -> TestApp:
-    """blog-app: a fresh instance locally, the server ``--base-url`` names remotely."""
-    started: TestApp = test_app("blog-app")
-    return started
-
-
-@pytest.fixture
 def ids() -> Ids:
     """The ids of what ``blog`` seeded (empty until it runs)."""
     return Ids(unique_id("s").lower())
