@@ -1,4 +1,4 @@
-"""The ``kiln`` command: ``kiln serve APP`` and ``kiln check APP``."""
+"""The ``kiln`` command: ``serve``, ``check``, ``routes``, ``openapi`` and ``reindex``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from kiln.errors import KilnError, ManifestError
 from kiln.logs import serve_log_config
 from kiln.manifest.routes import dispatch_key
 from kiln.openapi import openapi_document
+from kiln.store import DB_NAME, connect
+from kiln.store.search_index import rebuild, search_fields
 
 __all__ = ["main"]
 
@@ -56,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     openapi = commands.add_parser("openapi", help="print the app's OpenAPI 3.1 document")
     openapi.add_argument("app", help="the app folder, or its app.toml")
     openapi.set_defaults(run=_openapi)
+
+    reindex = commands.add_parser("reindex", help="rebuild the search index from the tables")
+    reindex.add_argument("app", type=Path, help="the app folder, or its app.toml")
+    reindex.add_argument("--data", type=Path, help="data directory (default: APP/.kiln/data)")
+    reindex.set_defaults(run=_reindex)
     return parser
 
 
@@ -88,6 +95,8 @@ def _routes(args: argparse.Namespace) -> int:
     for entity in compiled.manifest.entities.values():
         rows.append(("GET POST", entity.path, f"{entity.name} collection"))
         rows.append(("GET PATCH PUT DELETE", entity.path + "/{id:int}", f"{entity.name} record"))
+        if search_fields(entity):
+            rows.append(("GET", entity.path + "/search", f"{entity.name} search"))
     for route in sorted(compiled.manifest.routes, key=dispatch_key):
         rows.append((" ".join(route.methods), route.path, route.target))
     widths = [max(len(row[i]) for row in [header, *rows]) for i in (0, 1)]  # the last is not padded
@@ -104,17 +113,48 @@ def _openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reindex(args: argparse.Namespace) -> int:
+    compiled = _compile(args.app)
+    if compiled is None:
+        return 1
+    searched = [entity for entity in compiled.manifest.entities.values() if search_fields(entity)]
+    if not searched:
+        print(f"{args.app}: no entity has search fields; nothing to index")
+        return 0
+    data_dir = _prepare(compiled, args)
+    if data_dir is None:
+        return 1
+    conn = connect(data_dir / DB_NAME)
+    try:
+        for entity in searched:
+            with conn:  # pragma: no mutate (one transaction per entity either way)
+                count = rebuild(conn, entity)
+            print(f"{entity.name}: reindexed {count} record(s)")
+    finally:
+        conn.close()
+    return 0
+
+
+def _prepare(compiled: CompiledApp, args: argparse.Namespace) -> Path | None:
+    """The data directory (``--data``, or the app folder's ``.kiln/data``), its database made or
+    migrated; ``None`` after printing why it cannot be."""
+    data_dir: Path = args.data if args.data is not None else app_folder(args.app) / ".kiln" / "data"
+    try:
+        compiled.prepare(data_dir)
+    except KilnError as exc:
+        print(f"error: {data_dir}: {exc}", file=sys.stderr)
+        return None
+    return data_dir
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     compiled = _compile(args.app)
     if compiled is None:
         return 1
-    data_dir = args.data if args.data is not None else app_folder(args.app) / ".kiln" / "data"
-    try:
-        compiled.prepare(data_dir)
-    except KilnError as exc:
-        print(f"error: {data_dir}: {exc}", file=sys.stderr)
+    data_dir = _prepare(compiled, args)
+    if data_dir is None:
         return 1
     app = compiled.build(data_dir, debug=args.debug or None, mode=args.mode)
     print(f"kiln: serving {compiled.name} from {data_dir}", file=sys.stderr)  # stderr is line-buffered

@@ -22,8 +22,10 @@ GET POST              /api/authors             Author collection
 GET PATCH PUT DELETE  /api/authors/{id:int}    Author record
 GET POST              /api/posts               Post collection
 GET PATCH PUT DELETE  /api/posts/{id:int}      Post record
+GET                   /api/posts/search        Post search
 GET POST              /api/comments            Comment collection
 GET PATCH PUT DELETE  /api/comments/{id:int}   Comment record
+GET                   /api/comments/search     Comment search
 GET POST              /api/tags                Tag collection
 GET PATCH PUT DELETE  /api/tags/{id:int}       Tag record
 GET POST              /api/post_tags           PostTag collection
@@ -121,6 +123,7 @@ def test_help_names_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         "    check     validate an app folder and list every problem",
         "    routes    list every route in dispatch order",
         "    openapi   print the app's OpenAPI 3.1 document",
+        "    reindex   rebuild the search index from the tables",
     ]:
         assert line in out.splitlines()
 
@@ -149,7 +152,7 @@ def test_each_command_takes_the_app_folder(command: str, capsys: pytest.CaptureF
     assert "app the app folder, or its app.toml" in lines
 
 
-@pytest.mark.parametrize("command", ["serve", "check", "routes", "openapi"])
+@pytest.mark.parametrize("command", ["serve", "check", "routes", "openapi", "reindex"])
 def test_a_command_needs_its_app(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main([command])

@@ -34,6 +34,7 @@ ENTITY_STATUSES: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("Note", "create"): (401, 201, 201, 201),
     ("Note", "update"): (401, 200, 403, 403),
     ("Note", "delete"): (401, 200, 403, 403),
+    ("Note", "find"): (401, 200, 200, 200),  # GET /api/notes/search, as list: only the owner finds
     # list and read public; create ["role:admin", "auth"]; update ["auth", "role:admin"]; delete "role:admin"
     ("Announcement", "list"): (200, 200, 200, 200),
     ("Announcement", "read"): (200, 200, 200, 200),
@@ -67,7 +68,11 @@ def test_matrix_covers_every_operation_and_route_of_the_manifest() -> None:
     manifest = compile_app(FIXTURE).manifest
     entities = {name for name in manifest.entities if name != "User"}
     operations = {"list", "read", "create", "update", "delete"}
-    assert set(ENTITY_STATUSES) == {(name, op) for name in entities for op in operations}
+    searched = {name for name in entities if any(f.search for f in manifest.entities[name].fields.values())}
+    assert set(ENTITY_STATUSES) == {
+        *((name, op) for name in entities for op in operations),
+        *((name, "find") for name in searched),  # "find": -k search must select only its category
+    }
     assert set(ROUTE_STATUSES) == {
         (route.path, method) for route in manifest.routes for method in route.methods
     }
@@ -127,6 +132,7 @@ def _entity_cell(entity: str, operation: str, persona: str, status: int) -> Scen
     unchanged = [Stored(table, {}, 1), Stored(table, {field: "t"}, 1)]
     method, path, rest = {
         "list": ("GET", collection, {"stored": unchanged}),
+        "find": ("GET", f"{collection}/search?q=t", {"stored": unchanged}),
         "read": ("GET", item, {"stored": unchanged}),
         "create": ("POST", collection, {"json": BODIES[entity], "stored": [Stored(table, {}, 1 + allowed)]}),
         "update": (
@@ -136,7 +142,7 @@ def _entity_cell(entity: str, operation: str, persona: str, status: int) -> Scen
         ),
         "delete": ("DELETE", item, {"stored": [Stored(table, {}, int(not allowed))]}),
     }[operation]
-    if allowed and operation == "list":
+    if allowed and operation in ("list", "find"):
         rest["expect"] = {"total": LIST_TOTALS[entity][PERSONAS.index(persona)]}
     elif allowed and operation == "read":
         rest["expect"] = {"id": "{id}", field: "t"}

@@ -141,7 +141,7 @@ def test_no_match_is_an_empty_page(blog_app: TestApp, word: Word) -> None:
     assert _search(blog_app, q=word()) == {"items": [], "page": 1, "per_page": 20, "total": 0}
 
 
-def test_entity_without_search_fields_has_no_search(blog_app: TestApp) -> None:
+def test_collection_without_search_fields_has_no_search(blog_app: TestApp) -> None:
     response = blog_app.get("/api/authors/search", params={"q": "x"})
     assert response.status_code == 404  # /api/authors/{id:int} does not take "search" either
     assert response.json()["error"]["code"] == "not_found"
