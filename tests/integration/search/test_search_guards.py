@@ -6,13 +6,17 @@ from typing import Any
 
 import pytest
 
-from harness import TestApp, assert_error
+from harness import TestApp, assert_error, unique_id
 
 pytestmark = pytest.mark.app("auth-app")
 
 
+def _email(name: str) -> str:
+    return f"{unique_id(name)}@example.com"  # a shared server keeps every user it was given
+
+
 def test_owner_guard_finds_only_the_callers_records(app: TestApp) -> None:
-    ann, bob = app.as_user("ann@example.com"), app.as_user("bob@example.com")
+    ann, bob = app.as_user(_email("ann")), app.as_user(_email("bob"))
     mine = ann.post("/api/notes", json={"text": "bread for ann"}).json()
     theirs = bob.post("/api/notes", json={"text": "bread for bob"}).json()
     ann_finds = ann.get("/api/notes/search", params={"q": "bread"}).json()
@@ -24,9 +28,9 @@ def test_owner_guard_finds_only_the_callers_records(app: TestApp) -> None:
 
 
 def test_admin_role_does_not_widen_an_owner_search(app: TestApp) -> None:
-    ann = app.as_user("ann@example.com")
+    ann = app.as_user(_email("ann"))
     ann.post("/api/notes", json={"text": "private bread"})
-    admin = app.as_user("root@example.com", roles=["admin"])
+    admin = app.as_user(_email("root"), roles=["admin"])
     body: dict[str, Any] = admin.get("/api/notes/search", params={"q": "bread"}).json()
     assert body == {"items": [], "page": 1, "per_page": 20, "total": 0}
     assert app.db["notes"].count == 1  # the note is there; the admin is not its owner
