@@ -14,7 +14,7 @@ from kiln.logs import serve_log_config
 from kiln.manifest.routes import dispatch_key
 from kiln.openapi import openapi_document
 from kiln.store import DB_NAME, connect
-from kiln.store.search_index import rebuild, search_fields
+from kiln.store.search_index import rebuild
 
 __all__ = ["main"]
 
@@ -95,7 +95,7 @@ def _routes(args: argparse.Namespace) -> int:
     for entity in compiled.manifest.entities.values():
         rows.append(("GET POST", entity.path, f"{entity.name} collection"))
         rows.append(("GET PATCH PUT DELETE", entity.path + "/{id:int}", f"{entity.name} record"))
-        if search_fields(entity):
+        if entity.search_fields:
             rows.append(("GET", entity.path + "/search", f"{entity.name} search"))
     for route in sorted(compiled.manifest.routes, key=dispatch_key):
         rows.append((" ".join(route.methods), route.path, route.target))
@@ -117,7 +117,7 @@ def _reindex(args: argparse.Namespace) -> int:
     compiled = _compile(args.app)
     if compiled is None:
         return 1
-    searched = [entity for entity in compiled.manifest.entities.values() if search_fields(entity)]
+    searched = [entity for entity in compiled.manifest.entities.values() if entity.search_fields]
     if not searched:
         print(f"{args.app}: no entity has search fields; nothing to index")
         return 0

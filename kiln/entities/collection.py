@@ -26,7 +26,7 @@ from kiln.manifest.model import Entity, Manifest
 from kiln.records import Shape, etag, validate
 from kiln.store.database import Database
 from kiln.store.schema import quote
-from kiln.store.search_index import search_fields
+from kiln.store.vectors import fill_vectors
 
 __all__ = ["Collection"]
 
@@ -51,7 +51,7 @@ class Collection:
         table, columns = self.shape.table, self.shape.columns
         self._select_one = f"SELECT {columns} FROM {table} WHERE id = ?"
         self._returning = f"RETURNING {columns}"
-        self._search = Search(entity, manifest, shapes) if search_fields(entity) else None
+        self._search = Search(entity, manifest, shapes) if entity.search_fields else None
 
     def routes(self) -> list[Route]:
         """One route per path, so a wrong method gets a 405 listing every allowed one."""
@@ -135,6 +135,7 @@ class Collection:
         with self._unique_violations(), _db(request).write() as conn:
             self._check_references(conn, values)
             row = conn.execute(sql, list(columns.values())).fetchall()[0]
+            self._embed(conn)
         record = self.shape.to_json(row)
         headers = {"Location": f"{self.entity.path}/{record['id']}", "ETag": etag(record)}
         return JSONResponse(record, 201, headers=headers)
@@ -176,6 +177,7 @@ class Collection:
                 sql = f"UPDATE {self.shape.table} SET {assignments} WHERE id = ? {self._returning}"
                 row = conn.execute(sql, [*values.values(), record_id]).fetchall()[0]
                 record = self.shape.to_json(row)
+                self._embed(conn)
         return JSONResponse(record, headers={"ETag": etag(record)})  # pragma: no mutate (names ignore case)
 
     def delete(self, request: Request, record_id: int, user: Any = None) -> Response:
@@ -196,6 +198,11 @@ class Collection:
             "nulled": plan.nulled,
         }
         return JSONResponse({"deleted": deleted})
+
+    def _embed(self, conn: sqlite3.Connection) -> None:
+        """Store the embedding of what was just written, in its transaction (searched entities only)."""
+        if self._search is not None:
+            fill_vectors(conn, self.entity)
 
     def _refuse_owner(self, body: Any) -> None:
         """The owner field is the signed-in user's; a client may not set or change it."""

@@ -87,6 +87,11 @@ class Entity:
         return self.plural
 
     @property
+    def search_fields(self) -> list[Field]:
+        """The fields with a ``search`` weight, in declaration order (the search index's columns)."""
+        return [field for field in self.fields.values() if field.search is not None]
+
+    @property
     def path(self) -> str:
         """Its REST collection: ``/api/<plural>``."""
         return f"/api/{self.plural}"

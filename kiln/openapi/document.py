@@ -24,7 +24,6 @@ from kiln.openapi.schemas import (
     record_schema,
     search_results_schema,
 )
-from kiln.store.search_index import search_fields
 
 __all__ = ["openapi_document"]
 
@@ -41,7 +40,7 @@ def openapi_document(manifest: Manifest) -> dict[str, Any]:
             continue  # users are served by /auth; no collection until guards protect one
         schemas[f"{entity.name}List"] = list_schema(entity)
         paths[entity.path] = collection_path(entity)
-        searched = [field.name for field in search_fields(entity)]
+        searched = [field.name for field in entity.search_fields]
         if searched:
             schemas[f"{entity.name}SearchResults"] = search_results_schema(entity, searched)
             paths[entity.path + "/search"] = search_path(entity)

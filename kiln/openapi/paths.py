@@ -109,7 +109,18 @@ def search_path(entity: Entity) -> dict[str, Any]:
                     "schema": q,
                     "description": 'words; "a phrase", a prefix*, AND, OR, NOT and parentheses',
                 },
-                {"name": "mode", "in": "query", "schema": {"enum": ["keyword"]}},
+                {
+                    "name": "mode",
+                    "in": "query",
+                    "schema": {"enum": ["keyword", "semantic", "hybrid"]},
+                    "description": "keyword (BM25, the default), semantic (cosine) or hybrid (fused)",
+                },
+                {
+                    "name": "min_score",
+                    "in": "query",
+                    "schema": {"type": "number", "minimum": -1, "maximum": 1},
+                    "description": "semantic and hybrid: leave out cosines at or below it (default 0)",
+                },
                 *query_parameters(entity, sortable=False),
             ],
             "responses": {

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kiln.store.connection import connect
 from kiln.store.queries import QueryLog
+from kiln.store.vectors import VectorCache
 
 __all__ = ["DB_NAME", "Database"]
 
@@ -28,6 +29,8 @@ class Database:
         self.path = path
         #: Where the statements of this app's connections are traced, when a test counts them.
         self.queries = queries
+        #: The embeddings of each searched table, as matrices (see :mod:`kiln.store.vectors`).
+        self.vectors = VectorCache()
         self._conn: sqlite3.Connection | None = None
 
     def open(self) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from kiln.errors import SchemaError
 from kiln.manifest.model import Entity, Field, Manifest
-from kiln.store.search_index import index_ddl, search_fields, unindex_ddl
+from kiln.store.search_index import index_ddl, unindex_ddl
 from kiln.store.sql import quote
 
 __all__ = ["create_schema", "migrate", "quote"]
@@ -102,7 +102,7 @@ def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
             elif known[field.name]["type"] != field.type:
                 changes.append(f"retyped empty field {name}.{field.name} to {field.type}")
         statements.extend(_unique_indexes(entity, if_not_exists=True))
-        searched = {field.name: field.search for field in search_fields(entity)}
+        searched = {field.name: field.search for field in entity.search_fields}
         if searched != _searched(known) or (searched and name in rebuilds):
             # new, dropped or reweighted search fields, or a rebuilt table (which lost its triggers)
             statements.extend([*unindex_ddl(entity.table), *index_ddl(entity)])

@@ -157,7 +157,9 @@ REFUSED = [
     _refused("no-q", "", "q is required: the words to search for, such as ?q=bread"),
     _refused("empty-q", "?q=", "q is required: the words to search for, such as ?q=bread"),
     _refused("blank-q", "?q=%20%20", "q is required: the words to search for, such as ?q=bread"),
-    _refused("unknown-mode", "?q=a&mode=fuzzy", "mode must be one of keyword (got 'fuzzy')"),
+    _refused(
+        "unknown-mode", "?q=a&mode=fuzzy", "mode must be one of keyword, semantic, hybrid (got 'fuzzy')"
+    ),
     _refused(
         "sort", "?q=a&sort=title", "search results are ordered by score, best first: sort is not accepted"
     ),
