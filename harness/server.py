@@ -66,7 +66,7 @@ class _AccessLogger:
     def __init__(self) -> None:
         # runs once, at import, before mutation testing can swap a mutant in
         self._lock = threading.Lock()  # pragma: no mutate
-        self._users = 0
+        self._users = 0  # pragma: no mutate
         self._saved: tuple[int, list[logging.Handler], bool, bool] | None = None
 
     def acquire(self) -> None:
