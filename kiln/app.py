@@ -17,6 +17,7 @@ from kiln.auth import AuthRuntime, Passwords, Tokens, auth_routes, load_secret
 from kiln.auth.limits import LoginLimiter
 from kiln.clock import Clock
 from kiln.entities import Collection
+from kiln.entities.search_analytics import analytics_route
 from kiln.errors import KilnError
 from kiln.http import (
     OptionsMiddleware,
@@ -85,6 +86,8 @@ def shared_parts(folder: Path, manifest: Manifest) -> SharedParts:
             routes.extend(Collection(entity, manifest, shapes).routes())
     if manifest.auth is not None:
         routes.extend(auth_routes(manifest.entities[USER]))
+        if any(entity.search_fields for entity in manifest.entities.values()):
+            routes.append(analytics_route(manifest.handlers))
     routes.extend(declared_routes(manifest.routes, templates=templates, handlers=manifest.handlers))
     return SharedParts(routes, templates, shapes)
 

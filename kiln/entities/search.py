@@ -27,6 +27,7 @@ from starlette.responses import Response
 from kiln.embeddings import embed
 from kiln.entities.loading import load_relations, parse_with
 from kiln.entities.query import ListQuery, parse_list_query
+from kiln.entities.search_analytics import record_search
 from kiln.entities.search_syntax import fts_query, syntax_error
 from kiln.entities.semantic import fuse, rank_by_similarity
 from kiln.errors import BadRequest
@@ -103,6 +104,7 @@ class Search:
             {"record": record, "score": score, "highlights": highlights.get(record["id"], {})}
             for record, score in zip(records, scores, strict=True)
         ]
+        record_search(request, self.entity.name, q, mode, total)
         return JSONResponse({"items": items, "page": query.page, "per_page": query.per_page, "total": total})
 
     def _keyword_page(

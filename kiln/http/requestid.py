@@ -1,4 +1,4 @@
-"""``X-Request-Id`` on every response, and the request id on every log record.
+"""``X-Request-Id`` on every response, the request id on every log record, and its arrival time.
 
 The middleware wraps the whole app (outside Starlette's error handling) so even a 500 carries the
 header. It adopts a well-formed ``X-Request-Id`` the client sent, else makes one. A log record
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from contextvars import ContextVar
 from typing import Any
 
 from kiln.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["RequestIdMiddleware", "current_request_id", "install_log_record_factory"]
+__all__ = ["RequestIdMiddleware", "arrived", "current_request_id", "install_log_record_factory"]
 
 _request_id: ContextVar[str | None] = ContextVar("kiln_request_id", default=None)
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -25,6 +26,13 @@ logger = logging.getLogger("kiln.errors")
 def current_request_id() -> str | None:
     """The id of the request being served, if any."""
     return _request_id.get()
+
+
+def arrived(scope: Scope) -> float:
+    """When the request reached the app, on ``time.perf_counter``'s clock (for latencies)."""
+    state: dict[str, Any] = scope.get("state") or {}
+    when: float = state.get("kiln_arrived", time.perf_counter())
+    return when
 
 
 class RequestIdMiddleware:
@@ -41,6 +49,7 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        scope.setdefault("state", {})["kiln_arrived"] = time.perf_counter()
         request_id = _incoming(scope) or uuid.uuid4().hex
         _request_id.set(request_id)  # each request runs in its own task: no reset needed
         header = (b"x-request-id", request_id.encode())

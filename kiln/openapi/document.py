@@ -15,7 +15,14 @@ from kiln.manifest.auth import USER
 from kiln.manifest.model import Manifest
 from kiln.openapi.auth import auth_paths
 from kiln.openapi.common import ERRORS, error_response
-from kiln.openapi.paths import collection_path, health_operation, item_path, route_operation, search_path
+from kiln.openapi.paths import (
+    analytics_path,
+    collection_path,
+    health_operation,
+    item_path,
+    route_operation,
+    search_path,
+)
 from kiln.openapi.schemas import (
     deleted_schema,
     error_schema,
@@ -47,6 +54,8 @@ def openapi_document(manifest: Manifest) -> dict[str, Any]:
         paths[entity.path + "/{id}"] = item_path(entity)
     if manifest.auth is not None:
         paths.update(auth_paths(schemas))
+        if any(entity.search_fields for entity in manifest.entities.values()):
+            paths["/api/_search/analytics"] = analytics_path()
     for route in manifest.routes:
         _, path, _ = compile_path(route.path)  # /posts/{id:int} is /posts/{id}
         operations = paths.setdefault(path, {})

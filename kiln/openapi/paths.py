@@ -9,7 +9,14 @@ from kiln.http.etags import IF_MATCH
 from kiln.manifest.model import Entity, Field, Route
 from kiln.openapi.common import errors, json_content, ref
 
-__all__ = ["collection_path", "health_operation", "item_path", "route_operation", "search_path"]
+__all__ = [
+    "analytics_path",
+    "collection_path",
+    "health_operation",
+    "item_path",
+    "route_operation",
+    "search_path",
+]
 
 
 CONVERTOR_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -129,6 +136,61 @@ def search_path(entity: Entity) -> dict[str, Any]:
                     "content": json_content(ref(f"{entity.name}SearchResults")),
                 },
                 **errors(400, guards=entity.guards("list")),
+            },
+        }
+    }
+
+
+def analytics_path() -> dict[str, Any]:
+    """``/api/_search/analytics``: what was searched for, for admins."""
+    counted = {
+        "type": "array",
+        "maxItems": 20,
+        "items": {
+            "type": "object",
+            "required": ["q", "entity", "count"],
+            "additionalProperties": False,
+            "properties": {
+                "q": {"type": "string"},
+                "entity": {"type": "string"},
+                "count": {"type": "integer", "minimum": 1},
+            },
+        },
+    }
+    percentile = {"type": ["number", "null"], "minimum": 0}
+    schema = {
+        "type": "object",
+        "required": ["since", "searches", "top_queries", "zero_result_queries", "latency_ms"],
+        "additionalProperties": False,
+        "properties": {
+            "since": {"type": "string", "format": "date-time"},
+            "searches": {"type": "integer", "minimum": 0},
+            "top_queries": counted,
+            "zero_result_queries": counted,
+            "latency_ms": {
+                "type": "object",
+                "required": ["p50", "p95", "p99"],
+                "additionalProperties": False,
+                "properties": {"p50": percentile, "p95": percentile, "p99": percentile},
+            },
+        },
+    }
+    since = {"type": "string", "format": "date-time", "pattern": r"(Z|z|[+-]\d\d:\d\d)$"}
+    return {
+        "get": {
+            "summary": "Search analytics",
+            "operationId": "search_analytics",
+            "parameters": [
+                {
+                    "name": "since",
+                    "in": "query",
+                    "schema": since,
+                    "description": "count searches from this time on (default: 7 days ago)",
+                }
+            ],
+            "responses": {
+                "200": {"description": "What was searched for", "content": json_content(schema)},
+                **errors(400, guards=("role:admin",)),
             },
         }
     }

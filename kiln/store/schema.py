@@ -28,6 +28,7 @@ def create_schema(conn: sqlite3.Connection, manifest: Manifest) -> None:
     statements = [
         "CREATE TABLE _kiln_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         *_auth_tables(manifest),
+        *_search_tables(manifest),
         *(statement for entity in manifest.entities.values() for statement in _entity_ddl(entity, manifest)),
     ]
     with _transaction(conn):
@@ -110,6 +111,7 @@ def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
                 f"rebuilt the search index of {name}" if searched else f"dropped the search index of {name}"
             )
     statements.extend(_auth_tables(manifest))
+    statements.extend(_search_tables(manifest))
     try:
         with _transaction(conn):
             for statement in statements:
@@ -138,6 +140,18 @@ def _auth_tables(manifest: Manifest) -> list[str]:
         "CREATE TABLE IF NOT EXISTS _kiln_revoked_tokens (jti TEXT PRIMARY KEY, exp INTEGER NOT NULL)",
         "CREATE TABLE IF NOT EXISTS _kiln_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, "
         "created_at TEXT NOT NULL, to_address TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL)",
+    ]
+
+
+def _search_tables(manifest: Manifest) -> list[str]:
+    """The log of search requests that search analytics reads, when an entity is searched."""
+    if not any(entity.search_fields for entity in manifest.entities.values()):
+        return []
+    return [
+        "CREATE TABLE IF NOT EXISTS _kiln_search_log (id INTEGER PRIMARY KEY, at TEXT NOT NULL, "
+        "entity TEXT NOT NULL, q TEXT NOT NULL, mode TEXT NOT NULL, results INTEGER NOT NULL, "
+        "latency_ms REAL NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS ix_kiln_search_log_at ON _kiln_search_log (at)",
     ]
 
 
