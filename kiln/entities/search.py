@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import html
 import sqlite3
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from starlette.requests import Request
@@ -29,7 +29,7 @@ from kiln.entities.loading import load_relations, parse_with
 from kiln.entities.query import ListQuery, parse_list_query
 from kiln.entities.search_analytics import record_search
 from kiln.entities.search_syntax import fts_query, syntax_error
-from kiln.entities.semantic import fuse, rank_by_similarity
+from kiln.entities.semantic import fuse, rank_by_similarity, similarity_order
 from kiln.errors import BadRequest
 from kiln.http.responses import JSONResponse
 from kiln.manifest.model import Entity, Manifest
@@ -38,6 +38,9 @@ from kiln.store.database import Database
 from kiln.store.search_index import index_table
 from kiln.store.sql import quote
 from kiln.store.vectors import fill_vectors, vector_table
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = ["MODES", "Search"]
 
@@ -58,20 +61,13 @@ class Search:
         self.shapes = shapes
         self.shape = shapes[entity.name]
         self.fields = entity.search_fields
-        index = quote(index_table(entity.table))
+        self._index = quote(index_table(entity.table))
         weights = ", ".join(repr(field.search) for field in self.fields)
-        table = self.shape.table
-        matches = (
-            f"SELECT rowid AS _kiln_rowid, bm25({index}, {weights}) AS _kiln_rank "
-            f"FROM {index} WHERE {index} MATCH ?"
-        )
-        self._from = f"{table} JOIN ({matches}) AS _kiln_match ON _kiln_match._kiln_rowid = {table}.id"
-        self._columns = ", ".join(f"{table}.{column.strip()}" for column in self.shape.columns.split(","))
-        snippets = ", ".join(
-            f"snippet({index}, {i}, char(2), char(3), '…', {_SNIPPET_TOKENS})"
+        self._rank = f"bm25({self._index}, {weights})"
+        self._snippets = ", ".join(
+            f"snippet({self._index}, {i}, char(2), char(3), '…', {_SNIPPET_TOKENS})"
             for i in range(len(self.fields))
         )
-        self._snippets = f"SELECT rowid, {snippets} FROM {index} WHERE {index} MATCH ? AND rowid IN "
         self._any_due = f"SELECT 1 FROM {quote(vector_table(entity.table))} WHERE vector IS NULL LIMIT 1"
 
     async def endpoint(self, request: Request, user: Any) -> Response:
@@ -81,24 +77,22 @@ class Search:
         where, params = query.visible_to(self.entity, user)
         db = _db(request)
         conn = db.conn
-        matched: set[int]  # the records that matched by keyword, which get highlights
+        limit = query.offset + query.per_page
+        highlights: dict[int, dict[str, str]] = {}
         if mode == "keyword":
-            total, records, scores = self._keyword_page(conn, q, where, params, query)
-            matched = {record["id"] for record in records}
-        else:
-            limit = None if mode == "hybrid" else query.offset + query.per_page
-            semantic, similarity, total = self._semantic(db, q, where, params, min_score, limit)
+            total, ids, scores, highlights = self._keyword_page(conn, q, where, params, query)
+        else:  # the best ``limit``, then this page of them
             if mode == "semantic":
-                scored = list(zip(semantic, similarity, strict=True))
-                matched = set()
+                ids, scores, total = self._semantic(db, q, where, params, min_score, limit)
             else:
                 keyword = self._keyword_ranking(conn, q, where, params)
-                scored = fuse(keyword, semantic)
-                total, matched = len(scored), set(keyword)
-            page = scored[query.offset : query.offset + query.per_page]
-            records = self._records(conn, [record_id for record_id, _ in page])
-            scores = [score for _, score in page]
-        highlights = self._highlights(conn, q, [r["id"] for r in records if r["id"] in matched])
+                candidates, vectors, vector = self._vectors(db, q, where, params)
+                semantic = similarity_order(candidates, vectors, vector, min_score)
+                ids, scores, total = fuse(keyword, semantic, limit=limit)
+            ids, scores = ids[query.offset :], scores[query.offset :]
+            if mode == "hybrid":
+                highlights = self._highlights(conn, q, where, params, ids)
+        records = self._records(conn, ids)
         load_relations(conn, self.manifest, self.shapes, self.entity, records, tree)
         items = [
             {"record": record, "score": score, "highlights": highlights.get(record["id"], {})}
@@ -107,40 +101,65 @@ class Search:
         record_search(request, self.entity.name, q, mode, total)
         return JSONResponse({"items": items, "page": query.page, "per_page": query.per_page, "total": total})
 
+    def _matching(self, where: str) -> str:
+        """``FROM … WHERE …`` over the index: the matches of the query that pass the filters.
+
+        The filters run on the entity's own table, in a subquery, where its column names are not
+        confused with the index's columns of the same names.
+        """
+        clause = f"FROM {self._index} WHERE {self._index} MATCH ?"
+        if where == "1":
+            return clause
+        table = self.shape.table
+        passes = f"SELECT 1 FROM {table} WHERE {table}.id = {self._index}.rowid AND ({where})"
+        return f"{clause} AND EXISTS ({passes})"
+
+    def _run(self, conn: sqlite3.Connection, q: str, sql: str, params: list[Any]) -> list[Any]:
+        try:
+            return conn.execute(sql, [fts_query(q), *params]).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise syntax_error(q, exc) from None
+
     def _keyword_page(
         self, conn: sqlite3.Connection, q: str, where: str, params: list[Any], query: ListQuery
-    ) -> tuple[int, list[dict[str, Any]], list[float]]:
-        """One page of the BM25 ranking, read in one query, and the total."""
-        match = fts_query(q)
-        try:
-            total: int = conn.execute(
-                f"SELECT count(*) FROM {self._from} WHERE {where}", [match, *params]
-            ).fetchone()[0]
-            rows = conn.execute(
-                f"SELECT {self._columns}, _kiln_match._kiln_rank FROM {self._from} WHERE {where} "
-                f"ORDER BY _kiln_match._kiln_rank, {self.shape.table}.id LIMIT ? OFFSET ?",
-                [match, *params, query.per_page, query.offset],
-            ).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise syntax_error(q, exc) from None
-        return total, [self.shape.to_json(row[:-1]) for row in rows], [-row[-1] for row in rows]
+    ) -> tuple[int, list[int], list[float], dict[int, dict[str, str]]]:
+        """The total, and one page of the BM25 ranking with its highlights."""
+        matching = self._matching(where)
+        total: int = self._run(conn, q, f"SELECT count(*) {matching}", params)[0][0]
+        rows = self._run(
+            conn,
+            q,
+            f"SELECT rowid, {self._rank} AS _kiln_rank, {self._snippets} {matching} "
+            "ORDER BY _kiln_rank, rowid LIMIT ? OFFSET ?",
+            [*params, query.per_page, query.offset],
+        )
+        return (
+            total,
+            [row[0] for row in rows],
+            [-row[1] for row in rows],
+            {row[0]: self._marked(row[2:]) for row in rows},
+        )
 
-    def _keyword_ranking(self, conn: sqlite3.Connection, q: str, where: str, params: list[Any]) -> list[int]:
+    def _keyword_ranking(
+        self, conn: sqlite3.Connection, q: str, where: str, params: list[Any]
+    ) -> NDArray[np.int64]:
         """Every keyword match's id, best first."""
-        try:
-            rows = conn.execute(
-                f"SELECT {self.shape.table}.id FROM {self._from} WHERE {where} "
-                f"ORDER BY _kiln_match._kiln_rank, {self.shape.table}.id",
-                [fts_query(q), *params],
-            ).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise syntax_error(q, exc) from None
-        return [row[0] for row in rows]
+        rows = self._run(
+            conn, q, f"SELECT rowid {self._matching(where)} ORDER BY {self._rank}, rowid", params
+        )
+        return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
 
     def _semantic(
-        self, db: Database, q: str, where: str, params: list[Any], min_score: float, limit: int | None
+        self, db: Database, q: str, where: str, params: list[Any], min_score: float, limit: int
     ) -> tuple[list[int], list[float], int]:
-        """The records passing the filters whose cosine with ``q`` is above ``min_score``, best first."""
+        """The best ``limit`` records by cosine with ``q`` above ``min_score``, their scores, and
+        how many are above it."""
+        return rank_by_similarity(*self._vectors(db, q, where, params), min_score, limit)
+
+    def _vectors(
+        self, db: Database, q: str, where: str, params: list[Any]
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.float32]]:
+        """The ids and embeddings of the records that pass the filters, and the embedding of ``q``."""
         conn = db.conn
         if conn.execute(self._any_due).fetchone() is not None:  # written with plain SQL since
             with db.write() as writing:
@@ -148,13 +167,11 @@ class Search:
         matrix = db.vectors.matrix(conn, self.entity.table)
         ids, vectors = matrix.ids, matrix.vectors
         if where != "1":
-            passing = np.array(
-                [row[0] for row in conn.execute(f"SELECT id FROM {self.shape.table} WHERE {where}", params)],
-                dtype=np.int64,
-            )
+            sql = f"SELECT id FROM {self.shape.table} WHERE {where} ORDER BY id"
+            passing = np.array([row[0] for row in conn.execute(sql, params)], dtype=np.int64)
             positions = np.searchsorted(ids, passing)
             ids, vectors = ids[positions], vectors[positions]
-        return rank_by_similarity(ids, vectors, embed([q])[0], min_score, limit)
+        return ids, vectors, embed([q])[0]
 
     def _records(self, conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]:
         """The records with these ids, in this order."""
@@ -182,19 +199,23 @@ class Search:
         query = parse_list_query(self.manifest, self.entity, [(k, v) for k, v in items if k not in _OWN])
         return q, mode, _min_score(params.get("min_score"), mode), query
 
-    def _highlights(self, conn: sqlite3.Connection, q: str, ids: list[int]) -> dict[int, dict[str, str]]:
-        """For each record, a snippet of each field that matched, escaped, matches in ``<mark>``."""
+    def _highlights(
+        self, conn: sqlite3.Connection, q: str, where: str, params: list[Any], ids: list[int]
+    ) -> dict[int, dict[str, str]]:
+        """The highlights of those of ``ids`` that match the query by keyword."""
         if not ids:
             return {}
         marks = ", ".join("?" * len(ids))
-        found: dict[int, dict[str, str]] = {}
-        for rowid, *snippets in conn.execute(f"{self._snippets}({marks})", [fts_query(q), *ids]):
-            found[rowid] = {
-                field.name: html.escape(text).replace(_MARK, "<mark>").replace(_END, "</mark>")
-                for field, text in zip(self.fields, snippets, strict=True)
-                if text and _MARK in text
-            }
-        return found
+        sql = f"SELECT rowid, {self._snippets} {self._matching(where)} AND rowid IN ({marks})"
+        return {row[0]: self._marked(row[1:]) for row in self._run(conn, q, sql, [*params, *ids])}
+
+    def _marked(self, snippets: Sequence[str | None]) -> dict[str, str]:
+        """A snippet of each field that matched, escaped, the matches in ``<mark>``."""
+        return {
+            field.name: html.escape(text).replace(_MARK, "<mark>").replace(_END, "</mark>")
+            for field, text in zip(self.fields, snippets, strict=True)
+            if text and _MARK in text
+        }
 
 
 def _min_score(raw: str | None, mode: str) -> float:
