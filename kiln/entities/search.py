@@ -28,7 +28,7 @@ from kiln.embeddings import embed
 from kiln.entities.loading import load_relations, parse_with
 from kiln.entities.query import ListQuery, parse_list_query
 from kiln.entities.search_analytics import record_search
-from kiln.entities.search_syntax import fts_query, syntax_error
+from kiln.entities.search_syntax import fts_query, is_query_error, syntax_error
 from kiln.entities.semantic import fuse, rank_by_similarity, similarity_order
 from kiln.errors import BadRequest
 from kiln.http.responses import JSONResponse
@@ -118,6 +118,8 @@ class Search:
         try:
             return conn.execute(sql, [fts_query(q), *params]).fetchall()
         except sqlite3.OperationalError as exc:
+            if not is_query_error(exc):  # a locked database, say: not the query's fault
+                raise
             raise syntax_error(q, exc) from None
 
     def _keyword_page(

@@ -15,7 +15,7 @@ import sqlite3
 
 from kiln.errors import InvalidSearchQuery
 
-__all__ = ["fts_query", "syntax_error"]
+__all__ = ["fts_query", "is_query_error", "syntax_error"]
 
 # a quoted phrase ("" inside it is a quote), optionally a prefix; a parenthesis; a run of anything else
 _TOKEN = re.compile(r'"(?:[^"]|"")*"\*?|[()]|[^\s"()]+|"')
@@ -39,11 +39,20 @@ def fts_query(q: str) -> str:
     return " ".join(parts)
 
 
+#: How FTS5's complaints about a MATCH expression begin (the others are not the query's fault).
+_QUERY_ERRORS = ("fts5: ", "unterminated string", "no such column", "expected integer")
+
+
+def is_query_error(error: sqlite3.OperationalError) -> bool:
+    """Whether FTS5 refused the query itself, rather than the database failing."""
+    return str(error).startswith(_QUERY_ERRORS)
+
+
 def syntax_error(q: str, error: sqlite3.OperationalError) -> InvalidSearchQuery:
     """FTS5's complaint about the query made from ``q``, as the 400 a client gets."""
     found = re.search(r'syntax error near "(.*)"', str(error))
-    if found is None:
-        return InvalidSearchQuery(f"the search {q!r} is not valid: {error}")
+    if found is None:  # FTS5's other complaints, such as "unterminated string"
+        return InvalidSearchQuery(f"the search {q!r} is not valid: {str(error).removeprefix('fts5: ')}")
     where = f'near "{found.group(1)}"' if found.group(1) else "at its end"
     return InvalidSearchQuery(
         f"the search {q!r} is not valid {where}: check its quotes, brackets and AND, OR, NOT"
