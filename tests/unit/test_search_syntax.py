@@ -64,6 +64,7 @@ def test_what_cannot_be_made_a_query_is_refused(q: str, message: str) -> None:
             "the search 'q' is not valid at its end: check its quotes, brackets and AND, OR, NOT",
         ),
         ("unterminated string", True, "the search 'q' is not valid: unterminated string"),
+        ("fts5: unknown special query", True, "the search 'q' is not valid: unknown special query"),
         ("no such column: a", True, "the search 'q' is not valid: no such column: a"),
         ('expected integer, got "x"', True, "the search 'q' is not valid: expected integer, got \"x\""),
         ("database is locked", False, None),
