@@ -127,7 +127,6 @@ class Search:
     ) -> tuple[int, list[int], list[float], dict[int, dict[str, str]]]:
         """The total, and one page of the BM25 ranking with its highlights."""
         matching = self._matching(where)
-        total: int = self._run(conn, q, f"SELECT count(*) {matching}", params)[0][0]
         rows = self._run(
             conn,
             q,
@@ -135,6 +134,10 @@ class Search:
             "ORDER BY _kiln_rank, rowid LIMIT ? OFFSET ?",
             [*params, query.per_page, query.offset],
         )
+        if 0 < len(rows) < query.per_page:  # the last page: the total is what came before and on it
+            total = query.offset + len(rows)
+        else:
+            total = self._run(conn, q, f"SELECT count(*) {matching}", params)[0][0]
         return (
             total,
             [row[0] for row in rows],
