@@ -171,7 +171,10 @@ class Search:
                 fill_vectors(writing, self.entity)
         matrix = db.vectors.matrix(conn, self.entity.table)
         ids, vectors = matrix.ids, matrix.vectors
-        if where != "1":
+        if where == "1" and not matrix.alive.all():  # records deleted since the matrix was read
+            alive = np.flatnonzero(matrix.alive)
+            ids, vectors = ids[alive], vectors[alive]
+        elif where != "1":
             sql = f"SELECT id FROM {self.shape.table} WHERE {where} ORDER BY id"
             passing = np.array([row[0] for row in conn.execute(sql, params)], dtype=np.int64)
             positions = np.searchsorted(ids, passing)
