@@ -77,6 +77,17 @@ def test_many_new_records_grow_the_matrix(conn: sqlite3.Connection) -> None:
     ids, vectors = _fresh(conn)
     assert matrix.ids.tolist() == ids == list(range(1, 43))
     assert np.array_equal(matrix.vectors, vectors)
+    # more than the room kept at the first read (a quarter, and 1024): the arrays grow
+    _write(
+        conn,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1100) "
+        "INSERT INTO notes (created_at, updated_at, title) SELECT 't', 't', 'more ' || i FROM n",
+    )
+    grown = cache.matrix(conn, "notes")
+    assert grown is matrix
+    ids, vectors = _fresh(conn)
+    assert grown.ids.tolist() == ids == list(range(1, 1143))
+    assert np.array_equal(grown.vectors, vectors)
 
 
 def test_an_id_out_of_order_reads_the_matrix_whole(conn: sqlite3.Connection) -> None:
