@@ -53,7 +53,7 @@ def load_manifest(folder: Path) -> Manifest:
         if "routes" in raw
         else ()
     )
-    _report_collection_conflicts(routes, entities, report)
+    _report_collection_conflicts(routes, entities, report, has_auth=auth is not None)
     if report.errors:
         raise ManifestError(report.errors)
     return Manifest(
@@ -102,20 +102,22 @@ def _read_app(raw: Any, report: Report) -> tuple[str, bool]:
 
 
 def _report_collection_conflicts(
-    routes: tuple[Route, ...], entities: dict[str, Entity], report: Report
+    routes: tuple[Route, ...], entities: dict[str, Entity], report: Report, *, has_auth: bool = False
 ) -> None:
-    """A declared route may not take the place of an entity's REST collection."""
+    """A declared route may not take the place of an entity's REST collection, its search, or
+    search analytics."""
     taken: dict[tuple[tuple[str, ...], str], str] = {}
     for entity in entities.values():
         for method in ("GET", "POST"):
-            taken[(shape(entity.path), method)] = entity.name
+            taken[(shape(entity.path), method)] = f"the {entity.name} collection"
         for method in ("GET", "PUT", "PATCH", "DELETE"):
-            taken[(shape(entity.path + "/{id:int}"), method)] = entity.name
+            taken[(shape(entity.path + "/{id:int}"), method)] = f"the {entity.name} collection"
+        if entity.search_fields:
+            taken[(shape(entity.path + "/search"), "GET")] = f"the {entity.name} search"
+    if has_auth and any(entity.search_fields for entity in entities.values()):
+        taken[(shape("/api/_search/analytics"), "GET")] = "search analytics"
     for route in routes:
         for method in route.methods:
             owner = taken.get((shape(route.path), method))
             if owner is not None:
-                report.error(
-                    f"{route.key_path}.path",
-                    f'"{route.path}" conflicts with the {owner} collection for {method}',
-                )
+                report.error(f"{route.key_path}.path", f'"{route.path}" conflicts with {owner} for {method}')

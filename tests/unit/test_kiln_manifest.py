@@ -221,6 +221,18 @@ BROKEN: list[tuple[str, str, list[str]]] = [
         ['app.toml: routes[0].path: "/api/posts/{n:int}" conflicts with the Post collection for DELETE'],
     ),
     (
+        "route-vs-search",
+        "[entities.Post.fields]\ntitle = {type = 'text', search = true}\n"
+        "[[routes]]\npath = '/api/posts/search'\nredirect = '/'\n",
+        ['app.toml: routes[0].path: "/api/posts/search" conflicts with the Post search for GET'],
+    ),
+    (
+        "route-vs-search-analytics",
+        "[auth]\n[entities.Post.fields]\ntitle = {type = 'text', search = true}\n"
+        "[[routes]]\npath = '/api/_search/analytics'\nredirect = '/'\n",
+        ['app.toml: routes[0].path: "/api/_search/analytics" conflicts with search analytics for GET'],
+    ),
+    (
         "route-builtin",
         "[[routes]]\npath = '/health'\nredirect = '/'\n",
         ['app.toml: routes[0].path: "/health" is served by kiln itself'],
@@ -717,3 +729,16 @@ def test_compiling_again_after_clear_cache_builds_a_new_template(tmp_path: Path)
         seen.add(compiled.template_db)
         assert compiled.prepare(tmp_path / f"data-{len(seen)}").is_file()
     assert len(seen) == 20
+
+
+def test_search_paths_are_free_for_routes_when_nothing_is_searched(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "[entities.Post.fields]\ntitle = {type = 'text'}\n"
+        "[[routes]]\npath = '/api/posts/search'\nredirect = '/'\n"
+        "[[routes]]\npath = '/api/_search/analytics'\nredirect = '/'\n",
+    )
+    assert [route.path for route in load_manifest(tmp_path).routes] == [
+        "/api/posts/search",
+        "/api/_search/analytics",
+    ]
