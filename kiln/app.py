@@ -86,7 +86,7 @@ def shared_parts(folder: Path, manifest: Manifest) -> SharedParts:
             routes.extend(Collection(entity, manifest, shapes).routes())
     if manifest.auth is not None:
         routes.extend(auth_routes(manifest.entities[USER]))
-        if any(entity.search_fields for entity in manifest.entities.values()):
+        if manifest.searched:
             routes.append(analytics_route(manifest.handlers))
     routes.extend(declared_routes(manifest.routes, templates=templates, handlers=manifest.handlers))
     return SharedParts(routes, templates, shapes)

@@ -117,7 +117,7 @@ def _reindex(args: argparse.Namespace) -> int:
     compiled = _compile(args.app)
     if compiled is None:
         return 1
-    searched = [entity for entity in compiled.manifest.entities.values() if entity.search_fields]
+    searched = compiled.manifest.searched
     if not searched:
         print(f"{args.app}: no entity has search fields; nothing to index")
         return 0

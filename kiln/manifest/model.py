@@ -156,3 +156,8 @@ class Manifest:
     warnings: tuple[Problem, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     handlers: ModuleType | None = field(default=None, repr=False, compare=False)  # the app's handlers.py
+
+    @property
+    def searched(self) -> list[Entity]:
+        """The entities with search fields, in declaration order."""
+        return [entity for entity in self.entities.values() if entity.search_fields]

@@ -54,7 +54,7 @@ def openapi_document(manifest: Manifest) -> dict[str, Any]:
         paths[entity.path + "/{id}"] = item_path(entity)
     if manifest.auth is not None:
         paths.update(auth_paths(schemas))
-        if any(entity.search_fields for entity in manifest.entities.values()):
+        if manifest.searched:
             paths["/api/_search/analytics"] = analytics_path()
     for route in manifest.routes:
         _, path, _ = compile_path(route.path)  # /posts/{id:int} is /posts/{id}

@@ -145,7 +145,7 @@ def _auth_tables(manifest: Manifest) -> list[str]:
 
 def _search_tables(manifest: Manifest) -> list[str]:
     """The log of search requests that search analytics reads, when an entity is searched."""
-    if not any(entity.search_fields for entity in manifest.entities.values()):
+    if not manifest.searched:
         return []
     return [
         "CREATE TABLE IF NOT EXISTS _kiln_search_log (id INTEGER PRIMARY KEY, at TEXT NOT NULL, "
