@@ -32,14 +32,17 @@ class Database:
         #: The embeddings of each searched table, as matrices (see :mod:`kiln.store.vectors`).
         self.vectors = VectorCache()
         self._conn: sqlite3.Connection | None = None
+        self._traced = False  # whether the connection is traced into ``queries`` now
 
     def open(self) -> None:
         """Connect (on the serving thread, which is the one that will use the connection)."""
         if self._conn is None:
             self._conn = self.connect()
+            self._traced = self.queries is not None and self.queries.watched
 
     def connect(self) -> sqlite3.Connection:
-        """A new connection to this database, usable from any thread, traced like the main one."""
+        """A new connection to this database, usable from any thread, traced if ``queries`` is
+        watched now."""
         conn = connect(self.path, check_same_thread=False)
         return self.queries.trace(conn) if self.queries is not None else conn
 
@@ -51,10 +54,13 @@ class Database:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        """The open connection."""
+        """The open connection, traced into ``queries`` while it is watched."""
         if self._conn is None:
             self.open()
         assert self._conn is not None
+        if self.queries is not None and self.queries.watched is not self._traced:
+            self._traced = not self._traced
+            self.queries.trace(self._conn)
         return self._conn
 
     @contextmanager
