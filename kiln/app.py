@@ -19,6 +19,7 @@ from kiln.clock import Clock
 from kiln.entities import Collection
 from kiln.entities.search_analytics import analytics_route
 from kiln.errors import KilnError
+from kiln.files import BlobStore, file_routes
 from kiln.http import (
     OptionsMiddleware,
     RequestIdMiddleware,
@@ -53,6 +54,9 @@ class AppState:
     mode: str = "dev"
     auth: AuthRuntime | None = None
     verify_email: bool = False
+    max_body: int = 1_000_000  # [app] max_body
+    blobs: BlobStore | None = None  # the uploaded files' blobs, for an app that serves files
+    presign_key: bytes = field(default=b"", repr=False)  # signs presigned URLs: the app's secret
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ def shared_parts(folder: Path, manifest: Manifest) -> SharedParts:
         routes.extend(auth_routes(manifest.entities[USER]))
         if manifest.searched:
             routes.append(analytics_route(manifest.handlers))
+    if manifest.has_files:
+        routes.extend(file_routes(manifest))
     routes.extend(declared_routes(manifest.routes, templates=templates, handlers=manifest.handlers))
     return SharedParts(routes, templates, shapes)
 
@@ -113,10 +119,15 @@ def build_app(
     db = Database(data_dir / DB_NAME, queries)
     auth = None
     config = manifest.auth
+    secret = load_secret(data_dir, secrets) if config is not None else b""
     if config is not None:
-        tokens = Tokens(load_secret(data_dir, secrets), clock, config.token_ttl)
+        tokens = Tokens(secret, clock, config.token_ttl)
         limiter = LoginLimiter(clock, config.max_login_failures, config.login_window)
         auth = AuthRuntime(tokens, Passwords(fast=testing), shared.shapes[USER], limiter)
+    blobs = None
+    if manifest.has_files:
+        blobs = BlobStore(data_dir)
+        db.after_commit.append(blobs.release)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -140,6 +151,9 @@ def build_app(
         mode=mode,
         auth=auth,
         verify_email=bool(config and config.verify_email),
+        max_body=manifest.max_body,
+        blobs=blobs,
+        presign_key=secret,
     )
     app.state.debug = debug
     app.state.error_page = _error_pages(shared.templates)

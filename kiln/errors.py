@@ -14,7 +14,8 @@ An error that reaches a request becomes the contract's envelope
      │    ├── TokenError         401 unauthorized          a token that must not be accepted
      │    └── InvalidCredentials 401 invalid_credentials   the email or the password is wrong
      ├── Forbidden               403 forbidden
-     │    └── EmailNotVerified   403 email_not_verified
+     │    ├── EmailNotVerified   403 email_not_verified
+     │    └── UrlExpired         403 url_expired           a presigned URL past its expiry
      ├── NotFound                404 not_found
      ├── MethodNotAllowed        405 method_not_allowed
      ├── Conflict                409 conflict
@@ -23,6 +24,7 @@ An error that reaches a request becomes the contract's envelope
      ├── PreconditionFailed      412 precondition_failed
      ├── PayloadTooLarge         413 payload_too_large
      ├── UnsupportedMediaType    415 unsupported_media_type
+     ├── RangeNotSatisfiable     416 range_not_satisfiable with ``Content-Range: bytes */<size>``
      ├── ValidationFailed        422 validation_failed     ``fields``: the message for each field
      │    └── Invalid            422 validation_failed     one value that does not fit its field
      ├── RateLimited             429 rate_limited          with ``Retry-After``
@@ -54,12 +56,14 @@ __all__ = [
     "PayloadTooLarge",
     "PreconditionFailed",
     "Problem",
+    "RangeNotSatisfiable",
     "RateLimited",
     "SchemaError",
     "TokenError",
     "Unauthorized",
     "UniqueViolation",
     "UnsupportedMediaType",
+    "UrlExpired",
     "ValidationFailed",
     "for_status",
 ]
@@ -163,6 +167,12 @@ class EmailNotVerified(Forbidden):
     code = "email_not_verified"
 
 
+class UrlExpired(Forbidden):
+    """A presigned URL whose expiry has passed on the app's clock."""
+
+    code = "url_expired"
+
+
 class NotFound(KilnError):
     """No such path or record."""
 
@@ -211,6 +221,12 @@ class UnsupportedMediaType(KilnError):
     status, code = 415, "unsupported_media_type"
 
 
+class RangeNotSatisfiable(KilnError):
+    """A ``Range`` that starts past the end of the file; ``Content-Range`` gives its size."""
+
+    status, code = 416, "range_not_satisfiable"
+
+
 class ValidationFailed(KilnError):
     """The body does not fit the entity; ``fields`` has the message for each field."""
 
@@ -253,6 +269,7 @@ _BY_STATUS: dict[int, type[KilnError]] = {
         PreconditionFailed,
         PayloadTooLarge,
         UnsupportedMediaType,
+        RangeNotSatisfiable,
         ValidationFailed,
         RateLimited,
         InternalError,

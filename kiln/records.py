@@ -23,9 +23,9 @@ class Shape:
     def __init__(self, entity: Entity) -> None:
         self.entity = entity
         self.fields = list(entity.fields.values())
-        columns = ["id", *(field.name for field in self.fields), "created_at", "updated_at"]
-        self.columns = ", ".join(quote(column) for column in columns)
         self.table = quote(entity.table)
+        fields = [field.kind.select(self.table, quote(field.name)) for field in self.fields]
+        self.columns = ", ".join([quote("id"), *fields, quote("created_at"), quote("updated_at")])
         # types that store their JSON value as it is (text, int …) need no call per value
         self._converters = [
             (field.name, None if type(field.kind).to_json is FieldType.to_json else field.kind.to_json)

@@ -14,12 +14,14 @@ from starlette.routing import Route
 from kiln.auth.guards import check_owner, enforce
 from kiln.clock import Clock
 from kiln.entities.deletes import plan_delete
+from kiln.entities.forms import read_body
 from kiln.entities.loading import load_relations, parse_with
 from kiln.entities.query import parse_list_query
 from kiln.entities.search import Search
 from kiln.errors import BadRequest, NotFound, PreconditionFailed, UniqueViolation, ValidationFailed
 from kiln.fieldtypes import format_datetime
-from kiln.http.body import read_json
+from kiln.files import Form, check_file_references
+from kiln.files.endpoints import insert_file
 from kiln.http.etags import IF_MATCH, matches_strongly, matches_weakly
 from kiln.http.responses import JSONResponse
 from kiln.manifest.model import Entity, Manifest
@@ -48,6 +50,7 @@ class Collection:
         self.shapes = shapes
         self.shape = shapes[entity.name]
         self._refs = [field for field in entity.fields.values() if field.type == "ref"]
+        self._files = any(field.type == "file" for field in entity.fields.values())
         table, columns = self.shape.table, self.shape.columns
         self._select_one = f"SELECT {columns} FROM {table} WHERE id = ?"
         self._returning = f"RETURNING {columns}"
@@ -90,8 +93,12 @@ class Collection:
         if method == "DELETE":
             return self.delete(request, record_id, await self._enforce(request, "delete"))
         user = await self._enforce(request, "update")
-        body = await read_json(request)
-        return self.update(request, record_id, body, user, partial=method == "PATCH")
+        body, form = await read_body(request, self.entity, self.manifest)
+        try:
+            return self.update(request, record_id, body, user, partial=method == "PATCH", form=form)
+        finally:
+            if form is not None:
+                form.discard()
 
     async def _enforce(self, request: Request, operation: str) -> dict[str, Any] | None:
         """Every guard of ``operation`` but ``owner``, which needs the record; authentication first."""
@@ -122,7 +129,14 @@ class Collection:
 
         The owner field, if any, is the caller.
         """
-        body = await read_json(request)
+        body, form = await read_body(request, self.entity, self.manifest)
+        try:
+            return self._create(request, body, user, form)
+        finally:
+            if form is not None:
+                form.discard()
+
+    def _create(self, request: Request, body: Any, user: Any, form: Form | None) -> Response:
         self._refuse_owner(body)
         values = validate(self.entity, body, partial=False)
         if self.entity.owner is not None:
@@ -133,9 +147,11 @@ class Collection:
         marks = ", ".join("?" * len(columns))
         sql = f"INSERT INTO {self.shape.table} ({names}) VALUES ({marks}) {self._returning}"
         with self._unique_violations(), _db(request).write() as conn:
-            self._check_references(conn, values)
+            self._take_uploads(request, conn, columns, user, form)
+            self._check_references(conn, columns, user, None)
             row = conn.execute(sql, list(columns.values())).fetchall()[0]
             self._embed(conn)
+            self._keep_uploads(request, form)
         record = self.shape.to_json(row)
         headers = {"Location": f"{self.entity.path}/{record['id']}", "ETag": etag(record)}
         return JSONResponse(record, 201, headers=headers)
@@ -157,16 +173,27 @@ class Collection:
         return JSONResponse(record, headers={"ETag": tag})
 
     def update(
-        self, request: Request, record_id: int, body: Any, user: Any = None, *, partial: bool
+        self,
+        request: Request,
+        record_id: int,
+        body: Any,
+        user: Any = None,
+        *,
+        partial: bool,
+        form: Form | None = None,
     ) -> Response:
-        """``PATCH`` (the fields given) or ``PUT`` (the whole record); 412 when ``If-Match`` is stale."""
+        """``PATCH`` (the fields given) or ``PUT`` (the whole record); 412 when ``If-Match`` is stale.
+
+        The uploads of a multipart body become files in the same transaction.
+        """
         self._refuse_owner(body)
         values = validate(self.entity, body, partial=partial)
         with self._unique_violations(), _db(request).write() as conn:
             current = self._fetch(conn, record_id)
             self._owned("update", current, user)
             self._check_if_match(request, current)
-            self._check_references(conn, values)
+            self._take_uploads(request, conn, values, user, form)
+            self._check_references(conn, values, user, current)
             if self.entity.owner is not None:
                 values.pop(self.entity.owner, None)  # PUT keeps the owner it has
             if not values:  # an empty PATCH changes nothing, not even updated_at
@@ -178,6 +205,7 @@ class Collection:
                 row = conn.execute(sql, [*values.values(), record_id]).fetchall()[0]
                 record = self.shape.to_json(row)
                 self._embed(conn)
+                self._keep_uploads(request, form)
         return JSONResponse(record, headers={"ETag": etag(record)})  # pragma: no mutate (names ignore case)
 
     def delete(self, request: Request, record_id: int, user: Any = None) -> Response:
@@ -204,6 +232,23 @@ class Collection:
         if self._search is not None:
             fill_vectors(conn, self.entity)
 
+    def _take_uploads(
+        self, request: Request, conn: sqlite3.Connection, values: dict[str, Any], user: Any, form: Form | None
+    ) -> None:
+        """Write the file row of each upload and set its field to it (a blob once committed)."""
+        if form is None:
+            return
+        state = request.app.state.kiln
+        now = format_datetime(state.clock.now())
+        for name, upload in form.files.items():
+            values[name] = insert_file(conn, upload, user, now)["id"]
+
+    def _keep_uploads(self, request: Request, form: Form | None) -> None:
+        """Make the uploads blobs: the last step of a write's transaction, once nothing can fail."""
+        if form is not None:
+            for upload in form.files.values():
+                request.app.state.kiln.blobs.keep(upload)
+
     def _refuse_owner(self, body: Any) -> None:
         """The owner field is the signed-in user's; a client may not set or change it."""
         owner = self.entity.owner
@@ -211,9 +256,12 @@ class Collection:
             fields = {owner: "is set from your token and cannot be sent"}
             raise ValidationFailed(f"{self.entity.name} is invalid", fields=fields)
 
-    def _check_references(self, conn: sqlite3.Connection, values: dict[str, Any]) -> None:
-        """422 naming each ref field whose record does not exist."""
-        missing = {}
+    def _check_references(
+        self, conn: sqlite3.Connection, values: dict[str, Any], user: Any, current: dict[str, Any] | None
+    ) -> None:
+        """422 naming each ref field whose record does not exist, and each file field set to a
+        file the caller may not use."""
+        missing = check_file_references(conn, self.entity, values, user, current) if self._files else {}
         for field in self._refs:
             value = values.get(field.name)
             if value is None:

@@ -12,17 +12,15 @@ from typing import Any
 
 from kiln.errors import BadRequest, Invalid
 from kiln.fieldtypes import OPERATORS, FieldType
+from kiln.http.paging import DEFAULT_PER_PAGE, MAX_PER_PAGE, page_and_size
 from kiln.manifest.model import Entity, Field, Manifest
 from kiln.manifest.report import did_you_mean
 from kiln.store.schema import quote
 
 __all__ = ["DEFAULT_PER_PAGE", "MAX_PER_PAGE", "ListQuery", "parse_list_query"]
 
-DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
 _COMPARE = {"eq": "=", "ne": "IS NOT", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 _RESERVED = ("page", "per_page", "sort", "with")
-_LARGEST = 2**31 - 1  # keeps OFFSET inside SQLite's integers
 _SYSTEM = {
     "id": Field("id", "int"),
     "created_at": Field("created_at", "datetime"),
@@ -67,8 +65,7 @@ def parse_list_query(manifest: Manifest, entity: Entity, items: Iterable[tuple[s
         if name in seen:
             raise BadRequest(f'"{name}" is given more than once')
         seen[name] = value
-    page = _positive(seen, "page", 1)
-    per_page = min(_positive(seen, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
+    page, per_page = page_and_size(seen)
     clauses: list[str] = []
     params: list[Any] = []
     for name, raw in seen.items():
@@ -179,12 +176,3 @@ def _order_by(sort: str, manifest: Manifest, entity: Entity) -> str:
     if "id" not in names:
         terms.append("id ASC")  # a unique tie-breaker keeps pages stable
     return ", ".join(terms)
-
-
-def _positive(params: dict[str, str], name: str, default: int) -> int:
-    raw = params.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= _LARGEST:
-        raise BadRequest(f"{name} must be a whole number from 1 to {_LARGEST} (got {raw!r})")
-    return int(raw)

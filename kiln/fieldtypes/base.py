@@ -72,12 +72,23 @@ class FieldType:
         """The JSON value of what the database holds (never ``None``: callers pass that through)."""
         return stored
 
+    def select(self, table: str, column: str) -> str:
+        """The SQL that selects the field's value from a row of ``table`` (both quoted)."""
+        return column
+
     def parse_query(self, raw: str) -> Any:
         """A filter value from a query string, as the database holds it, or :class:`Invalid`.
 
         By default the text is checked like a body value, without the field's own limits.
         """
         return self.coerce(raw, UNCONSTRAINED)
+
+    def parse_form(self, raw: str) -> Any:
+        """The JSON value a multipart form part's text stands for; text as it is by default.
+
+        Types whose values are not text read it as a filter value, and an empty part as ``null``.
+        """
+        return raw
 
     def schema(self, spec: Spec) -> dict[str, Any]:
         """The JSON Schema of a value sent in a body, with the bounds :meth:`coerce` enforces."""

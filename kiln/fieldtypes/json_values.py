@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from kiln.errors import Invalid
 from kiln.fieldtypes.base import FieldType, Spec
 
@@ -23,6 +25,12 @@ class JsonType(FieldType):
 
     def to_json(self, stored: Any) -> Any:
         return json.loads(stored)
+
+    def parse_form(self, raw: str) -> Any:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise Invalid("must be JSON") from None
 
     def parse_query(self, raw: str) -> Any:
         raise Invalid("cannot be filtered: it is a json field")

@@ -32,6 +32,9 @@ class _Number(FieldType):
             raise Invalid(f"must be at most {spec.max:g}")
         return value if self.integer else float(value)
 
+    def parse_form(self, raw: str) -> int | float | None:
+        return None if raw == "" else self.parse_query(raw)
+
     def _bounds(self, schema: dict[str, Any], spec: Spec) -> dict[str, Any]:
         if spec.min is not None:
             schema["minimum"] = spec.min
@@ -105,6 +108,9 @@ class BoolType(FieldType):
         if raw not in ("true", "false"):
             raise Invalid("must be true or false")
         return 1 if raw == "true" else 0
+
+    def parse_form(self, raw: str) -> bool | None:
+        return None if raw == "" else self.parse_query(raw) == 1
 
     def schema(self, spec: Spec) -> dict[str, Any]:
         return {"type": "boolean"}

@@ -32,6 +32,9 @@ class RefType(FieldType):
         except ValueError:
             raise Invalid("must be a record id") from None
 
+    def parse_form(self, raw: str) -> int | None:
+        return None if raw == "" else self.parse_query(raw)
+
     def schema(self, spec: Spec) -> dict[str, Any]:
         return {
             "type": "integer",

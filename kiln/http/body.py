@@ -13,14 +13,16 @@ from starlette.requests import Request
 
 from kiln.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
-__all__ = ["MAX_BODY", "read_json"]
-
-#: The largest JSON body kiln reads (1 MiB).
-MAX_BODY = 1024 * 1024
+__all__ = ["read_json"]
 
 
-async def read_json(request: Request, max_size: int = MAX_BODY) -> Any:
-    """The parsed body; 415 for a non-JSON content type, 413 when too large, 400 when malformed."""
+async def read_json(request: Request, max_size: int | None = None) -> Any:
+    """The parsed body; 415 for a non-JSON content type, 413 when too large, 400 when malformed.
+
+    The limit is ``max_size``, else the app's ``[app] max_body``.
+    """
+    if max_size is None:
+        max_size = int(request.app.state.kiln.max_body)
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         shown = content_type or "none"

@@ -43,7 +43,8 @@ def envelope(status: int, code: str, message: str, fields: Mapping[str, str] | N
 
 
 def error_response(request: Request, error: KilnError) -> Response:
-    """The envelope as JSON, or an HTML page for a browser outside ``/api`` and ``/auth``."""
+    """The envelope as JSON, or an HTML page for a browser outside ``/api``, ``/auth``, ``/files``
+    and ``/_host``."""
     if _wants_html(request):
         return _html_page(request, error)
     return JSONResponse(
@@ -55,7 +56,7 @@ def _wants_html(request: Request) -> bool:
     if getattr(request.state, "html_errors", False):  # set by routes that render templates
         return True
     path = request.url.path
-    if path.startswith(("/api/", "/auth/")) or path in ("/api", "/auth"):
+    if path.startswith(("/api/", "/auth/", "/files/", "/_host/")) or path in ("/api", "/auth"):
         return False
     return "text/html" in request.headers.get("accept", "")
 

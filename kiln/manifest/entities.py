@@ -8,6 +8,7 @@ from typing import Any
 
 from kiln.errors import Invalid
 from kiln.fieldtypes import NOT_BUILT_YET, TYPES
+from kiln.manifest.files import read_file_options
 from kiln.manifest.model import SYSTEM_FIELDS, Entity, Field
 from kiln.manifest.report import Report, did_you_mean
 
@@ -128,6 +129,8 @@ def _read_field(name: str, spec: dict[str, Any], path: str, report: Report) -> F
         _search(spec["search"], f"{path}.search", report, options)
     if type_name == "ref":
         _ref_options(name, spec, path, report, options)
+    if type_name == "file":
+        read_file_options(spec, path, report, options)
     if len(report.errors) > before:
         return None
     field = Field(name=name, type=type_name, **options)

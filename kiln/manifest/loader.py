@@ -12,10 +12,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from kiln.errors import ManifestError, Problem
+from kiln.errors import Invalid, ManifestError, Problem
+from kiln.fieldtypes import parse_size
 from kiln.handlers import HANDLERS_FILE, UNIMPORTABLE, load_handlers
 from kiln.manifest.auth import read_auth
 from kiln.manifest.entities import read_entities
+from kiln.manifest.files import read_files
 from kiln.manifest.guards import apply_access
 from kiln.manifest.model import Entity, Manifest, Route
 from kiln.manifest.relations import link_relations
@@ -25,10 +27,11 @@ from kiln.manifest.routes import read_routes, shape
 __all__ = ["MANIFEST", "load_manifest"]
 
 MANIFEST = "app.toml"
-_TOP = {"app", "entities", "routes", "auth"}
+_TOP = {"app", "entities", "routes", "auth", "files"}
 _TOP_LATER = {"realtime"}
-_APP_KEYS = {"name", "debug"}
+_APP_KEYS = {"name", "debug", "max_body"}
 _APP_LATER = {"spa"}
+MAX_BODY = 1_000_000  # the default [app] max_body: "1MB"
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 
@@ -37,7 +40,7 @@ def load_manifest(folder: Path) -> Manifest:
     raw = _read_toml(folder)
     report = Report(MANIFEST)
     report.check_keys(raw, "", _TOP, _TOP_LATER)
-    name, debug = _read_app(raw.get("app"), report)
+    name, debug, max_body = _read_app(raw.get("app"), report)
     auth, user = read_auth(raw.get("auth"), report)
     declared = read_entities(raw["entities"], report) if "entities" in raw else {}
     entities = link_relations({**({user.name: user} if user else {}), **declared}, report)
@@ -53,6 +56,7 @@ def load_manifest(folder: Path) -> Manifest:
         if "routes" in raw
         else ()
     )
+    files = read_files(raw.get("files"), report, handlers=handlers, has_auth=auth is not None)
     _report_collection_conflicts(routes, entities, report, has_auth=auth is not None)
     if report.errors:
         raise ManifestError(report.errors)
@@ -62,6 +66,8 @@ def load_manifest(folder: Path) -> Manifest:
         entities=entities,
         routes=routes,
         auth=auth,
+        files=files,
+        max_body=max_body,
         warnings=tuple(report.warnings),
         raw=raw,
         handlers=handlers,
@@ -83,12 +89,12 @@ def _read_toml(folder: Path) -> dict[str, Any]:
         raise ManifestError([Problem(MANIFEST, "", f"invalid TOML: {exc}")]) from None
 
 
-def _read_app(raw: Any, report: Report) -> tuple[str, bool]:
+def _read_app(raw: Any, report: Report) -> tuple[str, bool, int]:
     app = report.table(raw, "app", '[app] name = "blog"') if raw is not None else None
     if app is None:
         if raw is None:
             report.error("app", "is required: a table with at least `name`")
-        return "", False
+        return "", False, MAX_BODY
     report.check_keys(app, "app", _APP_KEYS, _APP_LATER)
     name = app.get("name")
     if name is None:
@@ -98,7 +104,13 @@ def _read_app(raw: Any, report: Report) -> tuple[str, bool]:
     debug = app.get("debug", False)
     if not isinstance(debug, bool):
         report.error("app.debug", "must be true or false")
-    return (name if isinstance(name, str) else ""), debug is True
+    max_body = MAX_BODY
+    if "max_body" in app:
+        try:
+            max_body = parse_size(app["max_body"])
+        except Invalid as exc:
+            report.error("app.max_body", str(exc))
+    return (name if isinstance(name, str) else ""), debug is True, max_body
 
 
 def _report_collection_conflicts(

@@ -9,7 +9,17 @@ from typing import Any
 from kiln.errors import Problem
 from kiln.fieldtypes import TYPES, FieldType
 
-__all__ = ["SYSTEM_FIELDS", "AuthConfig", "Entity", "Field", "Manifest", "Relation", "Route", "RouteParam"]
+__all__ = [
+    "SYSTEM_FIELDS",
+    "AuthConfig",
+    "Entity",
+    "Field",
+    "FilesConfig",
+    "Manifest",
+    "Relation",
+    "Route",
+    "RouteParam",
+]
 
 #: Fields every record has; an app cannot declare them.
 SYSTEM_FIELDS = ("id", "created_at", "updated_at")
@@ -36,6 +46,9 @@ class Field:
     to: str | None = None  # ref: the entity referred to
     on_delete: str = "restrict"  # ref: cascade | restrict | set_null
     related_name: str | None = None  # ref: the reverse relation's name on `to`
+    max_size: int | None = None  # file: the largest upload, in bytes
+    accept: tuple[str, ...] = ()  # file: the content types it takes ("image/png", "image/*"); () = any
+    thumbs: tuple[tuple[int, int], ...] = ()  # file: the thumbnail sizes, (width, height)
 
     @property
     def kind(self) -> FieldType:
@@ -145,6 +158,17 @@ class AuthConfig:
 
 
 @dataclass(frozen=True)
+class FilesConfig:
+    """``[files]``: what ``POST /api/_files`` takes and the guards of the file endpoints."""
+
+    max_size: int = 25_000_000  # bytes: "25MB"
+    accept: tuple[str, ...] = ()  # content types, "image/*" for a family; () takes any
+    upload: tuple[str, ...] = ("auth",)  # guards of POST /api/_files
+    presign: tuple[str, ...] = ("role:admin",)  # guards of POST /api/_files/presign; () = no presigning
+    orphan_ttl: int = 86_400  # seconds before an upload no record took is garbage
+
+
+@dataclass(frozen=True)
 class Manifest:
     """A validated ``app.toml``."""
 
@@ -153,9 +177,26 @@ class Manifest:
     entities: dict[str, Entity] = field(default_factory=dict)
     routes: tuple[Route, ...] = ()
     auth: AuthConfig | None = None
+    files: FilesConfig = field(default_factory=FilesConfig)
+    max_body: int = 1_000_000  # [app] max_body: the largest JSON body, in bytes
     warnings: tuple[Problem, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     handlers: ModuleType | None = field(default=None, repr=False, compare=False)  # the app's handlers.py
+
+    @property
+    def file_fields(self) -> list[tuple[Entity, Field]]:
+        """Every ``file`` field, with its entity, in declaration order."""
+        return [
+            (entity, field)
+            for entity in self.entities.values()
+            for field in entity.fields.values()
+            if field.type == "file"
+        ]
+
+    @property
+    def has_files(self) -> bool:
+        """Whether the app serves files: it has a ``file`` field or a ``[files]`` table."""
+        return bool(self.file_fields) or "files" in self.raw
 
     @property
     def searched(self) -> list[Entity]:

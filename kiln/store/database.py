@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,6 +33,8 @@ class Database:
         self.vectors = VectorCache()
         self._conn: sqlite3.Connection | None = None
         self._traced = False  # whether the connection is traced into ``queries`` now
+        #: Called with the connection after each :meth:`write` commits (files unlink blobs so).
+        self.after_commit: list[Callable[[sqlite3.Connection], object]] = []
 
     def open(self) -> None:
         """Connect (on the serving thread, which is the one that will use the connection)."""
@@ -74,3 +76,5 @@ class Database:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        for hook in self.after_commit:
+            hook(conn)

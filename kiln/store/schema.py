@@ -14,7 +14,9 @@ import sqlite3
 from typing import Any
 
 from kiln.errors import SchemaError
+from kiln.fieldtypes import FILES_TABLE
 from kiln.manifest.model import Entity, Field, Manifest
+from kiln.store.files import files_ddl, release_triggers
 from kiln.store.search_index import index_ddl, unindex_ddl
 from kiln.store.sql import quote
 
@@ -29,7 +31,9 @@ def create_schema(conn: sqlite3.Connection, manifest: Manifest) -> None:
         "CREATE TABLE _kiln_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         *_auth_tables(manifest),
         *_search_tables(manifest),
+        *files_ddl(manifest),
         *(statement for entity in manifest.entities.values() for statement in _entity_ddl(entity, manifest)),
+        *release_triggers(conn, manifest),
     ]
     with _transaction(conn):
         for statement in statements:
@@ -112,6 +116,8 @@ def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
             )
     statements.extend(_auth_tables(manifest))
     statements.extend(_search_tables(manifest))
+    statements.extend(files_ddl(manifest))
+    statements.extend(release_triggers(conn, manifest))
     try:
         with _transaction(conn):
             for statement in statements:
@@ -198,16 +204,19 @@ def _column(field: Field, manifest: Manifest) -> str:
     if field.type == "ref":
         target = manifest.entities[field.to or ""].table
         column += f" REFERENCES {quote(target)} (id) ON DELETE {_ON_DELETE[field.on_delete]}"
+    elif field.type == "file":
+        column += f" REFERENCES {FILES_TABLE} (id)"
     return column
 
 
 def _ref_indexes(entity: Entity, only: str | None = None) -> list[str]:
-    """An index on every ref column: reverse relations and cascades look rows up by it."""
+    """An index on every ref and file column: reverse relations, cascades and file releases look
+    rows up by it."""
     return [
         f"CREATE INDEX IF NOT EXISTS {quote(f'ix_{entity.table}_{field.name}')} "
         f"ON {quote(entity.table)} ({quote(field.name)})"
         for field in entity.fields.values()
-        if field.type == "ref" and (only is None or field.name == only)
+        if field.type in ("ref", "file") and (only is None or field.name == only)
     ]
 
 
@@ -272,7 +281,11 @@ def _rebuild_references(conn: sqlite3.Connection, entity: Entity, manifest: Mani
     import sqlite_utils  # only here: it takes ~80 ms to import, and rebuilds are rare
     from sqlite_utils.db import ForeignKey
 
-    foreign_keys = []
+    foreign_keys = [
+        ForeignKey(entity.table, field.name, FILES_TABLE, "id")  # pragma: no mutate (as below)
+        for field in entity.fields.values()
+        if field.type == "file"
+    ]
     for field in entity.fields.values():
         if field.type != "ref":
             continue

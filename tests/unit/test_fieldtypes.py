@@ -27,6 +27,7 @@ TABLE = [
     ("url", "TEXT", ORDERED | {"contains"}, True, TEXTLIKE),
     ("enum", "TEXT", {"eq", "ne", "in", "isnull"}, True, {"choices"}),
     ("ref", "INTEGER", {"eq", "ne", "in", "isnull"}, True, {"to", "on_delete", "related_name"}),
+    ("file", "INTEGER", {"isnull"}, False, {"max_size", "accept", "thumbs"}),
 ]
 
 
