@@ -430,6 +430,31 @@ class TestApp:
             return list(self._recorder.exchanges)
         return list(self._remote_exchanges)
 
+    def wait_for_request(self, request_id: str, timeout: float = 5.0) -> Exchange:
+        """Wait until the server has finished the request sent with ``X-Request-Id: request_id``,
+        answered or abandoned by its client (a socket closed halfway, say), and return it.
+
+        Raises :class:`HarnessError` after ``timeout`` seconds, naming the requests seen.
+        """
+        self._local_only("wait_for_request")
+        self._check_open()
+        assert self._recorder is not None
+        assert self._server is not None
+        recorder = self._recorder
+        found: list[Exchange | None] = []
+
+        async def wait() -> None:
+            found.append(await recorder.finished(request_id, timeout))
+
+        self._server.run_in_loop(wait(), timeout=timeout + 1)
+        if not found or found[0] is None:
+            seen = "\n".join(f"  {exchange}" for exchange in list(recorder.exchanges)[-10:]) or "  none"
+            raise HarnessError(
+                f"no request with X-Request-Id {request_id} finished within {timeout} s; "
+                f"the last seen:\n{seen}"
+            )
+        return found[0]
+
     def diagnostics(self) -> str:
         """Text for a failure report: log tail, last requests, tables with row counts, data directory."""
         return render_diagnostics(self)

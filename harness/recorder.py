@@ -60,6 +60,7 @@ class Recorder:
         # already hold the response while the server still records the exchange or logs the
         # exception the app raised after answering. ``settle()`` waits for exactly these.
         self._finishing: set[asyncio.Task[None]] = set()
+        self._awaited: dict[str, asyncio.Event] = {}  # request ids someone waits to see finish
 
     @property
     def unsettled(self) -> bool:
@@ -70,6 +71,24 @@ class Recorder:
         """Wait until every answered request has finished (run this on the server's loop)."""
         if self._finishing:
             await asyncio.wait(set(self._finishing), timeout=timeout)
+
+    async def finished(self, request_id: str, timeout: float) -> Exchange | None:
+        """The exchange of ``request_id`` once its request has finished on the server, answered
+        or not (run this on the server's loop); ``None`` if it has not within ``timeout`` seconds."""
+        found = self._exchange(request_id)
+        if found is not None:
+            return found
+        event = self._awaited.setdefault(request_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            return None
+        finally:
+            self._awaited.pop(request_id, None)
+        return self._exchange(request_id)
+
+    def _exchange(self, request_id: str) -> Exchange | None:
+        return next((e for e in reversed(self.exchanges) if e.request_id == request_id), None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -102,6 +121,9 @@ class Recorder:
                     excerpt=excerpt.decode("utf-8", "replace").strip(),
                 )
             )
+            for awaited in {request_id, answered_id}:
+                if awaited is not None and awaited in self._awaited:
+                    self._awaited[awaited].set()
 
         async def recording_send(message: Message) -> None:
             nonlocal status, answered_id

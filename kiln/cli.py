@@ -1,4 +1,4 @@
-"""The ``kiln`` command: ``serve``, ``check``, ``routes``, ``openapi`` and ``reindex``."""
+"""The ``kiln`` command: ``serve``, ``check``, ``routes``, ``openapi``, ``reindex`` and ``gc``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kiln.clock import Clock
 from kiln.compiler import CompiledApp, app_folder, compile_app
 from kiln.errors import KilnError, ManifestError
+from kiln.files.gc import collect_garbage
 from kiln.logs import serve_log_config
+from kiln.manifest.auth import USER
 from kiln.manifest.routes import dispatch_key
 from kiln.openapi import openapi_document
 from kiln.store import DB_NAME, connect
@@ -63,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     reindex.add_argument("app", type=Path, help="the app folder, or its app.toml")
     reindex.add_argument("--data", type=Path, help="data directory (default: APP/.kiln/data)")
     reindex.set_defaults(run=_reindex)
+
+    gc = commands.add_parser(
+        "gc", help="remove orphaned uploads, unreferenced blobs and stale temporary files"
+    )
+    gc.add_argument("app", type=Path, help="the app folder, or its app.toml")
+    gc.add_argument("--data", type=Path, help="data directory (default: APP/.kiln/data)")
+    gc.set_defaults(run=_gc)
     return parser
 
 
@@ -93,10 +103,21 @@ def _routes(args: argparse.Namespace) -> int:
     header = ("METHODS", "PATH", "TARGET")
     rows = [("GET", "/health", "built in: health"), ("GET", "/openapi.json", "built in: OpenAPI document")]
     for entity in compiled.manifest.entities.values():
+        if entity.name == USER:  # users are served by /auth, not a collection
+            continue
         rows.append(("GET POST", entity.path, f"{entity.name} collection"))
         rows.append(("GET PATCH PUT DELETE", entity.path + "/{id:int}", f"{entity.name} record"))
         if entity.search_fields:
             rows.append(("GET", entity.path + "/search", f"{entity.name} search"))
+    manifest = compiled.manifest
+    if manifest.has_files:
+        rows.append(("POST" + (" GET" if manifest.auth else ""), "/api/_files", "files: upload, list"))
+        if manifest.auth:
+            rows.append(("DELETE", "/api/_files/{id:int}", "files: delete"))
+        if manifest.files.presign:
+            rows.append(("POST", "/api/_files/presign", "files: presign"))
+            rows.append(("GET PUT", "/files/presigned/{name:path}", "files: presigned"))
+        rows.append(("GET", "/files/{id:int}/{name:path}", "files: download"))
     for route in sorted(compiled.manifest.routes, key=dispatch_key):
         rows.append((" ".join(route.methods), route.path, route.target))
     widths = [max(len(row[i]) for row in [header, *rows]) for i in (0, 1)]  # the last is not padded
@@ -132,6 +153,27 @@ def _reindex(args: argparse.Namespace) -> int:
             print(f"{entity.name}: reindexed {count} record(s)")
     finally:
         conn.close()
+    return 0
+
+
+def _gc(args: argparse.Namespace) -> int:
+    compiled = _compile(args.app)
+    if compiled is None:
+        return 1
+    if not compiled.manifest.has_files:
+        print(f"{args.app}: the app serves no files; nothing to collect")
+        return 0
+    data_dir = _prepare(compiled, args)
+    if data_dir is None:
+        return 1
+    conn = connect(data_dir / DB_NAME)
+    try:
+        collected = collect_garbage(conn, compiled.manifest, data_dir, Clock().now())
+    finally:
+        conn.close()
+    for line in collected.removed:
+        print(f"removed {line}")
+    print(f"{len(collected.removed)} removed, {collected.freed} bytes freed")
     return 0
 
 

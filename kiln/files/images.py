@@ -45,7 +45,7 @@ def check_image(path: Path, content_type: str, label: str) -> None:
     except UnsupportedMediaType:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UnsupportedMediaType(f"{label} has more pixels than kiln takes") from None
+        raise UnsupportedMediaType(f"{label} has more than the {MAX_PIXELS} pixels kiln takes") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedMediaType(f"{label} is not an image that decodes: {exc}") from None
 

@@ -17,14 +17,14 @@ from http import HTTPStatus
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 
 from kiln.errors import InternalError, KilnError, for_status
 from kiln.http.requestid import current_request_id
 from kiln.http.responses import JSONResponse
 
-__all__ = ["envelope", "error_response", "exception_handlers"]
+__all__ = ["CLIENT_CLOSED", "envelope", "error_response", "exception_handlers"]
 
 logger = logging.getLogger("kiln.errors")
 
@@ -107,6 +107,23 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return error_response(request, InternalError(message))
 
 
+#: nginx's status for a request whose client left before the answer: no one receives it, but the
+#: request log and the harness's exchanges show it.
+CLIENT_CLOSED = 499
+
+
+async def _client_left(request: Request, exc: Exception) -> Response:
+    """The client closed the connection while sending its body: nothing to answer, nothing to log
+    as an error (what the request had written is already cleaned up by whoever read it)."""
+    logger.info("the client closed the connection during %s %s", request.method, request.url.path)
+    return Response(status_code=CLIENT_CLOSED)
+
+
 def exception_handlers() -> dict[Any, Any]:
     """Starlette ``exception_handlers`` giving every error the envelope."""
-    return {KilnError: _kiln_error, HTTPException: _http_exception, Exception: _server_error}
+    return {
+        KilnError: _kiln_error,
+        HTTPException: _http_exception,
+        ClientDisconnect: _client_left,
+        Exception: _server_error,
+    }
