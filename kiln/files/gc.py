@@ -39,9 +39,10 @@ class Collected:
     removed: list[str] = field(default_factory=list)
     freed: int = 0
 
-    def note(self, what: str, size: int) -> None:
-        self.removed.append(f"{what} ({size} bytes)")
-        self.freed += size
+    def note(self, what: str, size: int | None = None) -> None:
+        """Record one removal; ``size`` is the bytes it freed on disk, if it was a file."""
+        self.removed.append(what if size is None else f"{what} ({size} bytes)")
+        self.freed += size or 0
 
 
 def collect_garbage(conn: sqlite3.Connection, manifest: Manifest, data_dir: Path, now: datetime) -> Collected:
@@ -56,10 +57,10 @@ def collect_garbage(conn: sqlite3.Connection, manifest: Manifest, data_dir: Path
     conn.execute("BEGIN IMMEDIATE")
     try:
         old_uploads = f"kind = 'upload' AND created_at < ? {unreferenced}"
-        orphans = conn.execute(f"SELECT id, name, size FROM {FILES_TABLE} WHERE {old_uploads}", [cutoff])
-        for file_id, name, size in orphans.fetchall():
+        orphans = conn.execute(f"SELECT id, name FROM {FILES_TABLE} WHERE {old_uploads}", [cutoff])
+        for file_id, name in orphans.fetchall():
             conn.execute(f"DELETE FROM {FILES_TABLE} WHERE id = ?", [file_id])
-            collected.note(f"orphan file {file_id} {name!r}", size)
+            collected.note(f"orphan file {file_id} {name!r}")  # its blob goes below, if no row shares it
         known = {row[0] for row in conn.execute(f"SELECT DISTINCT sha256 FROM {FILES_TABLE}")}
         for path in sorted(blobs.blobs.glob("*/*")):
             if path.is_file() and path.name not in known:

@@ -102,9 +102,7 @@ def _read_request(body: Any) -> tuple[str, str, int]:
         problems["method"] = "must be GET or PUT"
     name = body.get("name")
     if not isinstance(name, str) or not _NAME.match(name) or name.startswith("/"):
-        problems["name"] = (
-            "must be a name of 1 to 255 characters, without control characters, \\ or a leading /"
-        )
+        problems["name"] = "must be 1 to 255 characters, without control characters, \\ or a leading /"
     expires_in = body.get("expires_in", _DEFAULT_EXPIRES_IN)
     if (
         isinstance(expires_in, bool)
