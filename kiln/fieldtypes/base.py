@@ -94,6 +94,10 @@ class FieldType:
         """The JSON Schema of a value sent in a body, with the bounds :meth:`coerce` enforces."""
         raise NotImplementedError
 
+    def returned_schema(self) -> dict[str, Any] | None:
+        """The JSON Schema of the value records return, when it is not the one bodies send."""
+        return None
+
     def in_item(self, spec: Spec) -> str | None:
         """A regex for one item of an ``__in`` list, or ``None`` when any text will do."""
         return None

@@ -75,6 +75,9 @@ class FileType(FieldType):
     def to_json(self, stored: Any) -> Any:
         return file_object(orjson.loads(stored))
 
+    def returned_schema(self) -> dict[str, Any]:
+        return {"$ref": "#/components/schemas/File"}
+
     def schema(self, spec: Spec) -> dict[str, Any]:
         return {
             "type": "integer",

@@ -18,6 +18,7 @@ ERRORS = {
     "412": "PreconditionFailed",
     "413": "PayloadTooLarge",
     "415": "UnsupportedMediaType",
+    "416": "RangeNotSatisfiable",
     "422": "ValidationFailed",
     "429": "TooManyRequests",
     "500": "InternalError",

@@ -12,9 +12,10 @@ from typing import Any
 from starlette.routing import compile_path
 
 from kiln.manifest.auth import USER
-from kiln.manifest.model import Manifest
+from kiln.manifest.model import Entity, Manifest
 from kiln.openapi.auth import auth_paths
 from kiln.openapi.common import ERRORS, error_response
+from kiln.openapi.files import file_paths, multipart_content
 from kiln.openapi.paths import (
     analytics_path,
     collection_path,
@@ -35,6 +36,16 @@ from kiln.openapi.schemas import (
 __all__ = ["openapi_document"]
 
 
+def _take_multipart(paths: dict[str, Any], entity: Entity) -> None:
+    """Writes to a collection with file fields take ``multipart/form-data`` too."""
+    for path, method in (
+        (entity.path, "post"),
+        (entity.path + "/{id}", "patch"),
+        (entity.path + "/{id}", "put"),
+    ):
+        paths[path][method]["requestBody"]["content"].update(multipart_content(entity))
+
+
 def openapi_document(manifest: Manifest) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``manifest``'s app."""
     schemas: dict[str, Any] = {"Error": error_schema(), "Deleted": deleted_schema()}
@@ -52,6 +63,11 @@ def openapi_document(manifest: Manifest) -> dict[str, Any]:
             schemas[f"{entity.name}SearchResults"] = search_results_schema(entity, searched)
             paths[entity.path + "/search"] = search_path(entity)
         paths[entity.path + "/{id}"] = item_path(entity)
+    if manifest.has_files:
+        paths.update(file_paths(manifest, schemas))
+        for entity in manifest.entities.values():
+            if entity.name != USER and any(f.type == "file" for f in entity.fields.values()):
+                _take_multipart(paths, entity)
     if manifest.auth is not None:
         paths.update(auth_paths(schemas))
         if manifest.searched:

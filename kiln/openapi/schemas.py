@@ -73,6 +73,8 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` admitting ``null`` too."""
     if not schema:
         return schema  # json already admits null
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
     if "enum" in schema:
         return {**schema, "type": [schema["type"], "null"], "enum": [*schema["enum"], None]}
     return {**schema, "type": [schema["type"], "null"]}
@@ -98,6 +100,9 @@ def record_schema(entity: Entity) -> dict[str, Any]:
 
 def output_schema(field: Field) -> dict[str, Any]:
     """What the API returns; lenient where stored data may predate the manifest's current bounds."""
+    returned = field.kind.returned_schema()
+    if returned is not None:
+        return returned
     schema = value_schema(field)
     return {key: value for key, value in schema.items() if key in ("type", "enum", "format")}
 
