@@ -44,7 +44,7 @@ class Incoming:
         self._file: IO[bytes] | None = os.fdopen(handle, "wb")
         self._hash = hashlib.sha256()
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         """Append ``data``."""
         assert self._file is not None, "the upload is finished"
         self._file.write(data)

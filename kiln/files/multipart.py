@@ -194,7 +194,7 @@ class _Reader:
     def _data(self, data: bytes, start: int, end: int) -> None:
         if self._skip:
             return
-        chunk = data[start:end]
+        chunk = memoryview(data)[start:end]  # no copy: the hash and the file take a view
         upload, limits = self._upload, self._limits
         if upload is None or limits is None:
             self._text += len(chunk)
@@ -205,7 +205,7 @@ class _Reader:
         if upload.size + len(chunk) > limits.max_size:
             raise PayloadTooLarge(f"{limits.label} is larger than {limits.max_size} bytes")
         if not upload.content_type:
-            upload.head += chunk[: HEAD_BYTES - len(upload.head)]
+            upload.head += bytes(chunk[: HEAD_BYTES - len(upload.head)])
             if len(upload.head) >= HEAD_BYTES:
                 self._judge(upload, limits)
         upload.write(chunk)
