@@ -53,7 +53,9 @@ def release_triggers(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
     existing = conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB ?", [f"{_TRIGGER_PREFIX}*"]
     ).fetchall()
-    statements = [f"DROP TRIGGER {quote(name)}" for (name,) in existing]
+    statements = [
+        f"DROP TRIGGER IF EXISTS {quote(name)}" for (name,) in existing
+    ]  # a dropped table took its own
     fields = manifest.file_fields
     for entity, field in fields:
         table, column = quote(entity.table), quote(field.name)
