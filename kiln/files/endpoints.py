@@ -17,7 +17,7 @@ from kiln.errors import BadRequest, NotFound, RangeNotSatisfiable, ValidationFai
 from kiln.fieldtypes import FILES_TABLE, file_object, format_datetime
 from kiln.files.access import may_download
 from kiln.files.blobs import BlobStore, Incoming
-from kiln.files.images import thumbnail
+from kiln.files.images import THUMBNAILED, thumbnail
 from kiln.files.multipart import FilePolicy, read_form
 from kiln.http.etags import matches_weakly
 from kiln.http.responses import JSONResponse
@@ -141,6 +141,9 @@ def _thumb_size(conn: Any, manifest: Manifest, row: dict[str, Any], thumb: str) 
     shown = ", ".join(f"{width}x{height}" for width, height in declared)
     if not declared:
         raise BadRequest("this file has no thumbnails: no field that refers to it declares thumbs")
+    if row["content_type"] not in THUMBNAILED:
+        kind = row["content_type"]
+        raise BadRequest(f"this file is {kind}: thumbnails are made of PNG, JPEG, GIF and WebP images")
     found = _THUMB.match(thumb)
     size = (int(found.group(1)), int(found.group(2))) if found else None
     if size not in declared:

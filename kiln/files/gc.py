@@ -22,8 +22,7 @@ from pathlib import Path
 from kiln.fieldtypes import FILES_TABLE, format_datetime
 from kiln.files.blobs import TMP_PREFIX, BlobStore
 from kiln.manifest.model import Manifest
-from kiln.store.files import RELEASES_TABLE
-from kiln.store.sql import quote
+from kiln.store.files import RELEASES_TABLE, unreferenced
 
 __all__ = ["STALE_TMP", "Collected", "collect_garbage"]
 
@@ -50,13 +49,10 @@ def collect_garbage(conn: sqlite3.Connection, manifest: Manifest, data_dir: Path
     blobs = BlobStore(data_dir)
     collected = Collected()
     cutoff = format_datetime(now - timedelta(seconds=manifest.files.orphan_ttl))
-    unreferenced = " ".join(
-        f"AND NOT EXISTS (SELECT 1 FROM {quote(entity.table)} WHERE {quote(f.name)} = {FILES_TABLE}.id)"
-        for entity, f in manifest.file_fields
-    )
+    free = unreferenced(manifest, f"{FILES_TABLE}.id")
     conn.execute("BEGIN IMMEDIATE")
     try:
-        old_uploads = f"kind = 'upload' AND created_at < ? {unreferenced}"
+        old_uploads = f"kind = 'upload' AND created_at < ? {free}"
         orphans = conn.execute(f"SELECT id, name FROM {FILES_TABLE} WHERE {old_uploads}", [cutoff])
         for file_id, name in orphans.fetchall():
             conn.execute(f"DELETE FROM {FILES_TABLE} WHERE id = ?", [file_id])

@@ -18,11 +18,13 @@ from PIL import Image, UnidentifiedImageError
 
 from kiln.errors import UnsupportedMediaType
 
-__all__ = ["MAX_PIXELS", "check_image", "thumbnail"]
+__all__ = ["MAX_PIXELS", "THUMBNAILED", "check_image", "thumbnail"]
 
 #: The most pixels an uploaded image may have (about 50 megapixels).
 MAX_PIXELS = 50_000_000
 _FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
+#: The content types kiln checks on upload and makes thumbnails of.
+THUMBNAILED = frozenset(_FORMATS)
 
 
 def check_image(path: Path, content_type: str, label: str) -> None:

@@ -30,6 +30,7 @@ from kiln.files.raw import read_raw
 from kiln.http.body import read_json
 from kiln.http.responses import JSONResponse
 from kiln.manifest.model import Manifest
+from kiln.store.files import unreferenced
 
 __all__ = ["MAX_EXPIRES_IN", "presign_endpoints", "sign"]
 
@@ -79,7 +80,11 @@ def presign_endpoints(manifest: Manifest) -> tuple[Endpoint, Endpoint] | None:
         upload = await read_raw(request, blobs, name.rsplit("/", 1)[-1], policy)
         try:
             with state.db.write() as conn:
-                conn.execute(f"DELETE FROM {FILES_TABLE} WHERE name = ? AND kind = 'presigned'", [name])
+                # the earlier files of the name go, but for any a record holds (an admin may set one)
+                free = unreferenced(manifest, f"{FILES_TABLE}.id")
+                conn.execute(
+                    f"DELETE FROM {FILES_TABLE} WHERE name = ? AND kind = 'presigned' {free}", [name]
+                )
                 upload.name = name
                 row = insert_file(conn, upload, None, format_datetime(state.clock.now()), kind="presigned")
                 blobs.keep(upload)

@@ -51,6 +51,13 @@ def read_auth(raw: Any, report: Report) -> tuple[AuthConfig | None, Entity | Non
         report.error("auth.verify_email", "must be true or false")
         verify_email = False
     extra = read_fields(table.get("user_fields", {}), "auth.user_fields", report, reserved=_RESERVED)
+    for name in [name for name, field in extra.items() if field.type == "file"]:
+        # /auth takes JSON only, and a user's fields are public: a file there would be anyone's
+        report.error(
+            f"auth.user_fields.{name}",
+            'User cannot have file fields: give them to an entity with owner = "<ref to User>"',
+        )
+        del extra[name]
     fields = {**_BUILT_IN_FIELDS, **extra}
     user = Entity(name=USER, plural="users", fields=fields, hidden_columns=HIDDEN_COLUMNS)
     return AuthConfig(token_ttl=ttl, verify_email=verify_email, **limits), user

@@ -20,7 +20,7 @@ from kiln.fieldtypes import FILES_TABLE
 from kiln.manifest.model import Manifest
 from kiln.store.sql import quote
 
-__all__ = ["RELEASES_TABLE", "files_ddl", "release_triggers"]
+__all__ = ["RELEASES_TABLE", "files_ddl", "release_triggers", "unreferenced"]
 
 #: The queue of sha256s whose last file row went: their blobs are to be unlinked.
 RELEASES_TABLE = "_kiln_blob_releases"
@@ -44,6 +44,15 @@ def files_ddl(manifest: Manifest) -> list[str]:
     ]
 
 
+def unreferenced(manifest: Manifest, file_id: str) -> str:
+    """``AND NOT EXISTS (...)`` for each file field: true when no record holds the file ``file_id``
+    (an SQL expression, such as ``old."cover"`` or ``_kiln_files.id``)."""
+    return " ".join(
+        f"AND NOT EXISTS (SELECT 1 FROM {quote(entity.table)} WHERE {quote(field.name)} = {file_id})"
+        for entity, field in manifest.file_fields
+    )
+
+
 def release_triggers(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
     """Drop the release triggers there are and create those ``manifest`` needs.
 
@@ -53,17 +62,12 @@ def release_triggers(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
     existing = conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name GLOB ?", [f"{_TRIGGER_PREFIX}*"]
     ).fetchall()
-    statements = [
-        f"DROP TRIGGER IF EXISTS {quote(name)}" for (name,) in existing
-    ]  # a dropped table took its own
-    fields = manifest.file_fields
-    for entity, field in fields:
+    # IF EXISTS: a table this migration drops takes its triggers with it
+    statements = [f"DROP TRIGGER IF EXISTS {quote(name)}" for (name,) in existing]
+    for entity, field in manifest.file_fields:
         table, column = quote(entity.table), quote(field.name)
-        unreferenced = " ".join(
-            f"AND NOT EXISTS (SELECT 1 FROM {quote(other.table)} WHERE {quote(f.name)} = old.{column})"
-            for other, f in fields
-        )
-        release = f"DELETE FROM {FILES_TABLE} WHERE id = old.{column} AND kind = 'upload' {unreferenced};"
+        free = unreferenced(manifest, f"old.{column}")
+        release = f"DELETE FROM {FILES_TABLE} WHERE id = old.{column} AND kind = 'upload' {free};"
         name = f"{_TRIGGER_PREFIX}{entity.table}_{field.name}"
         statements += [
             f"CREATE TRIGGER {quote(name + '_delete')} AFTER DELETE ON {table} "

@@ -180,6 +180,14 @@ def test_bad_files_settings_are_reported(tmp_path: Path, body: str, message: str
     assert any(line.startswith(message) for line in lines), lines
 
 
+def test_the_user_entity_takes_no_file_fields(tmp_path: Path) -> None:
+    lines = _problems(tmp_path, "[auth.user_fields]\navatar = {type = 'file'}\n")
+    assert lines == [
+        "app.toml: auth.user_fields.avatar: User cannot have file fields: give them to an entity with "
+        'owner = "<ref to User>"'
+    ]
+
+
 def test_max_body_is_read_as_a_size(tmp_path: Path) -> None:
     assert _load(tmp_path, "max_body = '2KiB'\n").max_body == 2048  # type: ignore[attr-defined]
     assert _load(tmp_path, "").max_body == 1_000_000  # type: ignore[attr-defined]

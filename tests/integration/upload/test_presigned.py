@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from PIL import Image
 
 from harness import TestApp, assert_error
 
@@ -157,3 +159,17 @@ def test_only_admins_presign(file_app: TestApp, alice: Any) -> None:
 def test_a_bad_presign_request_is_422(admin: Any, body: dict[str, Any], fields: dict[str, str]) -> None:
     error = assert_error(admin.post("/api/_files/presign", json=body), 422, "validation_failed")
     assert error["fields"] == fields
+
+
+def test_a_put_keeps_an_earlier_file_of_the_name_that_a_record_holds(
+    file_app: TestApp, admin: Any, presign: Any
+) -> None:
+    put = presign("PUT", "banner.png")["url"]
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "gold").save(out, "PNG")
+    first = file_app.put(put, content=out.getvalue()).json()
+    album = admin.post("/api/albums", json={"title": "Bannered", "cover": first["id"]}).json()
+    second = file_app.put(put, content=b"plain text now").json()
+    assert {row["id"] for row in file_app.db["_kiln_files"].rows} == {first["id"], second["id"]}
+    assert admin.get(album["cover"]["url"]).content == out.getvalue()
+    assert file_app.get(presign("GET", "banner.png")["url"]).content == b"plain text now"

@@ -108,3 +108,24 @@ def test_thumbnails_go_with_their_blob(
     if not file_app.remote:
         assert on_disk("thumbs") == set()
         assert on_disk("blobs") == set()
+
+
+@pytest.mark.local_only("serves an app of its own")
+def test_a_thumbnail_of_a_type_pillow_does_not_thumbnail_is_400(tmp_path: Any) -> None:
+    (tmp_path / "app.toml").write_text(
+        "[app]\nname = 'gallery'\n[files]\nupload = 'public'\n"
+        "[entities.Picture.fields]\nimage = { type = 'file', accept = ['image/*'], thumbs = ['32x32'] }\n"
+    )
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), "navy").save(out, "BMP")
+    with TestApp(tmp_path) as gallery:
+        made = gallery.post("/api/pictures", files={"image": ("p.bmp", out.getvalue(), "image/bmp")})
+        assert made.status_code == 201, made.text
+        cover = made.json()["image"]
+        assert cover["content_type"] == "image/x-ms-bmp"
+        error = assert_error(gallery.get(cover["url"], params={"thumb": "32x32"}), 400, "bad_request")
+        assert (
+            error["message"]
+            == "this file is image/x-ms-bmp: thumbnails are made of PNG, JPEG, GIF and WebP images"
+        )
+        assert gallery.get(cover["url"]).content == out.getvalue()
