@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from kiln.clock import Clock
@@ -142,17 +144,14 @@ def _reindex(args: argparse.Namespace) -> int:
     if not searched:
         print(f"{args.app}: no entity has search fields; nothing to index")
         return 0
-    data_dir = _prepare(compiled, args)
-    if data_dir is None:
-        return 1
-    conn = connect(data_dir / DB_NAME)
-    try:
+    with _database(compiled, args) as opened:
+        if opened is None:
+            return 1
+        conn, _ = opened
         for entity in searched:
             with conn:  # pragma: no mutate (one transaction per entity either way)
                 count = rebuild(conn, entity)
             print(f"{entity.name}: reindexed {count} record(s)")
-    finally:
-        conn.close()
     return 0
 
 
@@ -163,18 +162,32 @@ def _gc(args: argparse.Namespace) -> int:
     if not compiled.manifest.has_files:
         print(f"{args.app}: the app serves no files; nothing to collect")
         return 0
-    data_dir = _prepare(compiled, args)
-    if data_dir is None:
-        return 1
-    conn = connect(data_dir / DB_NAME)
-    try:
+    with _database(compiled, args) as opened:
+        if opened is None:
+            return 1
+        conn, data_dir = opened
         collected = collect_garbage(conn, compiled.manifest, data_dir, Clock().now())
-    finally:
-        conn.close()
     for line in collected.removed:
         print(f"removed {line}")
     print(f"{len(collected.removed)} removed, {collected.freed} bytes freed")
     return 0
+
+
+@contextlib.contextmanager
+def _database(
+    compiled: CompiledApp, args: argparse.Namespace
+) -> Iterator[tuple[sqlite3.Connection, Path] | None]:
+    """A connection to the app's database and its data directory, made or migrated; ``None``
+    after printing why it cannot be."""
+    data_dir = _prepare(compiled, args)
+    if data_dir is None:
+        yield None
+        return
+    conn = connect(data_dir / DB_NAME)
+    try:
+        yield conn, data_dir
+    finally:
+        conn.close()
 
 
 def _prepare(compiled: CompiledApp, args: argparse.Namespace) -> Path | None:

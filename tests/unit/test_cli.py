@@ -88,6 +88,28 @@ def test_routes_lists_declared_routes_in_dispatch_order(capsys: pytest.CaptureFi
     assert capsys.readouterr().out == TODO_ROUTES
 
 
+# The files API sits after the collections; User has no collection (/auth serves users).
+FILE_ROUTES = """\
+METHODS               PATH                          TARGET
+GET                   /health                       built in: health
+GET                   /openapi.json                 built in: OpenAPI document
+GET POST              /api/albums                   Album collection
+GET PATCH PUT DELETE  /api/albums/{id:int}          Album record
+GET POST              /api/documents                Document collection
+GET PATCH PUT DELETE  /api/documents/{id:int}       Document record
+POST GET              /api/_files                   files: upload, list
+DELETE                /api/_files/{id:int}          files: delete
+POST                  /api/_files/presign           files: presign
+GET PUT               /files/presigned/{name:path}  files: presigned
+GET                   /files/{id:int}/{name:path}   files: download
+"""
+
+
+def test_routes_lists_the_files_api_and_no_user_collection(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["routes", str(FIXTURES / "file-app")]) == 0
+    assert capsys.readouterr().out == FILE_ROUTES
+
+
 def test_kiln_without_a_command_shows_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main([])
