@@ -174,6 +174,17 @@ def main() -> int:
     for step in ("upload", "download"):
         ours, theirs = statistics.median(timings[f"kiln {step}"]), statistics.median(timings[f"hand {step}"])
         print(f"{step:<12}{ours:>10.1f}{theirs:>10.1f}{ours / theirs:>10.2f}x")
+    trips = {
+        side: statistics.median(
+            [
+                up + down
+                for up, down in zip(timings[f"{side} upload"], timings[f"{side} download"], strict=True)
+            ]
+        )
+        for side in ("kiln", "hand")
+    }
+    ratio = trips["kiln"] / trips["hand"]
+    print(f"{'round trip':<12}{trips['kiln']:>10.1f}{trips['hand']:>10.1f}{ratio:>10.2f}x")
     floor = statistics.median(timings["parsed upload"])
     hand = statistics.median(timings["hand upload"])
     print(f"\nhand-written, also parsing the part and hashing it: {floor:.1f} ms ({floor / hand:.2f}x)")

@@ -96,6 +96,32 @@ def test_clearing_the_field_with_json_null_removes_the_file(
         assert file_app.db["_kiln_files"].count == 0
 
 
+def test_a_multipart_put_replaces_the_record_and_its_file(
+    file_app: TestApp,
+    alice: Any,
+    album: Callable[..., dict[str, Any]],
+    png: Callable[..., bytes],
+    on_disk: Any,
+    blob_of: Any,
+) -> None:
+    made = album("Before")
+    data = png()
+    response = alice.put(
+        f"/api/albums/{made['id']}", data={"title": "After"}, files={"cover": ("put.png", data, "image/png")}
+    )
+    assert response.status_code == 200, response.text
+    record = response.json()
+    assert (record["title"], record["cover"]["name"], record["cover"]["size"]) == (
+        "After",
+        "put.png",
+        len(data),
+    )
+    assert_error(file_app.get(made["cover"]["url"]), 404, "not_found")
+    assert file_app.get(record["cover"]["url"]).content == data
+    if not file_app.remote:
+        assert on_disk("blobs") == {blob_of(data)}
+
+
 def test_a_put_without_the_file_clears_it(
     file_app: TestApp, alice: Any, album: Callable[..., dict[str, Any]], on_disk: Any
 ) -> None:

@@ -189,3 +189,23 @@ def test_a_decompression_bomb_is_415(
     if not file_app.remote:
         assert on_disk("blobs") == set()
         assert file_app.db["_kiln_files"].count == 0
+
+
+@pytest.mark.local_only("serves an app of its own")
+def test_a_json_body_over_max_body_is_413_and_an_upload_is_not_held_to_it(tmp_path: Any) -> None:
+    (tmp_path / "app.toml").write_text(
+        "[app]\nname = 'small'\nmax_body = '1KB'\n[files]\nupload = 'public'\n"
+        "[entities.Note.fields]\ntext = { type = 'text' }\nscan = { type = 'file' }\n"
+    )
+    with TestApp(tmp_path) as small:
+        error = assert_error(small.post("/api/notes", json={"text": "x" * 1000}), 413, "payload_too_large")
+        assert error["message"] == "the body is larger than 1000 bytes"
+        assert small.db["notes"].count == 0
+        made = small.post("/api/_files", files={"file": ("big.bin", b"y" * 5000, "application/octet-stream")})
+        assert made.status_code == 201, made.text
+        assert made.json()["size"] == 5000
+        text = small.post(
+            "/api/notes", data={"text": "z" * 1001}, files={"scan": ("s.bin", b"1", "text/plain")}
+        )
+        error = assert_error(text, 413, "payload_too_large")
+        assert error["message"] == "the form's text fields are larger than 1000 bytes"
