@@ -21,6 +21,7 @@ from harness.ids import RUN_ID, unique_id
 from harness.logs import LogBuffer
 from harness.mail import Message
 from harness.queries import Queries
+from harness.realtime import receive, settle
 from harness.recorder import Exchange
 from harness.scenarios import Row, Scenario, Stored, assert_error, assert_subset, run
 from harness.users import UserClient
@@ -47,6 +48,8 @@ __all__ = [
     "WrongRemoteApp",
     "assert_error",
     "assert_subset",
+    "receive",
     "run",
+    "settle",
     "unique_id",
 ]

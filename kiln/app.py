@@ -31,6 +31,8 @@ from kiln.http.responses import JSONResponse
 from kiln.manifest import Manifest
 from kiln.manifest.auth import USER
 from kiln.openapi import openapi_document
+from kiln.realtime import Hub, realtime_routes
+from kiln.realtime.visibility import visibility
 from kiln.records import Shape
 from kiln.routing import declared_routes
 from kiln.store import DB_NAME, Database, QueryLog
@@ -57,6 +59,7 @@ class AppState:
     max_body: int = 1_000_000  # [app] max_body
     blobs: BlobStore | None = None  # the uploaded files' blobs, for an app that serves files
     presign_key: bytes = field(default=b"", repr=False)  # signs presigned URLs: the app's secret
+    hub: Hub | None = None  # the WebSocket rooms, for an app with [realtime]
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ def shared_parts(folder: Path, manifest: Manifest) -> SharedParts:
             routes.append(analytics_route(manifest.handlers))
     if manifest.has_files:
         routes.extend(file_routes(manifest))
+    routes.extend(realtime_routes(manifest))
     routes.extend(declared_routes(manifest.routes, templates=templates, handlers=manifest.handlers))
     return SharedParts(routes, templates, shapes)
 
@@ -154,6 +158,7 @@ def build_app(
         max_body=manifest.max_body,
         blobs=blobs,
         presign_key=secret,
+        hub=Hub(visibility(manifest)) if manifest.realtime is not None else None,
     )
     app.state.debug = debug
     app.state.error_page = _error_pages(shared.templates)

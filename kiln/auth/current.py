@@ -16,7 +16,7 @@ from kiln.errors import TokenError
 if TYPE_CHECKING:
     from kiln.records import Shape
 
-__all__ = ["AuthRuntime", "authenticate", "token_claims"]
+__all__ = ["AuthRuntime", "authenticate", "token_claims", "user_for_token"]
 
 REVOKED_TABLE = "_kiln_revoked_tokens"
 
@@ -48,6 +48,16 @@ def authenticate(request: Request) -> dict[str, Any] | None:
             raise TokenError("send the token as Authorization: Bearer <token>")
         user, request.scope["kiln_claims"] = _user_for(state.db.conn, state.auth, token.strip())
     request.scope["kiln_user"] = user
+    return user
+
+
+def user_for_token(state: Any, token: str) -> dict[str, Any]:
+    """The user a token signs in, for an app's ``state``; :class:`TokenError` if it must not be
+    accepted (tampered, expired, revoked, or its user gone). For connections that are not HTTP
+    requests: WebSockets send their token in the query or their first message."""
+    if state.auth is None:
+        raise TokenError("this app has no users")
+    user, _ = _user_for(state.db.conn, state.auth, token)
     return user
 
 

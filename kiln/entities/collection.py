@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from kiln.auth.guards import check_owner, enforce
 from kiln.clock import Clock
-from kiln.entities.deletes import plan_delete
+from kiln.entities.deletes import ids_param, plan_delete
 from kiln.entities.forms import read_body
 from kiln.entities.loading import load_relations, parse_with
 from kiln.entities.query import parse_list_query
@@ -153,6 +153,7 @@ class Collection:
             self._embed(conn)
             self._keep_uploads(request, form)
         record = self.shape.to_json(row)
+        _events(request).created(self.entity, record)
         headers = {"Location": f"{self.entity.path}/{record['id']}", "ETag": etag(record)}
         return JSONResponse(record, 201, headers=headers)
 
@@ -206,6 +207,8 @@ class Collection:
                 record = self.shape.to_json(row)
                 self._embed(conn)
                 self._keep_uploads(request, form)
+        if values:
+            _events(request).updated(self.entity, [record])
         return JSONResponse(record, headers={"ETag": etag(record)})  # pragma: no mutate (names ignore case)
 
     def delete(self, request: Request, record_id: int, user: Any = None) -> Response:
@@ -213,12 +216,20 @@ class Collection:
 
         A ``restrict`` reference anywhere in the cascade answers 409 and deletes nothing.
         """
+        events = _events(request)
         with _db(request).write() as conn:
             current = self._fetch(conn, record_id)
             self._owned("delete", current, user)
             self._check_if_match(request, current)
             plan = plan_delete(conn, self.manifest, self.entity, record_id)
+            gone = events.records(conn, self.shapes, plan.cascaded_ids)  # as they were, for guards
             conn.execute(f"DELETE FROM {self.shape.table} WHERE id = ?", [record_id])
+        events.deleted(self.entity, [current, *gone.get(self.entity.name, [])])
+        for name, records in gone.items():
+            if name != self.entity.name:
+                events.deleted(self.manifest.entities[name], records)
+        for name, cleared in events.records(_db(request).conn, self.shapes, plan.nulled_ids).items():
+            events.updated(self.manifest.entities[name], cleared)
         deleted = {
             "entity": self.entity.name,
             "id": record_id,
@@ -320,6 +331,45 @@ class _UniqueViolations:
 def _db(request: Request) -> Database:
     db: Database = request.app.state.kiln.db
     return db
+
+
+class _Events:
+    """Tells the app's WebSocket hub what a write did, once it has committed (no hub: nothing)."""
+
+    def __init__(self, hub: Any) -> None:
+        self.hub = hub
+
+    def records(
+        self, conn: sqlite3.Connection, shapes: Mapping[str, Shape], ids: Mapping[str, set[int]]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The records with these ids, by entity (nothing is read without a hub)."""
+        if self.hub is None:
+            return {}
+        found: dict[str, list[dict[str, Any]]] = {}
+        for name, wanted in ids.items():
+            shape = shapes[name]
+            where = "id IN (SELECT value FROM json_each(?))"
+            sql = f"SELECT {shape.columns} FROM {shape.table} WHERE {where} ORDER BY id"
+            found[name] = [shape.to_json(row) for row in conn.execute(sql, [ids_param(wanted)])]
+        return found
+
+    def created(self, entity: Entity, record: dict[str, Any]) -> None:
+        if self.hub is not None:
+            self.hub.publish(entity.name, "created", record, record)
+
+    def updated(self, entity: Entity, records: list[dict[str, Any]]) -> None:
+        if self.hub is not None:
+            for record in records:
+                self.hub.publish(entity.name, "updated", record, record)
+
+    def deleted(self, entity: Entity, records: list[dict[str, Any]]) -> None:
+        if self.hub is not None:
+            for record in records:
+                self.hub.publish(entity.name, "deleted", record, {"id": record["id"]})
+
+
+def _events(request: Request) -> _Events:
+    return _Events(getattr(request.app.state.kiln, "hub", None))
 
 
 def _clock(request: Request) -> Clock:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kiln.errors import DeleteRestricted
 from kiln.manifest.model import Entity, Manifest
@@ -38,6 +38,9 @@ class DeletePlan:
 
     cascaded: dict[str, int]
     nulled: dict[str, int]
+    #: The ids the cascade deletes, and those whose reference it clears, by entity name.
+    cascaded_ids: dict[str, set[int]] = field(default_factory=dict)
+    nulled_ids: dict[str, set[int]] = field(default_factory=dict)
 
 
 def plan_delete(conn: sqlite3.Connection, manifest: Manifest, entity: Entity, record_id: int) -> DeletePlan:
@@ -60,6 +63,7 @@ def plan_delete(conn: sqlite3.Connection, manifest: Manifest, entity: Entity, re
         frontier = {name: ids for name, ids in following.items() if ids}
 
     nulled: dict[str, int] = {}
+    nulled_ids: dict[str, set[int]] = defaultdict(set)
     for name, ids in list(doomed.items()):
         for relation in manifest.entities[name].relations.values():
             if relation.kind != "many" or relation.on_delete == "cascade":
@@ -71,10 +75,18 @@ def plan_delete(conn: sqlite3.Connection, manifest: Manifest, entity: Entity, re
             if relation.on_delete == "restrict":
                 raise _restricted(entity, record_id, name, child, relation.field, blocking)
             nulled[child.name] = nulled.get(child.name, 0) + len(blocking)
+            nulled_ids[child.name] |= blocking
     cascaded = {name: len(ids) for name, ids in doomed.items() if name != entity.name and ids}
     if len(doomed[entity.name]) > 1:  # a self-reference cascaded to more records of the same entity
         cascaded[entity.name] = len(doomed[entity.name]) - 1
-    return DeletePlan(cascaded=cascaded, nulled=nulled)
+    cascaded_ids = {name: set(ids) for name, ids in doomed.items() if ids}
+    cascaded_ids[entity.name] = cascaded_ids[entity.name] - {record_id}
+    return DeletePlan(
+        cascaded=cascaded,
+        nulled=nulled,
+        cascaded_ids={name: ids for name, ids in cascaded_ids.items() if ids},
+        nulled_ids=dict(nulled_ids),
+    )
 
 
 def _referring(conn: sqlite3.Connection, child: Entity, field: str, ids: set[int]) -> set[int]:

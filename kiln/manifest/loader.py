@@ -20,6 +20,7 @@ from kiln.manifest.entities import read_entities
 from kiln.manifest.files import read_files
 from kiln.manifest.guards import apply_access
 from kiln.manifest.model import Entity, Manifest, Route
+from kiln.manifest.realtime import read_realtime
 from kiln.manifest.relations import link_relations
 from kiln.manifest.report import Report
 from kiln.manifest.routes import read_routes, shape
@@ -27,8 +28,8 @@ from kiln.manifest.routes import read_routes, shape
 __all__ = ["MANIFEST", "load_manifest"]
 
 MANIFEST = "app.toml"
-_TOP = {"app", "entities", "routes", "auth", "files"}
-_TOP_LATER = {"realtime"}
+_TOP = {"app", "entities", "routes", "auth", "files", "realtime"}
+_TOP_LATER: set[str] = set()
 _APP_KEYS = {"name", "debug", "max_body"}
 _APP_LATER = {"spa"}
 MAX_BODY = 1_000_000  # the default [app] max_body: "1MB"
@@ -57,6 +58,7 @@ def load_manifest(folder: Path) -> Manifest:
         else ()
     )
     files = read_files(raw.get("files"), report, handlers=handlers, has_auth=auth is not None)
+    realtime = read_realtime(raw.get("realtime"), report, handlers=handlers, has_auth=auth is not None)
     _report_collection_conflicts(routes, entities, report, has_auth=auth is not None)
     if report.errors:
         raise ManifestError(report.errors)
@@ -67,6 +69,7 @@ def load_manifest(folder: Path) -> Manifest:
         routes=routes,
         auth=auth,
         files=files,
+        realtime=realtime,
         max_body=max_body,
         warnings=tuple(report.warnings),
         raw=raw,

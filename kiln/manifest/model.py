@@ -16,6 +16,7 @@ __all__ = [
     "Field",
     "FilesConfig",
     "Manifest",
+    "RealtimeConfig",
     "Relation",
     "Route",
     "RouteParam",
@@ -169,6 +170,15 @@ class FilesConfig:
 
 
 @dataclass(frozen=True)
+class RealtimeConfig:
+    """``[realtime]``: ``/ws`` is on. Rooms are ``(pattern, guards)``; a room no pattern matches is public."""
+
+    connect: tuple[str, ...] = ("public",)
+    max_queue: int = 1000  # messages one connection may have waiting before it is closed with 1008
+    rooms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class Manifest:
     """A validated ``app.toml``."""
 
@@ -178,6 +188,7 @@ class Manifest:
     routes: tuple[Route, ...] = ()
     auth: AuthConfig | None = None
     files: FilesConfig = field(default_factory=FilesConfig)
+    realtime: RealtimeConfig | None = None
     max_body: int = 1_000_000  # [app] max_body: the largest JSON body, in bytes
     warnings: tuple[Problem, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)

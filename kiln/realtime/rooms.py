@@ -1,0 +1,46 @@
+"""Which guards a room has: the ``[realtime.rooms]`` pattern with the longest literal text that
+matches its name; ``*`` matches any run of characters; a room no pattern matches is public."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["check_guards", "room_guards"]
+
+Rooms = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+
+
+def room_guards(rooms: Rooms, room: str) -> tuple[str, ...]:
+    """The guards of ``room``."""
+    matching = [
+        (len(pattern.replace("*", "")), pattern, guards)
+        for pattern, guards in rooms
+        if _compiled(pattern).fullmatch(room)
+    ]
+    if not matching:
+        return ("public",)
+    return max(matching, key=lambda found: found[0])[2]
+
+
+def check_guards(guards: tuple[str, ...], user: Any) -> str | None:
+    """``None`` if ``user`` passes ``guards``, else ``"unauthorized"`` (no user, and one is needed)
+    or ``"forbidden"`` (a role or verification the user lacks)."""
+    if guards == ("public",):
+        return None
+    if user is None and any(guard in ("auth", "verified") or guard.startswith("role:") for guard in guards):
+        return "unauthorized"
+    for guard in guards:
+        if user is None:
+            break
+        if guard == "verified" and not user["verified"]:
+            return "forbidden"
+        if guard.startswith("role:") and guard[5:] not in user["roles"]:
+            return "forbidden"
+    return None
