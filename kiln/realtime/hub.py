@@ -32,9 +32,12 @@ class Connection:
         self.rooms: set[str] = set()
         self.subscriptions: set[str] = set()
         self.closed = False
+        #: Called when the connection is closed for falling behind (the hub forgets it at once).
+        self.on_overflow: Callable[[], None] = lambda: None
         self._max_queue = max_queue
         self._queue: asyncio.Queue[Outgoing] = asyncio.Queue()
         self._sender = asyncio.create_task(self._send_all(), name=f"kiln-ws-sender-{self.id}")
+        self._closing: asyncio.Task[None] | None = None  # kept, so the close is not collected midway
 
     @property
     def user_id(self) -> int | None:
@@ -49,7 +52,10 @@ class Connection:
             logger.info("closing WebSocket %s: more than %d messages waiting", self.id, self._max_queue)
             self.closed = True
             self._sender.cancel()
-            asyncio.get_running_loop().create_task(self._close(SLOW_CONSUMER, "too many messages waiting"))
+            self.on_overflow()
+            self._closing = asyncio.get_running_loop().create_task(
+                self._close(SLOW_CONSUMER, "too many messages waiting")
+            )
             return
         self._queue.put_nowait(message)
 
@@ -100,6 +106,7 @@ class Hub:
     def add(self, connection: Connection) -> None:
         """A new connection, in no room yet."""
         self.connections.add(connection)
+        connection.on_overflow = lambda: self.drop(connection)
 
     def join(self, connection: Connection, room: str) -> int:
         """Put ``connection`` in ``room`` (again, harmlessly); returns how many are in it."""

@@ -204,3 +204,73 @@ def test_filter_schemas_by_operator() -> None:
 )
 def test_datetimes_are_written_at_a_fixed_width_in_utc(when: datetime, text: str) -> None:
     assert format_datetime(when) == text
+
+
+# (type, the text of a multipart form part, the JSON value it stands for)
+FORM_VALUES: list[tuple[str, str, Any]] = [
+    ("text", "", ""),
+    ("text", " 42 ", " 42 "),
+    ("int", "42", 42),
+    ("int", "", None),
+    ("float", "2.5", 2.5),
+    ("float", "", None),
+    ("bool", "true", True),
+    ("bool", "false", False),
+    ("bool", "", None),
+    ("ref", "7", 7),
+    ("ref", "", None),
+    ("file", "9", 9),
+    ("file", "", None),
+    ("json", '{"a": [1, null]}', {"a": [1, None]}),
+    ("json", "null", None),
+    ("date", "2030-01-31", "2030-01-31"),
+    ("enum", "open", "open"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"), FORM_VALUES, ids=[f"{r[0]}-{r[1] or 'empty'}" for r in FORM_VALUES]
+)
+def test_a_form_part_is_read_by_its_type(name: str, raw: str, expected: Any) -> None:
+    value = TYPES[name].parse_form(raw)
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        ("int", "4.5", "must be an integer"),
+        ("float", "many", "must be a number"),
+        ("float", "inf", "must be a finite number"),
+        ("bool", "yes", "must be true or false"),
+        ("ref", "x", "must be a record id"),
+        ("file", "x", "must be the id of an uploaded file"),
+        ("json", "{", "must be JSON"),
+    ],
+    ids=["int", "float", "float-infinite", "bool", "ref", "file", "json"],
+)
+def test_a_form_part_that_is_not_of_its_type_is_invalid(name: str, raw: str, message: str) -> None:
+    with pytest.raises(Invalid, match=f"^{message}$"):
+        TYPES[name].parse_form(raw)
+
+
+def test_a_file_field_is_selected_as_its_file_object() -> None:
+    kind = TYPES["file"]
+    assert kind.select('"posts"', '"cover"') == (
+        "(SELECT json_object('id', f.id, 'name', f.name, 'size', f.size, 'content_type', f.content_type, "
+        "'sha256', f.sha256, 'created_at', f.created_at) FROM _kiln_files AS f WHERE f.id = \"posts\".\"cover\")"
+    )
+    assert TYPES["text"].select('"posts"', '"title"') == '"title"'
+    stored = '{"id": 3, "name": "a b.png", "size": 5, "content_type": "image/png", "sha256": "ab", "created_at": "t"}'
+    assert kind.to_json(stored) == {
+        "id": 3,
+        "name": "a b.png",
+        "size": 5,
+        "content_type": "image/png",
+        "sha256": "ab",
+        "url": "/files/3/a%20b.png",
+        "created_at": "t",
+    }
+    assert kind.returned_schema() == {"$ref": "#/components/schemas/File"}
+    assert TYPES["int"].returned_schema() is None

@@ -29,7 +29,9 @@ def test_harness_public_api() -> None:
             "UserClient",
             "assert_error",
             "assert_subset",
+            "receive",
             "run",
+            "settle",
             "unique_id",
             "WrongRemoteApp",
         ]
