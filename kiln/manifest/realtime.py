@@ -28,6 +28,19 @@ _PATTERN = re.compile(r"^[A-Za-z0-9_.:/*-]{1,100}$")
 _LARGEST_QUEUE = 1_000_000
 
 
+def _guards(
+    value: Any, at: str, report: Report, handlers: ModuleType | None, has_auth: bool
+) -> tuple[str, ...]:
+    guards = read_guards(value, at, report, handlers=handlers, owner_allowed=False, has_auth=has_auth)
+    if any(guard.startswith("handlers:") for guard in guards):
+        # a handler guard takes an HTTP request; a WebSocket message is not one
+        report.error(
+            at, "handlers: guards are not supported in [realtime]: use public, auth, verified or role:"
+        )
+        return ()
+    return guards
+
+
 def read_realtime(
     raw: Any, report: Report, *, handlers: ModuleType | None, has_auth: bool
 ) -> RealtimeConfig | None:
@@ -40,17 +53,7 @@ def read_realtime(
     report.check_keys(table, "realtime", _KEYS)
     connect: tuple[str, ...] = ("public",)
     if "connect" in table:
-        connect = (
-            read_guards(
-                table["connect"],
-                "realtime.connect",
-                report,
-                handlers=handlers,
-                owner_allowed=False,
-                has_auth=has_auth,
-            )
-            or connect
-        )
+        connect = _guards(table["connect"], "realtime.connect", report, handlers, has_auth) or connect
     max_queue = table.get("max_queue", 1000)
     if isinstance(max_queue, bool) or not isinstance(max_queue, int) or not 1 <= max_queue <= _LARGEST_QUEUE:
         report.error("realtime.max_queue", f"must be a whole number of messages from 1 to {_LARGEST_QUEUE}")
@@ -65,7 +68,7 @@ def read_realtime(
                 "must be a room name or pattern of letters, digits and _ . : / -, with * for any run of them",
             )
             continue
-        guards = read_guards(value, at, report, handlers=handlers, owner_allowed=False, has_auth=has_auth)
+        guards = _guards(value, at, report, handlers, has_auth)
         if guards:
             rooms.append((pattern, guards))
     return RealtimeConfig(connect=connect, max_queue=max_queue, rooms=tuple(rooms))
