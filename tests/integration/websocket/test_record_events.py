@@ -8,6 +8,11 @@ import pytest
 
 from harness import TestApp, receive, settle
 
+# A subscription sees every write to the entity: on a shared server, other tests' writes too.
+pytestmark = pytest.mark.local_only(
+    "subscribes to a whole entity, which other tests write to on a shared server"
+)
+
 
 @pytest.fixture
 def subscribed(connect: Any, ask: Any) -> Any:
