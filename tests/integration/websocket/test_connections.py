@@ -210,3 +210,14 @@ def test_a_slow_reader_is_closed_with_1008_and_the_room_goes_on(
     assert slow.close_code() == 1008
     slow.sock.close()
     assert settle(fast) == []
+
+
+@pytest.mark.local_only("stops the app")
+def test_stopping_the_app_closes_its_connections_with_1001(chat_app: TestApp, ask: Any) -> None:
+    first, second = chat_app.ws("/ws"), chat_app.ws("/ws")
+    ask(first, type="join", room="lobby")
+    chat_app.close()
+    for ws in (first, second):
+        assert ws.close_code == 1001
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=1)
