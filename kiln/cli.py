@@ -120,6 +120,8 @@ def _routes(args: argparse.Namespace) -> int:
             rows.append(("POST", "/api/_files/presign", "files: presign"))
             rows.append(("GET PUT", "/files/presigned/{name:path}", "files: presigned"))
         rows.append(("GET", "/files/{id:int}/{name:path}", "files: download"))
+    if manifest.realtime is not None:
+        rows.append(("WS", "/ws", "realtime: rooms and record events"))
     for route in sorted(compiled.manifest.routes, key=dispatch_key):
         rows.append((" ".join(route.methods), route.path, route.target))
     widths = [max(len(row[i]) for row in [header, *rows]) for i in (0, 1)]  # the last is not padded

@@ -143,3 +143,18 @@ def test_subscribing_to_a_name_no_collection_has_is_refused(connect: Any, ask: A
         "message": f"no entity is named {name!r}",
     }
     assert settle(ws) == []
+
+
+def test_a_reference_cleared_by_a_delete_sends_the_update_to_the_owner_only(
+    subscribed: Any, user: Any
+) -> None:
+    ann, ben = user(), user()
+    notice = ann.post("/api/notices", json={"text": "about this"}).json()
+    entry = ann.post("/api/entries", json={"text": "my thoughts", "notice_id": notice["id"]}).json()
+    ann_ws, ben_ws = subscribed(ann.token, ("Entry",)), subscribed(ben.token, ("Entry",))
+    assert ann.delete(f"/api/notices/{notice['id']}").json()["deleted"]["nulled"] == {"Entry": 1}
+    cleared = ann.get(f"/api/entries/{entry['id']}").json()
+    assert cleared["notice_id"] is None
+    assert receive(ann_ws) == {"type": "event", "entity": "Entry", "action": "updated", "record": cleared}
+    assert settle(ann_ws) == []
+    assert settle(ben_ws) == []
