@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from kiln.realtime import Hub, realtime_routes
 from kiln.realtime.visibility import visibility
 from kiln.records import Shape
 from kiln.routing import declared_routes
+from kiln.routing.static import spa_fallback, static_mount
 from kiln.store import DB_NAME, Database, QueryLog
 from kiln.templates import Templates
 from kiln.types import ASGIApp
@@ -73,6 +75,8 @@ class SharedParts:
     routes: list[BaseRoute]
     templates: Templates
     shapes: dict[str, Shape]
+    #: Wraps the router's 404 in the SPA fallback, for an app with ``[app] spa``.
+    spa: Callable[[ASGIApp], ASGIApp] | None = None
 
 
 def shared_parts(folder: Path, manifest: Manifest) -> SharedParts:
@@ -98,8 +102,12 @@ def shared_parts(folder: Path, manifest: Manifest) -> SharedParts:
     if manifest.has_files:
         routes.extend(file_routes(manifest))
     routes.extend(realtime_routes(manifest))
+    static = static_mount(folder)
+    if static is not None:
+        routes.append(static)
     routes.extend(declared_routes(manifest.routes, templates=templates, handlers=manifest.handlers))
-    return SharedParts(routes, templates, shapes)
+    spa = functools.partial(spa_fallback, folder, manifest.spa) if manifest.spa is not None else None
+    return SharedParts(routes, templates, shapes, spa)
 
 
 def build_app(
@@ -144,6 +152,8 @@ def build_app(
     app = Starlette(
         debug=False, routes=shared.routes, exception_handlers=exception_handlers(), lifespan=lifespan
     )
+    if shared.spa is not None:
+        app.router.default = shared.spa(app.router.default)
     app.state.kiln = AppState(
         name=manifest.name,
         data_dir=data_dir,

@@ -58,7 +58,8 @@ def _wants_html(request: Request) -> bool:
     path = request.url.path
     if path.startswith(("/api/", "/auth/", "/files/", "/_host/")) or path in ("/api", "/auth"):
         return False
-    return "text/html" in request.headers.get("accept", "")
+    accept = request.headers.get("accept", "")
+    return any(part.split(";", 1)[0].strip().lower() == "text/html" for part in accept.split(","))
 
 
 def _html_page(request: Request, error: KilnError) -> Response:

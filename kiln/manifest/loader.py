@@ -30,8 +30,8 @@ __all__ = ["MANIFEST", "load_manifest"]
 MANIFEST = "app.toml"
 _TOP = {"app", "entities", "routes", "auth", "files", "realtime"}
 _TOP_LATER: set[str] = set()
-_APP_KEYS = {"name", "debug", "max_body"}
-_APP_LATER = {"spa"}
+_APP_KEYS = {"name", "debug", "max_body", "spa"}
+_APP_LATER: set[str] = set()
 MAX_BODY = 1_000_000  # the default [app] max_body: "1MB"
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
@@ -42,6 +42,7 @@ def load_manifest(folder: Path) -> Manifest:
     report = Report(MANIFEST)
     report.check_keys(raw, "", _TOP, _TOP_LATER)
     name, debug, max_body = _read_app(raw.get("app"), report)
+    spa = _read_spa(raw.get("app"), folder, report)
     auth, user = read_auth(raw.get("auth"), report)
     declared = read_entities(raw["entities"], report) if "entities" in raw else {}
     entities = link_relations({**({user.name: user} if user else {}), **declared}, report)
@@ -70,6 +71,7 @@ def load_manifest(folder: Path) -> Manifest:
         auth=auth,
         files=files,
         realtime=realtime,
+        spa=spa,
         max_body=max_body,
         warnings=tuple(report.warnings),
         raw=raw,
@@ -114,6 +116,21 @@ def _read_app(raw: Any, report: Report) -> tuple[str, bool, int]:
         except Invalid as exc:
             report.error("app.max_body", str(exc))
     return (name if isinstance(name, str) else ""), debug is True, max_body
+
+
+def _read_spa(raw: Any, folder: Path, report: Report) -> str | None:
+    """``[app] spa``: a file under ``static/`` that browser navigations fall back to."""
+    if not isinstance(raw, dict) or "spa" not in raw:
+        return None
+    spa = raw["spa"]
+    parts = spa.split("/") if isinstance(spa, str) else []
+    if not parts or any(part in ("", ".", "..") for part in parts) or "\\" in spa:
+        report.error("app.spa", 'must be a file under static/, such as "index.html"')
+        return None
+    if not (folder / "static" / spa).is_file():
+        report.error("app.spa", f"static/{spa} does not exist")
+        return None
+    return str(spa)
 
 
 def _report_collection_conflicts(

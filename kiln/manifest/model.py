@@ -189,6 +189,7 @@ class Manifest:
     auth: AuthConfig | None = None
     files: FilesConfig = field(default_factory=FilesConfig)
     realtime: RealtimeConfig | None = None
+    spa: str | None = None  # [app] spa: the file under static/ that browser navigations fall back to
     max_body: int = 1_000_000  # [app] max_body: the largest JSON body, in bytes
     warnings: tuple[Problem, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
