@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -13,7 +14,8 @@ __all__ = ["Templates", "check_template"]
 
 
 class Templates:
-    """The app's template environment: autoescape on, undefined variables render empty."""
+    """The app's template environment: autoescape on, and an undefined name is an error
+    (``StrictUndefined``), which answers the HTML 500 page with the traceback in the log."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder / "templates"
@@ -21,6 +23,7 @@ class Templates:
             loader=jinja2.FileSystemLoader(self.folder),
             autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
             auto_reload=False,
+            undefined=jinja2.StrictUndefined,
         )
 
     def exists(self, name: str) -> bool:
@@ -34,11 +37,26 @@ class Templates:
 
 
 def check_template(folder: Path, name: str) -> str | None:
-    """Compile ``templates/<name>``; the error as ``line N: message``, or ``None`` if it compiles."""
-    try:
-        Templates(folder).env.get_template(name)
-    except jinja2.TemplateSyntaxError as exc:
-        return f"line {exc.lineno}: {exc.message}"
-    except jinja2.TemplateNotFound as exc:
-        return f"includes a template that does not exist: {exc.name}"
+    """Compile ``templates/<name>`` and every template it names by ``extends``, ``include`` or
+    ``import`` (the names written out, not computed); the first problem, or ``None``.
+
+    A problem reads ``line N: message`` for its own syntax, or names the template at fault.
+    """
+    env = Templates(folder).env
+    seen: set[str] = set()
+    waiting = [name]
+    while waiting:
+        current = waiting.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source = env.loader.get_source(env, current)[0]  # type: ignore[union-attr]
+            tree = env.parse(source, current)
+        except jinja2.TemplateSyntaxError as exc:
+            where = "" if current == name else f"{current}: "
+            return f"{where}line {exc.lineno}: {exc.message}"
+        except jinja2.TemplateNotFound:
+            return f"refers to a template that does not exist: {current}"
+        waiting.extend(found for found in meta.find_referenced_templates(tree) if found is not None)
     return None

@@ -84,6 +84,7 @@ def _template_target(name: str, templates: Templates) -> Target:
         return templates.render(
             request,
             name,
+            path=request.path_params,
             params=request.path_params,
             query=request.query_params,
             user=user,
