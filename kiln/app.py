@@ -105,7 +105,11 @@ def shared_parts(folder: Path, manifest: Manifest) -> SharedParts:
     static = static_mount(folder)
     if static is not None:
         routes.append(static)
-    routes.extend(declared_routes(manifest.routes, templates=templates, handlers=manifest.handlers))
+    routes.extend(
+        declared_routes(
+            manifest.routes, templates=templates, handlers=manifest.handlers, manifest=manifest, shapes=shapes
+        )
+    )
     spa = functools.partial(spa_fallback, folder, manifest.spa) if manifest.spa is not None else None
     return SharedParts(routes, templates, shapes, spa)
 

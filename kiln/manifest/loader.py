@@ -16,6 +16,7 @@ from kiln.errors import Invalid, ManifestError, Problem
 from kiln.fieldtypes import parse_size
 from kiln.handlers import HANDLERS_FILE, UNIMPORTABLE, load_handlers
 from kiln.manifest.auth import read_auth
+from kiln.manifest.bindings import check_bindings
 from kiln.manifest.entities import read_entities
 from kiln.manifest.files import read_files
 from kiln.manifest.guards import apply_access
@@ -29,7 +30,7 @@ __all__ = ["MANIFEST", "load_manifest"]
 
 MANIFEST = "app.toml"
 _TOP = {"app", "entities", "routes", "auth", "files", "realtime"}
-_TOP_LATER: set[str] = set()
+_TOP_LATER = {"cron", "mail", "wasm"}  # the runtime's tables (#14): accepted with a warning
 _APP_KEYS = {"name", "debug", "max_body", "spa"}
 _APP_LATER: set[str] = set()
 MAX_BODY = 1_000_000  # the default [app] max_body: "1MB"
@@ -58,6 +59,7 @@ def load_manifest(folder: Path) -> Manifest:
         if "routes" in raw
         else ()
     )
+    check_bindings(routes, entities, report)
     files = read_files(raw.get("files"), report, handlers=handlers, has_auth=auth is not None)
     realtime = read_realtime(raw.get("realtime"), report, handlers=handlers, has_auth=auth is not None)
     _report_collection_conflicts(routes, entities, report, has_auth=auth is not None)

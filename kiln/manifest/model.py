@@ -12,6 +12,7 @@ from kiln.fieldtypes import TYPES, FieldType
 __all__ = [
     "SYSTEM_FIELDS",
     "AuthConfig",
+    "Binding",
     "Entity",
     "Field",
     "FilesConfig",
@@ -120,6 +121,18 @@ class RouteParam:
 
 
 @dataclass(frozen=True)
+class Binding:
+    """One of a route's ``data`` bindings: the records of ``entity`` a template gets as ``name``."""
+
+    name: str
+    entity: str
+    sort: str = ""  # as the list query's ?sort=
+    limit: int = 20
+    with_: tuple[str, ...] = ()  # relations to load, nested with dots
+    where: tuple[tuple[str, str], ...] = ()  # the list query's filters, as query string items
+
+
+@dataclass(frozen=True)
 class Route:
     """A declared route. Exactly one of ``template``, ``handler`` and ``redirect`` is set."""
 
@@ -132,6 +145,7 @@ class Route:
     redirect: str | None = None
     status: int = 308
     guards: tuple[str, ...] = ("public",)
+    data: tuple[Binding, ...] = ()  # template routes: the records the template gets
 
     @property
     def key_path(self) -> str:

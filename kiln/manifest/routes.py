@@ -19,6 +19,7 @@ from starlette.routing import PARAM_REGEX, compile_path
 
 from kiln.errors import Problem
 from kiln.handlers import UNIMPORTABLE
+from kiln.manifest.bindings import read_bindings
 from kiln.manifest.guards import read_guards
 from kiln.manifest.model import Route, RouteParam
 from kiln.manifest.report import Report, did_you_mean
@@ -29,8 +30,8 @@ __all__ = ["CONVERTORS", "METHODS", "dispatch_key", "path_params", "read_routes"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 CONVERTORS = {"int": 1, "float": 1, "uuid": 1, "str": 2, "path": 3}  # convertor: specificity rank
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-_KEYS = {"path", "methods", "template", "handler", "redirect", "status", "guards"}
-_LATER = {"data"}
+_KEYS = {"path", "methods", "template", "handler", "redirect", "status", "guards", "data"}
+_LATER: set[str] = set()
 _BRACES = re.compile(r"\{([^{}]*)\}")  # every {…}, a parameter or a mistake to report
 _STATIC = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%-]*$")
 _HANDLER = re.compile(r"^handlers:([A-Za-z_][A-Za-z0-9_]*)$")
@@ -119,6 +120,11 @@ def _read_route(
             spec["guards"], f"{at}.guards", report, handlers=handlers, owner_allowed=False, has_auth=has_auth
         )
         target["guards"] = guards or ("public",)
+    if "data" in spec:
+        if "template" not in spec:
+            report.error(f"{at}.data", "is only for template routes")
+        else:
+            target["data"] = read_bindings(spec["data"], f"{at}.data", report)
     if len(report.errors) > before or path is None:
         return None
     return Route(index=index, path=path, methods=methods, params=params, **target)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -17,8 +17,10 @@ from kiln.auth.current import authenticate
 from kiln.auth.guards import enforce
 from kiln.http.context import HandlerContext
 from kiln.http.responses import JSONResponse
-from kiln.manifest.model import Route
+from kiln.manifest.model import Manifest, Route
 from kiln.manifest.routes import dispatch_key
+from kiln.records import Shape
+from kiln.routing.bindings import BoundData
 from kiln.templates import Templates
 
 __all__ = ["declared_routes"]
@@ -27,7 +29,12 @@ Target = Callable[[Request], Awaitable[Response]]
 
 
 def declared_routes(
-    routes: tuple[Route, ...], *, templates: Templates, handlers: ModuleType | None
+    routes: tuple[Route, ...],
+    *,
+    templates: Templates,
+    handlers: ModuleType | None,
+    manifest: Manifest | None = None,
+    shapes: Mapping[str, Shape] | None = None,
 ) -> list[StarletteRoute]:
     """One Starlette route per declared path, most specific first, each serving its methods.
 
@@ -36,7 +43,12 @@ def declared_routes(
     """
     by_path: dict[str, dict[str, Target]] = {}
     for route in sorted(routes, key=dispatch_key):
-        target = _guarded(route, handlers, _target(route, templates, handlers))
+        data = (
+            BoundData(manifest, shapes, route.data)
+            if route.data and manifest and shapes is not None
+            else None
+        )
+        target = _guarded(route, handlers, _target(route, templates, handlers, data))
         methods = by_path.setdefault(route.path, {})
         for method in route.methods:
             methods[method] = target
@@ -66,9 +78,11 @@ def _guarded(route: Route, handlers: ModuleType | None, target: Target) -> Targe
     return guarded
 
 
-def _target(route: Route, templates: Templates, handlers: ModuleType | None) -> Target:
+def _target(
+    route: Route, templates: Templates, handlers: ModuleType | None, data: BoundData | None
+) -> Target:
     if route.template is not None:
-        return _template_target(route.template, templates)
+        return _template_target(route.template, templates, handlers, data)
     if route.handler is not None:
         assert handlers is not None  # the manifest checked it
         return _handler_target(getattr(handlers, route.handler.partition(":")[2]))
@@ -76,14 +90,18 @@ def _target(route: Route, templates: Templates, handlers: ModuleType | None) -> 
     return _redirect_target(route.redirect, route.status, route.path)
 
 
-def _template_target(name: str, templates: Templates) -> Target:
+def _template_target(
+    name: str, templates: Templates, handlers: ModuleType | None, data: BoundData | None
+) -> Target:
     async def render(request: Request) -> Response:
         request.state.html_errors = True  # errors on this route are HTML pages
         settings = request.app.state.kiln.settings
         user = authenticate(request)
+        bound: dict[str, Any] = await data.load(request, user, handlers) if data is not None else {}
         return templates.render(
             request,
             name,
+            **bound,
             path=request.path_params,
             params=request.path_params,
             query=request.query_params,
