@@ -28,6 +28,7 @@ from kiln.http import (
     exception_handlers,
     install_log_record_factory,
 )
+from kiln.http.cors import cors
 from kiln.http.responses import JSONResponse
 from kiln.manifest import Manifest
 from kiln.manifest.auth import USER
@@ -176,7 +177,10 @@ def build_app(
     )
     app.state.debug = debug
     app.state.error_page = _error_pages(shared.templates)
-    return RequestIdMiddleware(OptionsMiddleware(app, shared.routes))
+    served: ASGIApp = OptionsMiddleware(app, shared.routes)
+    if manifest.cors_origins:  # before OPTIONS, so it answers preflight requests
+        served = cors(served, manifest.cors_origins)
+    return RequestIdMiddleware(served)
 
 
 def _error_pages(templates: Templates) -> Callable[[Request, KilnError], Response | None]:

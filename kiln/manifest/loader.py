@@ -31,7 +31,8 @@ __all__ = ["MANIFEST", "load_manifest"]
 MANIFEST = "app.toml"
 _TOP = {"app", "entities", "routes", "auth", "files", "realtime"}
 _TOP_LATER = {"cron", "mail", "wasm"}  # the runtime's tables (#14): accepted with a warning
-_APP_KEYS = {"name", "debug", "max_body", "spa"}
+_APP_KEYS = {"name", "debug", "max_body", "spa", "cors_origins"}
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _APP_LATER: set[str] = set()
 MAX_BODY = 1_000_000  # the default [app] max_body: "1MB"
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -44,6 +45,7 @@ def load_manifest(folder: Path) -> Manifest:
     report.check_keys(raw, "", _TOP, _TOP_LATER)
     name, debug, max_body = _read_app(raw.get("app"), report)
     spa = _read_spa(raw.get("app"), folder, report)
+    cors_origins = _read_cors(raw.get("app"), report)
     auth, user = read_auth(raw.get("auth"), report)
     declared = read_entities(raw["entities"], report) if "entities" in raw else {}
     entities = link_relations({**({user.name: user} if user else {}), **declared}, report)
@@ -74,6 +76,7 @@ def load_manifest(folder: Path) -> Manifest:
         files=files,
         realtime=realtime,
         spa=spa,
+        cors_origins=cors_origins,
         max_body=max_body,
         warnings=tuple(report.warnings),
         raw=raw,
@@ -118,6 +121,23 @@ def _read_app(raw: Any, report: Report) -> tuple[str, bool, int]:
         except Invalid as exc:
             report.error("app.max_body", str(exc))
     return (name if isinstance(name, str) else ""), debug is True, max_body
+
+
+def _read_cors(raw: Any, report: Report) -> tuple[str, ...]:
+    """``[app] cors_origins``: the origins other than the app's own that browsers may call it from."""
+    if not isinstance(raw, dict) or "cors_origins" not in raw:
+        return ()
+    origins = raw["cors_origins"]
+    if not isinstance(origins, list) or not all(isinstance(origin, str) for origin in origins):
+        report.error("app.cors_origins", 'must be a list of origins, such as ["https://example.com"]')
+        return ()
+    bad = [origin for origin in origins if not _ORIGIN.match(origin)]
+    if bad:
+        report.error(
+            "app.cors_origins", f'"{bad[0]}" is not an origin: scheme and host, such as "https://example.com"'
+        )
+        return ()
+    return tuple(origins)
 
 
 def _read_spa(raw: Any, folder: Path, report: Report) -> str | None:

@@ -203,6 +203,7 @@ class Manifest:
     auth: AuthConfig | None = None
     files: FilesConfig = field(default_factory=FilesConfig)
     realtime: RealtimeConfig | None = None
+    cors_origins: tuple[str, ...] = ()  # [app] cors_origins: other origins browsers may call from
     spa: str | None = None  # [app] spa: the file under static/ that browser navigations fall back to
     max_body: int = 1_000_000  # [app] max_body: the largest JSON body, in bytes
     warnings: tuple[Problem, ...] = ()
