@@ -5,18 +5,22 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
 from kiln.auth.limits import LoginLimiter
 from kiln.auth.passwords import Passwords
 from kiln.auth.tokens import Tokens
-from kiln.errors import TokenError
+from kiln.errors import Forbidden, TokenError
 
 if TYPE_CHECKING:
     from kiln.records import Shape
 
-__all__ = ["AuthRuntime", "authenticate", "token_claims", "user_for_token"]
+__all__ = ["SESSION_COOKIE", "AuthRuntime", "authenticate", "token_claims", "user_for_token"]
+
+#: The cookie ``POST /auth/login`` with ``"session": true`` sets, carrying the token.
+SESSION_COOKIE = "kiln_session"
 
 REVOKED_TABLE = "_kiln_revoked_tokens"
 
@@ -47,8 +51,31 @@ def authenticate(request: Request) -> dict[str, Any] | None:
         if scheme.lower() != "bearer" or not token.strip():
             raise TokenError("send the token as Authorization: Bearer <token>")
         user, request.scope["kiln_claims"] = _user_for(state.db.conn, state.auth, token.strip())
+    elif state.auth is not None and SESSION_COOKIE in request.cookies:
+        _check_origin(request)
+        user, request.scope["kiln_claims"] = _user_for(
+            state.db.conn, state.auth, request.cookies[SESSION_COOKIE]
+        )
     request.scope["kiln_user"] = user
     return user
+
+
+def _check_origin(request: Request) -> None:
+    """403 for a write that only a session cookie authenticates and that does not come from one
+    of the app's own pages (``Origin``, else ``Referer``): the CSRF check."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    origin = request.headers.get("origin")
+    if origin is None:
+        referer = request.headers.get("referer", "")
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else None
+    if origin != own:
+        raise Forbidden(
+            "a write signed in by the session cookie must come from this app's own pages "
+            f"(Origin {origin or 'missing'}, expected {own})"
+        )
 
 
 def user_for_token(state: Any, token: str) -> dict[str, Any]:

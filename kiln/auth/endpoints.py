@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kiln.auth.current import REVOKED_TABLE, AuthRuntime, authenticate, token_claims
+from kiln.auth.current import REVOKED_TABLE, SESSION_COOKIE, AuthRuntime, authenticate, token_claims
 from kiln.errors import (
     BadRequest,
     EmailNotVerified,
@@ -100,6 +100,9 @@ class _Endpoints:
         email, password = (
             (body.get("email"), body.get("password")) if isinstance(body, dict) else (None, None)
         )
+        session = body.get("session", False) if isinstance(body, dict) else False
+        if not isinstance(session, bool):
+            raise ValidationFailed("the login is invalid", fields={"session": "must be true or false"})
         if not isinstance(email, str) or not email or not isinstance(password, str) or not password:
             missing = {
                 name: "is required" for name, value in (("email", email), ("password", password)) if not value
@@ -123,7 +126,18 @@ class _Endpoints:
         if request.app.state.kiln.verify_email and not user["verified"]:
             message = f"verify your email address first: a link was sent to {user['email']}"
             raise EmailNotVerified(message)
-        return JSONResponse({"token": auth.tokens.issue(user["id"], user["roles"], row[-1]), "user": user})
+        token = auth.tokens.issue(user["id"], user["roles"], row[-1])
+        response = JSONResponse({"token": token, "user": user})
+        if session:  # a browser's session: template pages see the user, the cookie is not scripts'
+            response.set_cookie(
+                SESSION_COOKIE,
+                token,
+                max_age=auth.tokens.ttl,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https",
+            )
+        return response
 
     async def me(self, request: Request) -> Response:
         """The calling user."""
@@ -139,7 +153,9 @@ class _Endpoints:
                 f"INSERT OR IGNORE INTO {REVOKED_TABLE} (jti, exp) VALUES (?, ?)",
                 [claims["jti"], claims["exp"]],
             )
-        return Response(status_code=204)
+        response = Response(status_code=204)
+        response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
+        return response
 
     async def password(self, request: Request) -> Response:
         """``{"password", "new_password"}`` → ``{"user", "token"}``; every older token stops working."""

@@ -17,6 +17,7 @@ def auth_paths(schemas: dict[str, Any]) -> dict[str, Any]:
         "properties": {
             "email": {"type": "string", "format": "email"},
             "password": {"type": "string", "minLength": 1},
+            "session": {"type": "boolean", "description": "also set the kiln_session cookie, for browsers"},
         },
     }
     schemas["UserToken"] = {
