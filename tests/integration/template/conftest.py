@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,3 +36,61 @@ def raw_get(site_app: TestApp) -> Callable[[str], tuple[int, bytes]]:
         return int(head.split(b" ", 2)[1]), body
 
     return get
+
+
+CHROMIUM = "/usr/bin/chromium"
+# What Chromium needs on a machine whose network is closed: no sandbox (root), no background
+# connections, no component updates.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, once per worker (``.ci/run`` installs it)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+_BROWSER = pytest.StashKey[tuple[Any, list[str], Path]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """When a browser test fails, keep its page's screenshot and console log, and name them."""
+    report = yield
+    if report.when == "call" and report.failed and _BROWSER in item.stash:
+        page, console, folder = item.stash[_BROWSER]
+        shot, log = folder / "browser-screenshot.png", folder / "browser-console.log"
+        page.screenshot(path=str(shot), full_page=True)
+        log.write_text("\n".join(console) + "\n")
+        report.sections.append(("browser", f"screenshot: {shot}\nconsole log: {log}"))
+    return report
+
+
+@pytest.fixture
+def page(chromium: Any, site_app: TestApp, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """A new browser page (its own cookies) on site-app's URL. When the test fails, its screenshot
+    and console log are kept (in the app's kept data directory locally) and named in the report."""
+    context = chromium.new_context(base_url=site_app.url)
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    request.node.stash[_BROWSER] = (page, console, tmp_path if site_app.remote else site_app.data_dir)
+    yield page
+    context.close()
