@@ -53,9 +53,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright, once per worker (``.ci/run`` installs it)."""
+    """Debian's Chromium driven by Playwright (``.ci/run`` installs it). One per test: Playwright's
+    sync API keeps an event loop running on the thread, which other tests' ``asyncio.run`` cannot
+    share."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium")
     from playwright.sync_api import sync_playwright
