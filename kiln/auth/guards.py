@@ -18,7 +18,7 @@ from kiln.auth.current import authenticate
 from kiln.errors import EmailNotVerified, Forbidden, Unauthorized
 from kiln.http.context import HandlerContext
 
-__all__ = ["check_owner", "enforce", "needs_user"]
+__all__ = ["check_owner", "enforce", "needs_user", "refusal"]
 
 
 def needs_user(guards: tuple[str, ...]) -> bool:
@@ -33,16 +33,29 @@ async def enforce(
     user = authenticate(request)
     if guards == ("public",):
         return user
-    if user is None and needs_user(guards):
-        raise Unauthorized("sign in first: send Authorization: Bearer <token>")
+    refused = refusal(guards, user)
+    if refused is not None:
+        raise refused
     for guard in guards:
-        if guard == "verified" and user is not None and not user["verified"]:
-            raise EmailNotVerified("verify your email address first")
-        if guard.startswith("role:") and user is not None and guard[5:] not in user["roles"]:
-            raise Forbidden(f"this needs the {guard[5:]} role")
         if guard.startswith("handlers:") and not await _handler_allows(request, guard, handlers, user):
             raise Forbidden(f"{guard} does not allow this request")
     return user
+
+
+def refusal(guards: tuple[str, ...], user: Any) -> Unauthorized | Forbidden | None:
+    """Why ``user`` (``None`` for nobody) fails ``guards``, leaving out ``owner`` and
+    ``handlers:``, which need a record or a request; ``None`` if it passes. For callers that have
+    no HTTP request to enforce on, such as WebSocket messages."""
+    if user is None:
+        return (
+            Unauthorized("sign in first: send Authorization: Bearer <token>") if needs_user(guards) else None
+        )
+    for guard in guards:
+        if guard == "verified" and not user["verified"]:
+            return EmailNotVerified("verify your email address first")
+        if guard.startswith("role:") and guard[5:] not in user["roles"]:
+            return Forbidden(f"this needs the {guard[5:]} role")
+    return None
 
 
 def check_owner(guards: tuple[str, ...], owner_field: str | None, record: dict[str, Any], user: Any) -> None:

@@ -24,7 +24,7 @@ from kiln.errors import InternalError, KilnError, for_status
 from kiln.http.requestid import current_request_id
 from kiln.http.responses import JSONResponse
 
-__all__ = ["CLIENT_CLOSED", "envelope", "error_response", "exception_handlers"]
+__all__ = ["CLIENT_CLOSED", "asks_for_html", "envelope", "error_response", "exception_handlers"]
 
 logger = logging.getLogger("kiln.errors")
 
@@ -58,7 +58,11 @@ def _wants_html(request: Request) -> bool:
     path = request.url.path
     if path.startswith(("/api/", "/auth/", "/files/", "/_host/")) or path in ("/api", "/auth"):
         return False
-    accept = request.headers.get("accept", "")
+    return asks_for_html(request.headers.get("accept", ""))
+
+
+def asks_for_html(accept: str) -> bool:
+    """Whether an ``Accept`` header names ``text/html`` itself (``*/*`` alone does not count)."""
     return any(part.split(";", 1)[0].strip().lower() == "text/html" for part in accept.split(","))
 
 

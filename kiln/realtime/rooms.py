@@ -7,6 +7,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from kiln.auth.guards import refusal
+from kiln.errors import Unauthorized
+
 __all__ = ["check_guards", "room_guards"]
 
 Rooms = tuple[tuple[str, tuple[str, ...]], ...]
@@ -31,16 +34,9 @@ def room_guards(rooms: Rooms, room: str) -> tuple[str, ...]:
 
 def check_guards(guards: tuple[str, ...], user: Any) -> str | None:
     """``None`` if ``user`` passes ``guards``, else ``"unauthorized"`` (no user, and one is needed)
-    or ``"forbidden"`` (a role or verification the user lacks)."""
-    if guards == ("public",):
+    or ``"forbidden"`` (a role or verification the user lacks): the guards' own check
+    (:func:`kiln.auth.guards.refusal`), as a WebSocket error code."""
+    refused = refusal(guards, user)
+    if refused is None:
         return None
-    if user is None and any(guard in ("auth", "verified") or guard.startswith("role:") for guard in guards):
-        return "unauthorized"
-    for guard in guards:
-        if user is None:
-            break
-        if guard == "verified" and not user["verified"]:
-            return "forbidden"
-        if guard.startswith("role:") and guard[5:] not in user["roles"]:
-            return "forbidden"
-    return None
+    return "unauthorized" if isinstance(refused, Unauthorized) else "forbidden"

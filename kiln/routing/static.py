@@ -21,6 +21,8 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kiln.http.errors import asks_for_html
+
 __all__ = ["CACHE_CONTROL", "EXCLUDED", "spa_fallback", "static_mount"]
 
 #: How long browsers may keep a static file.
@@ -76,5 +78,4 @@ def _navigates(scope: Scope) -> bool:
     path: str = scope["path"]
     if path.startswith(EXCLUDED) or path in ("/api", "/auth", "/files", "/static"):
         return False
-    accept = Headers(scope=scope).get("accept", "")
-    return any(part.split(";", 1)[0].strip().lower() == "text/html" for part in accept.split(","))
+    return asks_for_html(Headers(scope=scope).get("accept", ""))
