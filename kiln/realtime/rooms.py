@@ -1,5 +1,6 @@
 """Which guards a room has: the ``[realtime.rooms]`` pattern with the longest literal text that
-matches its name; ``*`` matches any run of characters; a room no pattern matches is public."""
+matches its name (on a tie, the one declared first); ``*`` matches any run of characters; a room
+no pattern matches is public."""
 
 from __future__ import annotations
 

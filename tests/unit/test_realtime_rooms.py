@@ -61,3 +61,9 @@ UNVERIFIED = {"id": 2, "roles": [], "verified": False}
 )
 def test_check_guards(guards: tuple[str, ...], user: Any, refused: str | None) -> None:
     assert check_guards(guards, user) == refused
+
+
+def test_on_a_tie_the_pattern_declared_first_wins() -> None:
+    rooms = (("*z", ("auth",)), ("a*", ("role:x",)))  # one literal character each
+    assert room_guards(rooms, "az") == ("auth",)
+    assert room_guards(tuple(reversed(rooms)), "az") == ("role:x",)
