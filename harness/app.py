@@ -411,9 +411,16 @@ class TestApp:
 
     @property
     def mail(self) -> Mail:
-        """The mail the app queued: ``app.mail.outbox`` is a list of ``Message(to, subject, body)``."""
+        """The app's mail: ``outbox`` (a list of :class:`harness.Message`), ``inbox``, and
+        ``send(sender, to, subject, text, html=None, attachments=())`` over real SMTP."""
         self._local_only("mail")
-        return Mail(self.db_path)
+        assert self._served is not None
+        served = self._served
+        if served.kiln_state is None:
+            return Mail(self.db_path)
+        from harness.kiln_adapter import inbox, smtp_port
+
+        return Mail(self.db_path, lambda: smtp_port(served), lambda: inbox(served))
 
     @property
     def logs(self) -> logs.LogBuffer:

@@ -1,4 +1,5 @@
-"""The fixtures the harness's pytest plugin provides: ``test_app`` and ``app``."""
+"""The fixtures the harness's pytest plugin provides: ``test_app``, ``app``, ``fake_smtp`` and
+``fake_http``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from harness.app import TestApp
 from harness.errors import WrongRemoteApp
+from harness.fakes import FakeHTTP, FakeSMTP
 from harness.remote import RemoteTargets, kiln_folder
 from harness.targets import Target
 from harness.teardown import Teardown
@@ -22,6 +24,8 @@ __all__ = [
     "KEPT_PROPERTY",
     "REMOTE_KEY",
     "app",
+    "fake_http",
+    "fake_smtp",
     "remote_targets",
     "resolve_fixture_name",
     "test_app",
@@ -142,3 +146,20 @@ def _fixture_name(target: Target, resolved: Target) -> str | None:
     if folder is not None:
         return folder.name
     return Path(target).name if isinstance(target, str) and ":" not in target else None
+
+
+@pytest.fixture
+def fake_smtp() -> Iterator[FakeSMTP]:
+    """A :class:`harness.fakes.FakeSMTP` on a free port, for the test alone: every message it
+    accepts is in ``.messages``. Point an app at it with
+    ``test_app("runtime-app", settings={"mail.outbound": fake_smtp.url})``."""
+    with FakeSMTP() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_http() -> Iterator[FakeHTTP]:
+    """A :class:`harness.fakes.FakeHTTP` on a free port, for the test alone: script answers with
+    ``fake_http.script("POST", "/hook", status=200, json={...})``, read ``.requests``."""
+    with FakeHTTP() as fake:
+        yield fake

@@ -7,6 +7,7 @@ become harness errors here.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from kiln.compiler import app_folder, compile_app
 from kiln.errors import KilnError
 from kiln.store import QueryLog
 
-__all__ = ["create_user", "serve_folder"]
+__all__ = ["create_user", "inbox", "serve_folder", "smtp_port"]
 
 
 def serve_folder(
@@ -35,7 +36,7 @@ def serve_folder(
         compiled = compile_app(folder)
         clock, queries = Clock(), QueryLog()
         db_path = compiled.prepare(data_dir)
-        app = compiled.build(
+        app, state = compiled.instance(
             data_dir, clock=clock, settings=settings, secrets=secrets, testing=True, queries=queries
         )
     except KilnError as exc:
@@ -47,6 +48,7 @@ def serve_folder(
         kiln_clock=clock,
         kiln_app=compiled,
         kiln_queries=queries,
+        kiln_state=state,
         secrets=secrets,
     )
 
@@ -75,3 +77,23 @@ def create_user(
         secrets=served.secrets,
         clock=served.kiln_clock,
     )
+
+
+def smtp_port(served: Served) -> int | None:
+    """The port the served kiln app listens for mail on, if it does."""
+    runtime = served.kiln_state.runtime
+    return runtime.smtp_port if runtime is not None else None
+
+
+def inbox(served: Served) -> list[dict[str, Any]]:
+    """The served kiln app's inbox, oldest first, as the inbox endpoint's objects."""
+    from kiln.runtime.inbound import INBOX_COLUMNS, inbox_json
+
+    conn = served.kiln_state.db.connect()
+    try:
+        rows = conn.execute(f"SELECT {INBOX_COLUMNS} FROM _kiln_inbox ORDER BY id").fetchall()
+    except sqlite3.OperationalError:  # no inbox: the app takes no mail
+        return []
+    finally:
+        conn.close()
+    return [inbox_json(row) for row in rows]

@@ -159,8 +159,8 @@ def format_record(record: logging.LogRecord) -> str:
     if request_id:
         line += f" [{request_id}]"
     line += f": {record.getMessage()}"
-    if record.exc_info:
-        line += "\n" + logging.Formatter().formatException(record.exc_info)
-    elif record.exc_text:
+    if record.exc_text:  # already rendered (and, by kiln, stripped of secret values)
         line += "\n" + record.exc_text
+    elif record.exc_info:
+        line += "\n" + logging.Formatter().formatException(record.exc_info)
     return line

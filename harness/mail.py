@@ -1,39 +1,115 @@
-"""``TestApp.mail``: the mail a kiln app queued, read from its outbox."""
+"""``TestApp.mail``: the mail a kiln app sent (its outbox), what it received (its inbox), and
+``send()``, which delivers a message to the app over a real SMTP connection."""
 
 from __future__ import annotations
 
+import smtplib
 import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
 
 __all__ = ["Mail", "Message"]
+
+_SMTP_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
 class Message:
-    """One queued mail."""
+    """One mail in the app's outbox.
+
+    ``status`` is ``stored`` (the app has no ``[mail] outbound``), ``queued`` (waiting for a
+    try), ``sent`` or ``failed`` (it gave up); ``attempts`` counts the tries.
+    """
 
     to: str
     subject: str
     body: str
+    html: str | None = None
+    sender: str = ""
+    status: str = "stored"
+    attempts: int = 0
+    last_error: str | None = None
 
 
 class Mail:
-    """The app's mail, as ``app.mail.outbox``."""
+    """The app's mail: ``outbox``, ``inbox`` and ``send(...)``."""
 
-    def __init__(self, db_path: Path | None) -> None:
+    def __init__(
+        self,
+        db_path: Path | None,
+        smtp_port: Callable[[], int | None] = lambda: None,
+        inbox: Callable[[], list[dict[str, Any]]] = list,
+    ) -> None:
         self._db_path = db_path
+        self._smtp_port = smtp_port
+        self._inbox = inbox
 
     @property
     def outbox(self) -> list[Message]:
-        """Every mail the app queued, oldest first (empty for apps without an outbox)."""
+        """Every mail the app sent, oldest first (empty for apps without an outbox)."""
         if self._db_path is None:
             return []
         conn = sqlite3.connect(f"file:{self._db_path}?mode=ro", uri=True)
         try:
-            rows = conn.execute("SELECT to_address, subject, body FROM _kiln_outbox ORDER BY id").fetchall()
+            rows = conn.execute(
+                "SELECT to_address, subject, body, html, sender, status, attempts, last_error "
+                "FROM _kiln_outbox ORDER BY id"
+            ).fetchall()
         except sqlite3.OperationalError:  # no outbox table: the app sends no mail
             return []
         finally:
             conn.close()
         return [Message(*row) for row in rows]
+
+    @property
+    def inbox(self) -> list[dict[str, Any]]:
+        """What the app received, oldest first, as the inbox endpoint's objects."""
+        return self._inbox()
+
+    def send(
+        self,
+        sender: str,
+        to: str | Sequence[str],
+        subject: str,
+        text: str,
+        html: str | None = None,
+        attachments: Iterable[tuple[str, bytes, str]] = (),
+    ) -> None:
+        """Deliver a message to the app's own SMTP listener; returns once its inbound handler ran.
+
+        ``attachments`` are ``(name, bytes, content_type)`` triples. A refused message raises
+        ``smtplib.SMTPResponseException`` carrying the server's reply.
+        """
+        recipients = [to] if isinstance(to, str) else list(to)
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = ", ".join(recipients)
+        message["Subject"] = subject
+        message["Date"] = formatdate(usegmt=True)
+        message["Message-ID"] = make_msgid(domain="harness.localhost")
+        message.set_content(text)
+        if html is not None:
+            message.add_alternative(html, subtype="html")
+        for name, content, content_type in attachments:
+            maintype, _, subtype = content_type.partition("/")
+            subtype = subtype or "octet-stream"
+            message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+        self.send_bytes(sender, recipients, message.as_bytes())
+
+    def send_bytes(self, sender: str, to: str | Sequence[str], raw: bytes) -> None:
+        """Deliver ``raw`` as it is (a malformed message, say) over SMTP to the app."""
+        port = self._smtp_port()
+        if port is None:
+            raise HarnessError("this app listens for no mail: it needs [mail] inbound in its app.toml")
+        recipients = [to] if isinstance(to, str) else list(to)
+        with smtplib.SMTP("127.0.0.1", port, timeout=_SMTP_TIMEOUT) as smtp:
+            try:
+                smtp.sendmail(sender, recipients, raw)
+            except smtplib.SMTPDataError as exc:
+                raise smtplib.SMTPResponseException(exc.smtp_code, exc.smtp_error) from None

@@ -12,9 +12,18 @@ import pytest
 
 from harness.app import TestApp
 from harness.errors import LocalOnly
-from harness.fixtures import APPS_KEY, FAILED_KEY, KEPT_PROPERTY, app, remote_targets, test_app
+from harness.fixtures import (
+    APPS_KEY,
+    FAILED_KEY,
+    KEPT_PROPERTY,
+    app,
+    fake_http,
+    fake_smtp,
+    remote_targets,
+    test_app,
+)
 
-__all__ = ["CATEGORIES", "app", "test_app"]
+__all__ = ["CATEGORIES", "app", "fake_http", "fake_smtp", "test_app"]
 
 #: Integration-test categories: a test under ``tests/integration/<category>/`` gets that marker.
 CATEGORIES = {
@@ -27,6 +36,7 @@ CATEGORIES = {
     "websocket": "WebSocket rooms and realtime events",
     "template": "templates, static files and the SPA fallback",
     "errors": "the error envelope, request ids and error pages",
+    "runtime": "secrets, cron, mail in and out, logs, WASM and fake external services",
 }
 
 _MARKERS = {

@@ -22,4 +22,5 @@ class Served:
     kiln_clock: Any = None  # kiln.clock.Clock, for kiln apps
     kiln_app: Any = None  # kiln.compiler.CompiledApp, for kiln apps
     kiln_queries: Any = None  # kiln.store.QueryLog, for kiln apps
+    kiln_state: Any = None  # kiln.app.AppState, for kiln apps: the runtime, the SMTP port
     secrets: Mapping[str, str] | None = None

@@ -28,6 +28,7 @@ from kiln.http import (
     exception_handlers,
     install_log_record_factory,
 )
+from kiln.http.context import HandlerContext
 from kiln.http.cors import cors
 from kiln.http.responses import JSONResponse
 from kiln.manifest import Manifest
@@ -38,11 +39,17 @@ from kiln.realtime.visibility import visibility
 from kiln.records import Shape
 from kiln.routing import declared_routes
 from kiln.routing.static import spa_fallback, static_mount
+from kiln.runtime import Delivery, InboundMail, Runtime, Scheduler, runtime_routes
+from kiln.secrets import Secrets, load_secrets
 from kiln.store import DB_NAME, Database, QueryLog
+from kiln.store.outbox import Outbox
 from kiln.templates import Templates
 from kiln.types import ASGIApp
 
-__all__ = ["AppState", "build_app"]
+__all__ = ["OUTBOUND_SETTING", "AppState", "build_instance"]
+
+#: The setting that overrides ``[mail] outbound``, so a test can point it at its own FakeSMTP.
+OUTBOUND_SETTING = "mail.outbound"
 
 
 @dataclass
@@ -54,7 +61,7 @@ class AppState:
     db: Database
     clock: Clock
     settings: dict[str, Any] = field(default_factory=dict)
-    secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    secrets: Secrets = field(default_factory=Secrets, repr=False)
     debug: bool = False
     mode: str = "dev"
     auth: AuthRuntime | None = None
@@ -63,6 +70,9 @@ class AppState:
     blobs: BlobStore | None = None  # the uploaded files' blobs, for an app that serves files
     presign_key: bytes = field(default=b"", repr=False)  # signs presigned URLs: the app's secret
     hub: Hub | None = None  # the WebSocket rooms, for an app with [realtime]
+    wasm: dict[str, Any] = field(default_factory=dict, repr=False)  # [wasm] modules by name
+    outbox: Outbox | None = None  # ctx.mail, for an app that sends mail
+    runtime: Runtime | None = None  # cron, mail delivery and the SMTP listener
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,7 @@ def shared_parts(folder: Path, manifest: Manifest) -> SharedParts:
     if manifest.has_files:
         routes.extend(file_routes(manifest))
     routes.extend(realtime_routes(manifest))
+    routes.extend(runtime_routes(manifest))
     static = static_mount(folder)
     if static is not None:
         routes.append(static)
@@ -115,7 +126,7 @@ def shared_parts(folder: Path, manifest: Manifest) -> SharedParts:
     return SharedParts(routes, templates, shapes, spa)
 
 
-def build_app(
+def build_instance(
     manifest: Manifest,
     shared: SharedParts,
     data_dir: Path,
@@ -127,16 +138,21 @@ def build_app(
     mode: str,
     testing: bool = False,
     queries: QueryLog | None = None,
-) -> ASGIApp:
+    smtp: tuple[str, int] | None = ("127.0.0.1", 0),
+) -> tuple[ASGIApp, AppState]:
     """The ASGI app of ``manifest`` serving ``data_dir``, with the ``shared`` parts of its folder.
 
-    ``testing`` picks cheap password hashing; ``queries`` records the SQL the app runs.
+    ``testing`` picks cheap password hashing; ``queries`` records the SQL the app runs; ``smtp``
+    is where an app with ``[mail] inbound`` listens for mail (``None``: nowhere).
+    ``secrets`` add to (and override) the ones stored in ``data_dir``; ``KILN_SECRET_<NAME>``
+    variables override both. Returns the ASGI app and its :class:`AppState`.
     """
     install_log_record_factory()
     db = Database(data_dir / DB_NAME, queries)
+    app_secrets = load_secrets(data_dir, secrets)
     auth = None
     config = manifest.auth
-    secret = load_secret(data_dir, secrets) if config is not None else b""
+    secret = load_secret(data_dir, app_secrets) if config is not None else b""
     if config is not None:
         tokens = Tokens(secret, clock, config.token_ttl)
         limiter = LoginLimiter(clock, config.max_login_failures, config.login_window)
@@ -146,26 +162,13 @@ def build_app(
         blobs = BlobStore(data_dir)
         db.after_commit.append(blobs.release)
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db.open()
-        try:
-            yield
-        finally:
-            db.close()
-
-    app = Starlette(
-        debug=False, routes=shared.routes, exception_handlers=exception_handlers(), lifespan=lifespan
-    )
-    if shared.spa is not None:
-        app.router.default = shared.spa(app.router.default)
-    app.state.kiln = AppState(
+    state = AppState(
         name=manifest.name,
         data_dir=data_dir,
         db=db,
         clock=clock,
         settings=settings,
-        secrets=secrets,
+        secrets=app_secrets,
         debug=debug,
         mode=mode,
         auth=auth,
@@ -174,13 +177,67 @@ def build_app(
         blobs=blobs,
         presign_key=secret,
         hub=Hub(visibility(manifest)) if manifest.realtime is not None else None,
+        wasm=dict(manifest.wasm),
     )
+    state.runtime = _runtime(manifest, state, smtp)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db.open()
+        try:
+            if state.runtime is not None:
+                await state.runtime.start()
+            try:
+                yield
+            finally:
+                if state.runtime is not None:
+                    await state.runtime.stop()
+        finally:
+            db.close()
+
+    app = Starlette(
+        debug=False, routes=shared.routes, exception_handlers=exception_handlers(), lifespan=lifespan
+    )
+    if shared.spa is not None:
+        app.router.default = shared.spa(app.router.default)
+    app.state.kiln = state
     app.state.debug = debug
+    app.state.hidden = app_secrets.values_to_hide  # secret values no error body may show
     app.state.error_page = _error_pages(shared.templates)
     served: ASGIApp = OptionsMiddleware(app, shared.routes)
     if manifest.cors_origins:  # before OPTIONS, so it answers preflight requests
         served = cors(served, manifest.cors_origins)
-    return RequestIdMiddleware(served)
+    return RequestIdMiddleware(served, hidden=app_secrets.values_to_hide), state
+
+
+def _runtime(manifest: Manifest, state: AppState, smtp: tuple[str, int] | None) -> Runtime | None:
+    """The outbox, cron scheduler, delivery and SMTP listener the app has; ``None`` for none."""
+    outbound = state.settings.get(OUTBOUND_SETTING) or (manifest.mail.outbound if manifest.mail else None)
+    if not (manifest.cron or manifest.mail or manifest.has_outbox):
+        return None
+    runtime = Runtime(state.clock)
+    if manifest.has_outbox:
+        state.outbox = Outbox(
+            state.db,
+            state.clock,
+            sender=f"{manifest.name} <noreply@{manifest.name}.localhost>",
+            deliver=bool(outbound),
+            wake=runtime.wake,
+        )
+    context = functools.partial(HandlerContext.for_state, state)
+    hidden = state.secrets.values_to_hide
+    if manifest.cron:
+        runtime.scheduler = Scheduler(
+            manifest.cron, manifest.handlers, state.db, state.clock, context, hidden
+        )
+    if outbound:
+        runtime.delivery = Delivery(outbound, state.db, state.clock)
+        state.db.after_commit.append(lambda conn: runtime.wake())
+    if manifest.mail is not None and manifest.mail.inbound is not None and smtp is not None:
+        handler = getattr(manifest.handlers, manifest.mail.inbound.removeprefix("handlers:"))
+        runtime.inbound = InboundMail(handler, state.db, state.clock, context)
+        runtime.smtp = smtp
+    return runtime
 
 
 def _error_pages(templates: Templates) -> Callable[[Request, KilnError], Response | None]:

@@ -8,6 +8,7 @@ one app without touching the process clock (or its neighbours running in the sam
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 __all__ = ["Clock", "utc"]
@@ -25,11 +26,25 @@ class Clock:
 
     A frozen clock stays where it was put, so tests are exact: after ``set(t)``, ``now()`` is ``t``
     until the test moves it again.
+
+    Whatever must happen when time moves (cron jobs coming due, mail retries) subscribes with
+    :meth:`subscribe`; each move calls the subscribers, in the mover's thread, before it returns.
     """
 
     def __init__(self) -> None:
         self._frozen: datetime | None = None
         self._lock = threading.Lock()
+        self._subscribers: list[Callable[[], None]] = []
+
+    def subscribe(self, moved: Callable[[], None]) -> Callable[[], None]:
+        """Call ``moved()`` after every :meth:`set`, :meth:`advance` and :meth:`resume`; returns
+        the function that unsubscribes it."""
+        self._subscribers.append(moved)
+        return lambda: self._subscribers.remove(moved)
+
+    def _moved(self) -> None:
+        for moved in list(self._subscribers):
+            moved()
 
     @property
     def frozen(self) -> bool:
@@ -49,13 +64,16 @@ class Clock:
         """Freeze the clock at ``when``."""
         with self._lock:
             self._frozen = utc(when)
+        self._moved()
 
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward by ``delta`` (backward if negative) and keep it frozen there."""
         with self._lock:
             self._frozen = self.now() + delta
+        self._moved()
 
     def resume(self) -> None:
         """Follow real time again."""
         with self._lock:
             self._frozen = None
+        self._moved()

@@ -26,7 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from kiln.app import SharedParts, build_app, shared_parts
+from kiln.app import AppState, SharedParts, build_instance, shared_parts
 from kiln.clock import Clock
 from kiln.errors import SchemaError
 from kiln.handlers import HANDLERS_FILE
@@ -81,7 +81,12 @@ class CompiledApp:
             raise SchemaError(f"{db_path} cannot be opened as a database: {exc}") from exc
         return db_path
 
-    def build(
+    def build(self, data_dir: Path, **options: Any) -> ASGIApp:
+        """The ASGI app serving ``data_dir``, which :meth:`prepare` must have set up; the options
+        are :meth:`instance`'s."""
+        return self.instance(data_dir, **options)[0]
+
+    def instance(
         self,
         data_dir: Path,
         *,
@@ -92,12 +97,14 @@ class CompiledApp:
         mode: str = "dev",
         testing: bool = False,
         queries: QueryLog | None = None,
-    ) -> ASGIApp:
-        """The ASGI app serving ``data_dir``, which :meth:`prepare` must have set up.
+        smtp: tuple[str, int] | None = ("127.0.0.1", 0),
+    ) -> tuple[ASGIApp, AppState]:
+        """The ASGI app serving ``data_dir``, and its state (database, clock, runtime).
 
-        ``queries``, for tests, records every SQL statement the app runs while it is watched.
+        ``queries``, for tests, records every SQL statement the app runs while it is watched;
+        ``smtp`` is where an app with ``[mail] inbound`` listens (port 0: any free one).
         """
-        return build_app(
+        return build_instance(
             self.manifest,
             self.shared,
             data_dir,
@@ -108,6 +115,7 @@ class CompiledApp:
             mode=mode,
             testing=testing,
             queries=queries,
+            smtp=smtp,
         )
 
 

@@ -26,6 +26,7 @@ from kiln.http.responses import JSONResponse
 from kiln.manifest.model import Entity
 from kiln.records import validate
 from kiln.store.database import Database
+from kiln.store.outbox import queue_mail
 from kiln.store.schema import quote
 
 __all__ = ["MIN_PASSWORD", "auth_routes"]
@@ -87,7 +88,7 @@ class _Endpoints:
                 raise UniqueViolation("this email is already registered", fields=taken)
             user = auth.users.to_json(conn.execute(sql, list(columns.values())).fetchall()[0])
             if request.app.state.kiln.verify_email:
-                _mail_verification(conn, request, auth, user, now)
+                _mail_verification(conn, request, auth, user)
         if request.app.state.kiln.verify_email:
             return JSONResponse({"user": user}, 201)  # the token comes after verification
         token = auth.tokens.issue(user["id"], user["roles"], 0)
@@ -211,18 +212,28 @@ async def verify(request: Request) -> Response:
     return JSONResponse({"user": auth.users.to_json(row[0])})
 
 
-def _mail_verification(
-    conn: Any, request: Request, auth: AuthRuntime, user: dict[str, Any], now: str
-) -> None:
+def _mail_verification(conn: Any, request: Request, auth: AuthRuntime, user: dict[str, Any]) -> None:
     token = auth.tokens.issue_verification(user["id"], user["email"])
     link = f"{request.base_url}auth/verify"
     body = (
         f"Welcome! Confirm that {user['email']} is your address:\n\n"
         f'POST {link} with {{"token": "{token}"}}\n\ntoken: {token}\n'
     )
-    conn.execute(
-        "INSERT INTO _kiln_outbox (created_at, to_address, subject, body) VALUES (?, ?, ?, ?)",
-        [now, user["email"], "Verify your email address", body],
+    send_mail(conn, request, to=user["email"], subject="Verify your email address", text=body)
+
+
+def send_mail(conn: Any, request: Request, *, to: str, subject: str, text: str) -> None:
+    """Queue a mail in the outbox inside the caller's transaction; delivered after it commits."""
+    state = request.app.state.kiln
+    outbox = state.outbox
+    queue_mail(
+        conn,
+        state.clock.now(),
+        to=to,
+        subject=subject,
+        text=text,
+        sender=outbox.sender,
+        deliver=outbox.deliver,
     )
 
 

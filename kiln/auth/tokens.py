@@ -22,9 +22,9 @@ _ALGORITHM = "HS256"
 
 
 def load_secret(data_dir: Path, secrets: Mapping[str, str]) -> bytes:
-    """The signing secret: ``KILN_SECRET_KEY`` from the app's secrets or the environment, else one
-    generated once per data directory and kept in ``secret.key``, readable by its owner only."""
-    configured = secrets.get(SECRET_ENV) or os.environ.get(SECRET_ENV)
+    """The signing secret: the app's secret ``KEY`` (``KILN_SECRET_KEY`` in the environment), else
+    one generated once per data directory and kept in ``secret.key``, readable by its owner only."""
+    configured = secrets.get("KEY") or secrets.get(SECRET_ENV) or os.environ.get(SECRET_ENV)
     if configured:
         return configured.encode()
     path = data_dir / SECRET_FILE

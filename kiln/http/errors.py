@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, Response
 from kiln.errors import InternalError, KilnError, for_status
 from kiln.http.requestid import current_request_id
 from kiln.http.responses import JSONResponse
+from kiln.secrets import redact
 
 __all__ = ["CLIENT_CLOSED", "asks_for_html", "envelope", "error_response", "exception_handlers"]
 
@@ -44,7 +45,11 @@ def envelope(status: int, code: str, message: str, fields: Mapping[str, str] | N
 
 def error_response(request: Request, error: KilnError) -> Response:
     """The envelope as JSON, or an HTML page for a browser outside ``/api``, ``/auth``, ``/files``
-    and ``/_host``."""
+    and ``/_host``. The app's secret values never appear in it."""
+    hidden: tuple[str, ...] = getattr(request.app.state, "hidden", ())  # pragma: no mutate (kiln sets it)
+    if hidden:
+        error.message = redact(error.message, hidden)
+        error.fields = {name: redact(str(text), hidden) for name, text in error.fields.items()}
     if _wants_html(request):
         return _html_page(request, error)
     return JSONResponse(

@@ -14,11 +14,14 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
+from kiln.secrets import redact
 from kiln.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["RequestIdMiddleware", "arrived", "current_request_id", "install_log_record_factory"]
 
 _request_id: ContextVar[str | None] = ContextVar("kiln_request_id", default=None)
+#: The secret values of the app being served, which log records must not show.
+_hidden: ContextVar[tuple[str, ...]] = ContextVar("kiln_hidden_values", default=())
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 logger = logging.getLogger("kiln.errors")
 
@@ -42,10 +45,14 @@ class RequestIdMiddleware:
     logged here with its traceback, under the request id, and not passed on to the server.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hidden: tuple[str, ...] = ()) -> None:
         self.app = app
+        #: Secret values to take out of every log record the app emits (its lifespan's tasks too).
+        self.hidden = hidden
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.hidden:
+            _hidden.set(self.hidden)
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
@@ -82,9 +89,10 @@ _installed = False
 
 
 def install_log_record_factory() -> None:
-    """Give records emitted while serving a kiln request a ``request_id`` attribute; idempotent.
+    """Give records emitted while serving a kiln request a ``request_id`` attribute, and take the
+    app's secret values out of every record it emits; idempotent.
 
-    Outside kiln requests records are untouched. Inside them, ``request_id`` is kiln's, so code
+    Outside kiln apps records are untouched. Inside them, ``request_id`` is kiln's, so code
     in a kiln app must not pass ``extra={"request_id": ...}`` (logging refuses to overwrite it).
     """
     global _installed
@@ -97,7 +105,24 @@ def install_log_record_factory() -> None:
         request_id = _request_id.get()
         if request_id is not None:
             record.request_id = request_id
+        hidden = _hidden.get()
+        if hidden:
+            _redact_record(record, hidden)
         return record
 
     logging.setLogRecordFactory(factory)
     _installed = True
+
+
+def _redact_record(record: logging.LogRecord, hidden: tuple[str, ...]) -> None:
+    """Replace secret values in the record's message and traceback text with ``[secret]``."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string is logging's to report, not ours
+        return
+    redacted = redact(message, hidden)
+    if redacted != message:
+        record.msg, record.args = redacted, None
+    if record.exc_info and record.exc_info[0] is not None:
+        text = logging.Formatter().formatException(record.exc_info)
+        record.exc_text = redact(text, hidden)  # formatters use exc_text, once it is set

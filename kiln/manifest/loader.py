@@ -25,12 +25,12 @@ from kiln.manifest.realtime import read_realtime
 from kiln.manifest.relations import link_relations
 from kiln.manifest.report import Report
 from kiln.manifest.routes import read_routes, shape
+from kiln.manifest.runtime import read_cron, read_mail, read_wasm
 
 __all__ = ["MANIFEST", "load_manifest"]
 
 MANIFEST = "app.toml"
-_TOP = {"app", "entities", "routes", "auth", "files", "realtime"}
-_TOP_LATER = {"cron", "mail", "wasm"}  # the runtime's tables (#14): accepted with a warning
+_TOP = {"app", "entities", "routes", "auth", "files", "realtime", "cron", "mail", "wasm"}
 _APP_KEYS = {"name", "debug", "max_body", "spa", "cors_origins"}
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _APP_LATER: set[str] = set()
@@ -42,7 +42,7 @@ def load_manifest(folder: Path) -> Manifest:
     """Read ``folder/app.toml`` (and ``handlers.py``); raise :class:`ManifestError` listing every problem."""
     raw = _read_toml(folder)
     report = Report(MANIFEST)
-    report.check_keys(raw, "", _TOP, _TOP_LATER)
+    report.check_keys(raw, "", _TOP)
     name, debug, max_body = _read_app(raw.get("app"), report)
     spa = _read_spa(raw.get("app"), folder, report)
     cors_origins = _read_cors(raw.get("app"), report)
@@ -64,6 +64,9 @@ def load_manifest(folder: Path) -> Manifest:
     check_bindings(routes, entities, report)
     files = read_files(raw.get("files"), report, handlers=handlers, has_auth=auth is not None)
     realtime = read_realtime(raw.get("realtime"), report, handlers=handlers, has_auth=auth is not None)
+    cron = read_cron(raw.get("cron"), report, handlers=handlers)
+    mail = read_mail(raw.get("mail"), report, handlers=handlers)
+    wasm = read_wasm(raw.get("wasm"), folder, report)
     _report_collection_conflicts(routes, entities, report, has_auth=auth is not None)
     if report.errors:
         raise ManifestError(report.errors)
@@ -78,6 +81,9 @@ def load_manifest(folder: Path) -> Manifest:
         spa=spa,
         cors_origins=cors_origins,
         max_body=max_body,
+        cron=cron,
+        mail=mail,
+        wasm=wasm,
         warnings=tuple(report.warnings),
         raw=raw,
         handlers=handlers,

@@ -13,9 +13,11 @@ __all__ = [
     "SYSTEM_FIELDS",
     "AuthConfig",
     "Binding",
+    "CronJob",
     "Entity",
     "Field",
     "FilesConfig",
+    "MailConfig",
     "Manifest",
     "RealtimeConfig",
     "Relation",
@@ -193,6 +195,23 @@ class RealtimeConfig:
 
 
 @dataclass(frozen=True)
+class CronJob:
+    """One ``[[cron]]`` job: ``handler`` runs when ``schedule`` (five fields, UTC) comes due."""
+
+    name: str
+    schedule: str
+    handler: str  # "handlers:function", called as fn(ctx)
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """``[mail]``: the inbound handler, and the SMTP server outgoing mail is delivered to."""
+
+    inbound: str | None = None  # "handlers:function", called as fn(message, ctx)
+    outbound: str | None = None  # "smtp://host:port"; None keeps mail in the outbox only
+
+
+@dataclass(frozen=True)
 class Manifest:
     """A validated ``app.toml``."""
 
@@ -206,6 +225,9 @@ class Manifest:
     cors_origins: tuple[str, ...] = ()  # [app] cors_origins: other origins browsers may call from
     spa: str | None = None  # [app] spa: the file under static/ that browser navigations fall back to
     max_body: int = 1_000_000  # [app] max_body: the largest JSON body, in bytes
+    cron: tuple[CronJob, ...] = ()
+    mail: MailConfig | None = None
+    wasm: dict[str, Any] = field(default_factory=dict, compare=False)  # name -> kiln.wasm.WasmModule
     warnings: tuple[Problem, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     handlers: ModuleType | None = field(default=None, repr=False, compare=False)  # the app's handlers.py
@@ -224,6 +246,11 @@ class Manifest:
     def has_files(self) -> bool:
         """Whether the app serves files: it has a ``file`` field or a ``[files]`` table."""
         return bool(self.file_fields) or "files" in self.raw
+
+    @property
+    def has_outbox(self) -> bool:
+        """Whether the app sends mail: it has ``[auth]`` (verification, resets) or ``[mail]``."""
+        return self.auth is not None or self.mail is not None
 
     @property
     def searched(self) -> list[Entity]:

@@ -25,7 +25,7 @@ from kiln.manifest.model import Route, RouteParam
 from kiln.manifest.report import Report, did_you_mean
 from kiln.templates import check_template
 
-__all__ = ["CONVERTORS", "METHODS", "dispatch_key", "path_params", "read_routes", "shape"]
+__all__ = ["CONVERTORS", "METHODS", "dispatch_key", "path_params", "read_handler", "read_routes", "shape"]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 CONVERTORS = {"int": 1, "float": 1, "uuid": 1, "str": 2, "path": 3}  # convertor: specificity rank
@@ -101,7 +101,7 @@ def _read_route(
     if "template" in spec:
         target["template"] = _read_template(spec["template"], folder, f"{at}.template", report)
     if "handler" in spec:
-        target["handler"] = _read_handler(spec["handler"], handlers, f"{at}.handler", report)
+        target["handler"] = read_handler(spec["handler"], handlers, f"{at}.handler", report)
     if "redirect" in spec:
         target["redirect"] = _read_redirect(spec["redirect"], f"{at}.redirect", report)
         names = {param.name for param in params}
@@ -204,7 +204,14 @@ def _read_template(value: Any, folder: Path, at: str, report: Report) -> str | N
     return value
 
 
-def _read_handler(value: Any, handlers: ModuleType | None, at: str, report: Report) -> str | None:
+def read_handler(
+    value: Any,
+    handlers: ModuleType | None,
+    at: str,
+    report: Report,
+    takes: tuple[str, ...] = ("request", "ctx"),
+) -> str | None:
+    """Check a ``"handlers:<function>"`` reference: the function exists and takes ``takes``."""
     found = _HANDLER.match(value) if isinstance(value, str) else None
     if found is None:
         report.error(at, 'must name a function in handlers.py, such as "handlers:stats"')
@@ -222,9 +229,10 @@ def _read_handler(value: Any, handlers: ModuleType | None, at: str, report: Repo
         )
         return None
     try:
-        inspect.signature(function).bind(None, None)
+        inspect.signature(function).bind(*(None for _ in takes))
     except TypeError:
-        report.error(at, f"handlers.{found.group(1)} must take two arguments: (request, ctx)")
+        count = {1: "one argument", 2: "two arguments"}.get(len(takes), f"{len(takes)} arguments")
+        report.error(at, f"handlers.{found.group(1)} must take {count}: ({', '.join(takes)})")
     except ValueError:  # builtins without a signature: let them be called
         pass
     return str(value)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route as StarletteRoute
@@ -15,7 +13,7 @@ from starlette.routing import compile_path, replace_params
 
 from kiln.auth.current import authenticate
 from kiln.auth.guards import enforce
-from kiln.http.context import HandlerContext
+from kiln.http.context import HandlerContext, call_handler
 from kiln.http.responses import JSONResponse
 from kiln.manifest.model import Manifest, Route
 from kiln.manifest.routes import dispatch_key
@@ -113,15 +111,10 @@ def _template_target(
 
 
 def _handler_target(function: Callable[..., Any]) -> Target:
-    is_async = inspect.iscoroutinefunction(function)
-
     async def call(request: Request) -> Response:
         ctx = HandlerContext.for_request(request, authenticate(request))
         try:
-            if is_async:
-                result = await function(request, ctx)
-            else:
-                result = await run_in_threadpool(function, request, ctx)
+            result = await call_handler(function, request, ctx)
         finally:
             ctx.close()
         if isinstance(result, Response):

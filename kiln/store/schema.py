@@ -17,6 +17,7 @@ from kiln.errors import SchemaError
 from kiln.fieldtypes import FILES_TABLE
 from kiln.manifest.model import Entity, Field, Manifest
 from kiln.store.files import files_ddl, release_triggers
+from kiln.store.runtime import runtime_ddl
 from kiln.store.search_index import index_ddl, unindex_ddl
 from kiln.store.sql import quote
 
@@ -32,6 +33,7 @@ def create_schema(conn: sqlite3.Connection, manifest: Manifest) -> None:
         *_auth_tables(manifest),
         *_search_tables(manifest),
         *files_ddl(manifest),
+        *runtime_ddl(conn, manifest),
         *(statement for entity in manifest.entities.values() for statement in _entity_ddl(entity, manifest)),
         *release_triggers(conn, manifest),
     ]
@@ -117,6 +119,7 @@ def migrate(conn: sqlite3.Connection, manifest: Manifest) -> list[str]:
     statements.extend(_auth_tables(manifest))
     statements.extend(_search_tables(manifest))
     statements.extend(files_ddl(manifest))
+    statements.extend(runtime_ddl(conn, manifest))
     statements.extend(release_triggers(conn, manifest))
     try:
         with _transaction(conn):
@@ -139,13 +142,11 @@ def snapshot(manifest: Manifest) -> dict[str, dict[str, Any]]:
 
 
 def _auth_tables(manifest: Manifest) -> list[str]:
-    """Revoked tokens (``jti`` and expiry) and the mail outbox, when the app has ``[auth]``."""
+    """Revoked tokens (``jti`` and expiry), when the app has ``[auth]``."""
     if manifest.auth is None:
         return []
     return [
         "CREATE TABLE IF NOT EXISTS _kiln_revoked_tokens (jti TEXT PRIMARY KEY, exp INTEGER NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS _kiln_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-        "created_at TEXT NOT NULL, to_address TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL)",
     ]
 
 

@@ -12,7 +12,7 @@ import harness
 from harness import TestApp
 from kiln.cli import _parser
 from kiln.fieldtypes import NOT_BUILT_YET, TYPES
-from kiln.manifest import auth, entities, loader, routes
+from kiln.manifest import auth, entities, loader, routes, runtime
 
 ROOT = Path(__file__).parents[2]
 HARNESS_DOC = (ROOT / "docs" / "harness.md").read_text()
@@ -31,7 +31,6 @@ def test_every_cli_command_is_documented(command: str) -> None:
 
 MANIFEST_KEYS = (
     loader._TOP
-    | loader._TOP_LATER
     | loader._APP_KEYS
     | loader._APP_LATER
     | entities._ENTITY_KEYS
@@ -41,6 +40,8 @@ MANIFEST_KEYS = (
     | routes._LATER
     | auth._KEYS
     | auth._LATER
+    | runtime._CRON_KEYS
+    | runtime._MAIL_KEYS
     | {option for kind in TYPES.values() for option in kind.options}
     | {option for options in NOT_BUILT_YET.values() for option in options}
 )
@@ -82,7 +83,7 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     assert ci.rindex('eval "$test_command"') > ci.rindex("python .ci/remote") > ci.rindex(".ci/schemathesis")
 
 
-LATER_KEYS = loader._TOP_LATER | loader._APP_LATER | entities._ENTITY_LATER | routes._LATER | auth._LATER
+LATER_KEYS = loader._APP_LATER | entities._ENTITY_LATER | routes._LATER | auth._LATER
 NOT_BUILT_OPTIONS = {option for options in NOT_BUILT_YET.values() for option in options}
 BUILT_KEYS = MANIFEST_KEYS - LATER_KEYS - NOT_BUILT_OPTIONS
 

@@ -455,9 +455,13 @@ def test_kiln_check_of_a_missing_app_toml_path_names_it(
 def test_kiln_check_warns_about_features_not_built_yet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "app.toml").write_text("[app]\nname = 'x'\n[mail]\noutbound = 'smtp://127.0.0.1:1025'\n")
+    (tmp_path / "app.toml").write_text(
+        "[app]\nname = 'x'\n[entities.Note.fields]\nsecret = { type = 'password' }\nbody = { type = 'text' }\n"
+    )
     assert main(["check", str(tmp_path)]) == 0
-    assert "warning: app.toml: mail: is not supported yet and has no effect" in capsys.readouterr().err
+    assert 'warning: app.toml: entities.Note.fields.secret.type: "password" fields are not supported yet' in (
+        capsys.readouterr().err
+    )
 
 
 def test_kiln_serve_refuses_broken_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
