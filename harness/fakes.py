@@ -200,6 +200,7 @@ class FakeHTTP(_Waitable):
     def __init__(self) -> None:
         super().__init__()
         self._scripts: list[Scripted] = []
+        self._gates: dict[tuple[str, str], threading.Event] = {}
         self._lock = threading.Lock()
         self._server: ServerThread | None = None
         self.port = 0
@@ -233,6 +234,14 @@ class FakeHTTP(_Waitable):
             self._scripts.append(scripted)
         return scripted
 
+    def hold(self, method: str, path: str) -> threading.Event:
+        """Keep requests to ``method path`` waiting (up to 30 s) until the returned event is set:
+        a test holds a caller mid-request, does what it must, then ``.set()`` lets it go."""
+        gate = threading.Event()
+        with self._lock:
+            self._gates[(method.upper(), path)] = gate
+        return gate
+
     def wait_for(
         self, count: int = 1, method: str | None = None, path: str | None = None, timeout: float = _WAIT
     ) -> list[Recorded]:
@@ -262,6 +271,9 @@ class FakeHTTP(_Waitable):
         )
         scripted = self._answer(recorded.method, recorded.path)
         self._add(recorded)
+        gate = self._gates.get((recorded.method, recorded.path))
+        if gate is not None:
+            await asyncio.to_thread(gate.wait, 30)
         if scripted is None:
             response: Response = Response(
                 orjson.dumps({"error": f"FakeHTTP has no script for {recorded.method} {recorded.path}"}),

@@ -24,6 +24,7 @@ from kiln.openapi.paths import (
     route_operation,
     search_path,
 )
+from kiln.openapi.runtime import runtime_paths
 from kiln.openapi.schemas import (
     deleted_schema,
     error_schema,
@@ -72,6 +73,7 @@ def openapi_document(manifest: Manifest) -> dict[str, Any]:
         paths.update(auth_paths(schemas))
         if manifest.searched:
             paths["/api/_search/analytics"] = analytics_path()
+        paths.update(runtime_paths(manifest, schemas))
     for route in manifest.routes:
         _, path, _ = compile_path(route.path)  # /posts/{id:int} is /posts/{id}
         operations = paths.setdefault(path, {})

@@ -91,7 +91,9 @@ GOLDEN = Path(__file__).parents[2] / "golden"
 
 # ids without the sign-in category's word, which -k would select
 @pytest.mark.parametrize(
-    "fixture", ["todo-app", "blog-app", "auth-app", "file-app"], ids=["todo", "blog", "users", "files"]
+    "fixture",
+    ["todo-app", "blog-app", "auth-app", "file-app", "runtime-app"],
+    ids=["todo", "blog", "users", "files", "jobs-and-mail"],
 )
 def test_openapi_document_is_the_reviewed_one(test_app: Any, fixture: str) -> None:
     """Each fixture app serves exactly its reviewed document, tests/golden/openapi-<app>.json.
