@@ -100,7 +100,7 @@ class Mail:
             maintype, _, subtype = content_type.partition("/")
             subtype = subtype or "octet-stream"
             message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
-        self.send_bytes(sender, recipients, message.as_bytes())
+        self.send_bytes(sender, recipients, message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
 
     def send_bytes(self, sender: str, to: str | Sequence[str], raw: bytes) -> None:
         """Deliver ``raw`` as it is (a malformed message, say) over SMTP to the app."""

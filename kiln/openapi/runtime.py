@@ -10,7 +10,7 @@ from kiln.openapi.common import errors, json_content, ref
 __all__ = ["runtime_paths"]
 
 _ADMIN = ("auth", "role:admin")
-_SECURED = [{"bearer": []}]
+_SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
 _STAMP = {"type": "string", "format": "date-time"}
 _NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
 _PAGING = [

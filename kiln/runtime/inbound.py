@@ -80,14 +80,18 @@ def summary(message: EmailMessage, sender: str, recipients: list[str]) -> dict[s
 
 
 def _body(message: EmailMessage, subtype: str) -> str | None:
+    """The message's text (or HTML) body, with ``\n`` line endings; ``None`` if it has none."""
     part = message.get_body(preferencelist=(subtype,))
     if part is None or part.get_content_subtype() != subtype:
         return None
     try:
-        return str(part.get_content())
+        text = str(part.get_content())
     except (LookupError, UnicodeError):  # a charset Python does not know, or bytes it does not fit
         payload = part.get_payload(decode=True)
-        return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else None
+        if not isinstance(payload, bytes):
+            return None
+        text = payload.decode("utf-8", "replace")
+    return text.replace("\r\n", "\n")  # SMTP's line endings, as Python writes text
 
 
 def inbox_json(row: Any) -> dict[str, Any]:
