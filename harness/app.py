@@ -418,9 +418,9 @@ class TestApp:
         served = self._served
         if served.kiln_state is None:
             return Mail(self.db_path)
-        from harness.kiln_adapter import inbox, smtp_port
+        from harness.kiln_adapter import inbox, settle, smtp_port
 
-        return Mail(self.db_path, lambda: smtp_port(served), lambda: inbox(served))
+        return Mail(self.db_path, lambda: smtp_port(served), lambda: inbox(served), lambda: settle(served))
 
     @property
     def logs(self) -> logs.LogBuffer:

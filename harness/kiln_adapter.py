@@ -20,7 +20,7 @@ from kiln.compiler import app_folder, compile_app
 from kiln.errors import KilnError
 from kiln.store import QueryLog
 
-__all__ = ["create_user", "inbox", "serve_folder", "smtp_port"]
+__all__ = ["create_user", "inbox", "serve_folder", "settle", "smtp_port"]
 
 
 def serve_folder(
@@ -83,6 +83,13 @@ def smtp_port(served: Served) -> int | None:
     """The port the served kiln app listens for mail on, if it does."""
     runtime = served.kiln_state.runtime
     return runtime.smtp_port if runtime is not None else None
+
+
+def settle(served: Served) -> None:
+    """Wait for the served kiln app's runtime to finish what is due or under way (mail deliveries)."""
+    runtime = served.kiln_state.runtime
+    if runtime is not None:
+        runtime.settle()
 
 
 def inbox(served: Served) -> list[dict[str, Any]]:

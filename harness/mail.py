@@ -45,16 +45,23 @@ class Mail:
         db_path: Path | None,
         smtp_port: Callable[[], int | None] = lambda: None,
         inbox: Callable[[], list[dict[str, Any]]] = list,
+        settle: Callable[[], None] = lambda: None,
     ) -> None:
         self._db_path = db_path
         self._smtp_port = smtp_port
         self._inbox = inbox
+        self._settle = settle
 
     @property
     def outbox(self) -> list[Message]:
-        """Every mail the app sent, oldest first (empty for apps without an outbox)."""
+        """Every mail the app sent, oldest first (empty for apps without an outbox).
+
+        It is read once the deliveries under way have finished, so a mail the fake server already
+        received reads ``sent``, not ``queued``.
+        """
         if self._db_path is None:
             return []
+        self._settle()
         conn = sqlite3.connect(f"file:{self._db_path}?mode=ro", uri=True)
         try:
             rows = conn.execute(

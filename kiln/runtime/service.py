@@ -99,16 +99,23 @@ class Runtime:
         if self.delivery is not None:
             await self.delivery.deliver_due()
 
-    def _clock_moved(self) -> None:
-        """The clock's subscriber: run what came due before the move returns."""
+    def settle(self) -> None:
+        """Run what is due and wait for it, and for any delivery already under way.
+
+        Called from outside the app's event loop (a test, a clock move); from inside it, this
+        only wakes the background task, since the loop cannot wait for itself.
+        """
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         if threading.get_ident() == self._thread:
-            # moved from inside the loop (a handler, say): it cannot wait for itself
             self._wake.set()
             return
         asyncio.run_coroutine_threadsafe(self.run_due(), loop).result(CLOCK_MOVE_TIMEOUT)
+
+    def _clock_moved(self) -> None:
+        """The clock's subscriber: run what came due before the move returns."""
+        self.settle()
 
     async def _background(self) -> None:
         while True:
