@@ -87,7 +87,7 @@ def test_a_refused_delivery_is_logged_and_never_fails_the_request(
 
     [queued] = mailing_app.mail.outbox
     assert (queued.status, queued.attempts) == ("queued", 1)
-    assert queued.last_error is not None and "mailbox busy" in queued.last_error
+    assert "mailbox busy" in (queued.last_error or "")
     [warning] = [r for r in mailing_app.logs if r.name == "kiln.mail"]
     assert warning.levelname == "WARNING"
     assert "retrying at 2026-01-01T00:00:30" in warning.getMessage()
@@ -138,7 +138,7 @@ def test_after_eight_tries_a_mail_is_failed_and_tried_no_more(
         mailing_app.clock.advance(hours=1)
     [failed] = mailing_app.mail.outbox
     assert (failed.status, failed.attempts) == ("failed", 8)
-    assert failed.last_error is not None and "no such mailbox" in failed.last_error
+    assert "no such mailbox" in (failed.last_error or "")
     fake_smtp.accept()
     mailing_app.clock.advance(days=2)
     assert (mailing_app.mail.outbox[0].status, mailing_app.mail.outbox[0].attempts) == ("failed", 8)
