@@ -1,4 +1,4 @@
-"""``/auth``: register, login, me, logout, password change and email verification."""
+"""``/auth``: register, login, me, logout, password change and reset, and email verification."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from kiln.auth.accounts import password_problem
 from kiln.auth.current import REVOKED_TABLE, SESSION_COOKIE, AuthRuntime, authenticate, token_claims
 from kiln.errors import (
     BadRequest,
@@ -29,10 +30,8 @@ from kiln.store.database import Database
 from kiln.store.outbox import queue_mail
 from kiln.store.schema import quote
 
-__all__ = ["MIN_PASSWORD", "auth_routes"]
+__all__ = ["auth_routes"]
 
-MIN_PASSWORD = 8
-MAX_PASSWORD = 1024
 _NOT_SETTABLE = ("roles", "verified")
 
 
@@ -46,6 +45,8 @@ def auth_routes(user: Entity) -> list[Route]:
         Route("/auth/logout", endpoints.logout, methods=["POST"]),
         Route("/auth/password", endpoints.password, methods=["POST"]),
         Route("/auth/verify", verify, methods=["POST"]),
+        Route("/auth/forgot", forgot, methods=["POST"]),
+        Route("/auth/reset", reset, methods=["POST"]),
     ]
 
 
@@ -64,7 +65,7 @@ class _Endpoints:
             raise ValidationFailed("send a JSON object with email and password")
         errors = {key: "cannot be set when registering" for key in _NOT_SETTABLE if key in body}
         password = body.pop("password", None)
-        problem = _password_problem(password)
+        problem = password_problem(password)
         if problem:
             errors["password"] = problem
         fields = {key: value for key, value in body.items() if key not in _NOT_SETTABLE}
@@ -167,7 +168,7 @@ class _Endpoints:
             (body.get("password"), body.get("new_password")) if isinstance(body, dict) else (None, None)
         )
         errors = {}
-        problem = _password_problem(new)
+        problem = password_problem(new)
         if problem:
             errors["new_password"] = problem
         stored = db.conn.execute("SELECT password_hash FROM users WHERE id = ?", [user["id"]]).fetchone()[0]
@@ -187,6 +188,64 @@ class _Endpoints:
             ).fetchone()[0]
         fresh = user | {"updated_at": now}
         return JSONResponse({"user": fresh, "token": auth.tokens.issue(user["id"], user["roles"], version)})
+
+
+async def forgot(request: Request) -> Response:
+    """``{"email"}`` → 202 whatever the address; a registered one is mailed a reset token."""
+    auth, db = _runtime(request)
+    body = await read_json(request)
+    email = body.get("email") if isinstance(body, dict) else None
+    if not isinstance(email, str) or not email.strip():
+        raise ValidationFailed("send the email address to reset", fields={"email": "is required"})
+    with db.write() as conn:
+        row = conn.execute(
+            "SELECT id, email, token_version FROM users WHERE email = ?", [email.strip().lower()]
+        ).fetchone()
+        if row is not None:
+            token = auth.tokens.issue_reset(row[0], row[2])
+            link = f"{request.base_url}auth/reset"
+            text = (
+                f"Someone asked to reset the password of {row[1]}. If it was you, within the hour:\n\n"
+                f'POST {link} with {{"token": "{token}", "password": "<your new password>"}}\n\n'
+                f"token: {token}\n\nIf it was not you, ignore this mail: your password stays as it is.\n"
+            )
+            send_mail(conn, request, to=row[1], subject="Reset your password", text=text)
+    message = "if that address is registered, a mail with a reset token is on its way"
+    return JSONResponse({"message": message}, 202)
+
+
+async def reset(request: Request) -> Response:
+    """``{"token", "password"}`` → ``{"user", "token"}``; every older token stops working."""
+    auth, db = _runtime(request)
+    body = await read_json(request)
+    token, new = (body.get("token"), body.get("password")) if isinstance(body, dict) else (None, None)
+    errors = {}
+    if not isinstance(token, str) or not token:
+        errors["token"] = "is required"
+    problem = password_problem(new)
+    if problem:
+        errors["password"] = problem
+    if errors or not isinstance(token, str) or not isinstance(new, str):
+        raise ValidationFailed("the password was not reset", fields=errors)
+    try:
+        claims = auth.tokens.decode(token, purpose="reset_password")
+    except TokenError:
+        raise BadRequest("the reset token is invalid or expired") from None
+    password_hash = await run_in_threadpool(auth.passwords.hash, new)
+    now = format_datetime(request.app.state.kiln.clock.now())
+    with db.write() as conn:
+        # the token's version must still be the user's: a reset (or password change) since
+        # then has moved it on, so each reset token works once
+        row = conn.execute(
+            "UPDATE users SET password_hash = ?, token_version = token_version + 1, verified = 1, "
+            f"updated_at = ? WHERE id = ? AND token_version = ? RETURNING {auth.users.columns}, "
+            "token_version",
+            [password_hash, now, int(claims["sub"]), claims.get("ver")],
+        ).fetchone()
+    if row is None:
+        raise BadRequest("the reset token is invalid or expired")
+    user = auth.users.to_json(row[:-1])
+    return JSONResponse({"user": user, "token": auth.tokens.issue(user["id"], user["roles"], row[-1])})
 
 
 async def verify(request: Request) -> Response:
@@ -247,13 +306,3 @@ def _require(request: Request) -> dict[str, Any]:
     if user is None:
         raise Unauthorized("sign in first: send Authorization: Bearer <token>")
     return user
-
-
-def _password_problem(password: Any) -> str | None:
-    if not isinstance(password, str) or not password:
-        return "is required"
-    if len(password) < MIN_PASSWORD:
-        return f"must be at least {MIN_PASSWORD} characters"
-    if len(password) > MAX_PASSWORD:
-        return f"must be at most {MAX_PASSWORD} characters"
-    return None

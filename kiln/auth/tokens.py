@@ -76,6 +76,20 @@ class Tokens:
         }
         return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
 
+    def issue_reset(self, user_id: int, version: int, lifetime: int = 3600) -> str:
+        """A token that resets the user's password once, within ``lifetime`` seconds: it carries
+        the token version, which the reset (or any password change) moves on."""
+        now = int(self._clock.timestamp())
+        claims = {
+            "sub": str(user_id),
+            "purpose": "reset_password",
+            "ver": version,
+            "iat": now,
+            "exp": now + lifetime,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
+
     def decode(self, token: str, purpose: str | None = None) -> dict[str, Any]:
         """The claims of a valid token; :class:`TokenError` if tampered, foreign, unsigned or expired."""
         try:

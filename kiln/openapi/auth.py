@@ -10,7 +10,7 @@ __all__ = ["auth_paths"]
 
 
 def auth_paths(schemas: dict[str, Any]) -> dict[str, Any]:
-    """``/auth``: register, login, me, logout, password."""
+    """``/auth``: register, login, me, logout, password, verify, forgot and reset."""
     schemas["Credentials"] = {
         "type": "object",
         "required": ["email", "password"],
@@ -39,6 +39,8 @@ def auth_paths(schemas: dict[str, Any]) -> dict[str, Any]:
     verified = {"description": "the user, now verified", "content": json_content(verified_user)}
     token = {"description": "the user and a token", "content": json_content(ref("UserToken"))}
     unauthorized = {"description": "no valid token", "content": json_content(ref("Error"))}
+    notice = {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}
+    accepted = {"description": "the same answer for any address", "content": json_content(notice)}
     return {
         "/auth/register": {
             "post": {
@@ -102,6 +104,43 @@ def auth_paths(schemas: dict[str, Any]) -> dict[str, Any]:
                     ),
                 },
                 "responses": {"200": token, "401": unauthorized, **errors(400, 413, 415, 422)},
+            }
+        },
+        "/auth/forgot": {
+            "post": {
+                "summary": "Mail a password reset token, if the address is registered",
+                "operationId": "auth_forgot",
+                "requestBody": {
+                    "required": True,
+                    "content": json_content(
+                        {
+                            "type": "object",
+                            "required": ["email"],
+                            "properties": {"email": {"type": "string", "minLength": 1}},
+                        }
+                    ),
+                },
+                "responses": {"202": accepted, **errors(400, 413, 415, 422)},
+            }
+        },
+        "/auth/reset": {
+            "post": {
+                "summary": "Set a new password with a reset token; older tokens stop working",
+                "operationId": "auth_reset",
+                "requestBody": {
+                    "required": True,
+                    "content": json_content(
+                        {
+                            "type": "object",
+                            "required": ["token", "password"],
+                            "properties": {
+                                "token": {"type": "string", "minLength": 1},
+                                "password": {"type": "string", "minLength": 8, "maxLength": 1024},
+                            },
+                        }
+                    ),
+                },
+                "responses": {"200": token, **errors(400, 413, 415, 422)},
             }
         },
     }

@@ -259,7 +259,7 @@ def test_a_reader_that_leaves_early_is_no_error(monkeypatch: pytest.MonkeyPatch)
         raise BrokenPipeError
 
     stderr = Stderr()
-    monkeypatch.setattr(cli, "_openapi", leave)  # the parser is built by main, so it takes this one
+    monkeypatch.setattr(cli.apps, "_openapi", leave)  # the parser is built by main, so it takes this one
     monkeypatch.setattr(cli.sys, "stderr", stderr)
     assert main(["openapi", str(FIXTURES / "blog-app")]) == 0
     assert stderr.closed

@@ -19,9 +19,14 @@ HARNESS_DOC = (ROOT / "docs" / "harness.md").read_text()
 KILN_DOC = (ROOT / "docs" / "kiln.md").read_text()
 
 
-def _subcommands() -> list[str]:
-    actions = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    return sorted(actions[0].choices)
+def _subcommands(parser: argparse.ArgumentParser | None = None, prefix: str = "") -> list[str]:
+    """Every command, groups spelled out: ``serve``, ``cron list``, ``cron trigger``, ..."""
+    actions = [a for a in (parser or _parser())._actions if isinstance(a, argparse._SubParsersAction)]
+    if not actions:
+        return [prefix.strip()]
+    return sorted(
+        name for choice, sub in actions[0].choices.items() for name in _subcommands(sub, f"{prefix}{choice} ")
+    )
 
 
 @pytest.mark.parametrize("command", _subcommands())

@@ -1,50 +1,41 @@
-"""The ``kiln`` command: ``serve``, ``check``, ``routes``, ``openapi``, ``reindex`` and ``gc``."""
+"""``kiln serve``, ``check``, ``routes``, ``openapi``, ``reindex`` and ``gc``: an app folder served,
+checked, listed and maintained."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from typing import Any
 
+from kiln.cli.common import add_app_arguments, compile_folder, database, prepare, print_table
 from kiln.clock import Clock
-from kiln.compiler import CompiledApp, app_folder, compile_app
-from kiln.errors import KilnError, ManifestError
 from kiln.files.gc import collect_garbage
-from kiln.logs import serve_log_config
+from kiln.logs import LOG_FILE, serve_log_config
 from kiln.manifest.auth import USER
 from kiln.manifest.routes import dispatch_key
 from kiln.openapi import openapi_document
-from kiln.store import DB_NAME, connect
 from kiln.store.search_index import rebuild
 
-__all__ = ["main"]
+__all__ = ["add_commands"]
+
+#: ``kiln serve --smtp-port``'s default, where an app with ``[mail] inbound`` takes mail.
+SMTP_PORT = 2525
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``kiln`` command line; returns the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.run(args))
-    except BrokenPipeError:  # `kiln openapi APP | head`: the reader left, which is no error of ours
-        sys.stderr.close()
-        return 0
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiln", description="A declarative app server on embedded SQLite.")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
-
+def add_commands(commands: Any) -> None:
+    """Add this module's subcommands to the ``kiln`` parser's ``commands``."""
     serve = commands.add_parser("serve", help="serve an app folder with uvicorn")
-    serve.add_argument("app", type=Path, help="the app folder, or its app.toml")
-    serve.add_argument("--data", type=Path, help="data directory (default: APP/.kiln/data)")
+    add_app_arguments(serve)
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     serve.add_argument(
         "--port", type=int, default=8000, help="port to bind, 0 for any free one (default: 8000)"
+    )
+    serve.add_argument(
+        "--smtp-port",
+        type=int,
+        default=SMTP_PORT,
+        help=f"port for inbound mail, with [mail] inbound; 0 for any free one (default: {SMTP_PORT})",
     )
     serve.add_argument("--debug", action="store_true", help="show tracebacks in error responses")
     serve.add_argument(
@@ -53,43 +44,30 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     check = commands.add_parser("check", help="validate an app folder and list every problem")
-    check.add_argument("app", help="the app folder, or its app.toml")
+    add_app_arguments(check, data=False)
     check.set_defaults(run=_check)
 
     routes = commands.add_parser("routes", help="list every route in dispatch order")
-    routes.add_argument("app", help="the app folder, or its app.toml")
+    add_app_arguments(routes, data=False)
     routes.set_defaults(run=_routes)
 
     openapi = commands.add_parser("openapi", help="print the app's OpenAPI 3.1 document")
-    openapi.add_argument("app", help="the app folder, or its app.toml")
+    add_app_arguments(openapi, data=False)
     openapi.set_defaults(run=_openapi)
 
     reindex = commands.add_parser("reindex", help="rebuild the search index from the tables")
-    reindex.add_argument("app", type=Path, help="the app folder, or its app.toml")
-    reindex.add_argument("--data", type=Path, help="data directory (default: APP/.kiln/data)")
+    add_app_arguments(reindex)
     reindex.set_defaults(run=_reindex)
 
     gc = commands.add_parser(
         "gc", help="remove orphaned uploads, unreferenced blobs and stale temporary files"
     )
-    gc.add_argument("app", type=Path, help="the app folder, or its app.toml")
-    gc.add_argument("--data", type=Path, help="data directory (default: APP/.kiln/data)")
+    add_app_arguments(gc)
     gc.set_defaults(run=_gc)
-    return parser
-
-
-def _compile(folder: str | Path) -> CompiledApp | None:
-    try:
-        return compile_app(folder)
-    except ManifestError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print(f"{folder}: {len(exc.problems)} problem(s)", file=sys.stderr)
-        return None
 
 
 def _check(args: argparse.Namespace) -> int:
-    compiled = _compile(args.app)
+    compiled = compile_folder(args.app)
     if compiled is None:
         return 1
     for warning in compiled.manifest.warnings:
@@ -99,7 +77,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _routes(args: argparse.Namespace) -> int:
-    compiled = _compile(args.app)
+    compiled = compile_folder(args.app)
     if compiled is None:
         return 1
     header = ("METHODS", "PATH", "TARGET")
@@ -122,16 +100,20 @@ def _routes(args: argparse.Namespace) -> int:
         rows.append(("GET", "/files/{id:int}/{name:path}", "files: download"))
     if manifest.realtime is not None:
         rows.append(("WS", "/ws", "realtime: rooms and record events"))
+    if manifest.auth is not None and manifest.cron:
+        rows.append(("GET", "/api/_cron", "cron: jobs"))
+        rows.append(("POST", "/api/_cron/{name}/trigger", "cron: trigger"))
+        rows.append(("GET", "/api/_cron/{name}/history", "cron: history"))
+    if manifest.auth is not None and manifest.mail is not None and manifest.mail.inbound is not None:
+        rows.append(("GET", "/api/_mail/inbox", "mail: inbox"))
     for route in sorted(compiled.manifest.routes, key=dispatch_key):
         rows.append((" ".join(route.methods), route.path, route.target))
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in (0, 1)]  # the last is not padded
-    for methods, path, target in [header, *rows]:
-        print(f"{methods:<{widths[0]}}  {path:<{widths[1]}}  {target}")
+    print_table(header, rows)
     return 0
 
 
 def _openapi(args: argparse.Namespace) -> int:
-    compiled = _compile(args.app)
+    compiled = compile_folder(args.app)
     if compiled is None:
         return 1
     print(json.dumps(openapi_document(compiled.manifest), indent=2))
@@ -139,14 +121,14 @@ def _openapi(args: argparse.Namespace) -> int:
 
 
 def _reindex(args: argparse.Namespace) -> int:
-    compiled = _compile(args.app)
+    compiled = compile_folder(args.app)
     if compiled is None:
         return 1
     searched = compiled.manifest.searched
     if not searched:
         print(f"{args.app}: no entity has search fields; nothing to index")
         return 0
-    with _database(compiled, args) as opened:
+    with database(compiled, args) as opened:
         if opened is None:
             return 1
         conn, _ = opened
@@ -158,13 +140,13 @@ def _reindex(args: argparse.Namespace) -> int:
 
 
 def _gc(args: argparse.Namespace) -> int:
-    compiled = _compile(args.app)
+    compiled = compile_folder(args.app)
     if compiled is None:
         return 1
     if not compiled.manifest.has_files:
         print(f"{args.app}: the app serves no files; nothing to collect")
         return 0
-    with _database(compiled, args) as opened:
+    with database(compiled, args) as opened:
         if opened is None:
             return 1
         conn, data_dir = opened
@@ -175,56 +157,23 @@ def _gc(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _database(
-    compiled: CompiledApp, args: argparse.Namespace
-) -> Iterator[tuple[sqlite3.Connection, Path] | None]:
-    """A connection to the app's database and its data directory, made or migrated; ``None``
-    after printing why it cannot be."""
-    data_dir = _prepare(compiled, args)
-    if data_dir is None:
-        yield None
-        return
-    conn = connect(data_dir / DB_NAME)
-    try:
-        yield conn, data_dir
-    finally:
-        conn.close()
-
-
-def _prepare(compiled: CompiledApp, args: argparse.Namespace) -> Path | None:
-    """The data directory (``--data``, or the app folder's ``.kiln/data``), its database made or
-    migrated; ``None`` after printing why it cannot be."""
-    data_dir: Path = args.data if args.data is not None else app_folder(args.app) / ".kiln" / "data"
-    try:
-        compiled.prepare(data_dir)
-    except KilnError as exc:
-        print(f"error: {data_dir}: {exc}", file=sys.stderr)
-        return None
-    return data_dir
-
-
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    compiled = _compile(args.app)
+    compiled = compile_folder(args.app)
     if compiled is None:
         return 1
-    data_dir = _prepare(compiled, args)
+    data_dir = prepare(compiled, args)
     if data_dir is None:
         return 1
-    app = compiled.build(data_dir, debug=args.debug or None, mode=args.mode)
+    app = compiled.build(data_dir, debug=args.debug or None, mode=args.mode, smtp=(args.host, args.smtp_port))
     print(f"kiln: serving {compiled.name} from {data_dir}", file=sys.stderr)  # stderr is line-buffered
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
-        log_config=serve_log_config(),
+        log_config=serve_log_config(log_file=data_dir / LOG_FILE),
         log_level="info",
         proxy_headers=False,
     )
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
