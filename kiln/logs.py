@@ -33,6 +33,7 @@ __all__ = [
     "parse_line",
     "parse_since",
     "read_log",
+    "read_log_file",
     "serve_log_config",
 ]
 
@@ -187,11 +188,16 @@ def read_log(log_file: Path, keep: LogFilter) -> Iterator[dict[str, Any]]:
     """The lines of ``log_file`` (rotated copies first) that ``keep`` accepts, oldest first. A
     line that is not a JSON object (a torn last line, say) is skipped."""
     for path in log_files(log_file):
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            for raw in handle:
-                line = parse_line(raw)
-                if line is not None and keep(line):
-                    yield line
+        yield from read_log_file(path, keep)
+
+
+def read_log_file(path: Path, keep: LogFilter) -> Iterator[dict[str, Any]]:
+    """The lines of one log file that ``keep`` accepts, in order."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for raw in handle:
+            line = parse_line(raw)
+            if line is not None and keep(line):
+                yield line
 
 
 def parse_line(raw: str) -> dict[str, Any] | None:

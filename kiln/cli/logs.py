@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kiln.cli.common import add_app_arguments, data_dir, fail
-from kiln.logs import LEVELS, LOG_FILE, LogFilter, parse_line, parse_since, read_log
+from kiln.logs import LEVELS, LOG_FILE, LogFilter, log_files, parse_line, parse_since, read_log, read_log_file
 
 __all__ = ["add_commands"]
 
@@ -41,19 +41,24 @@ def _logs(args: argparse.Namespace) -> int:
     if not log_file.exists() and not args.follow:
         print(f"kiln: no log at {log_file} yet: `kiln serve` writes it", file=sys.stderr)
         return 0
-    lines = list(read_log(log_file, keep))
-    if args.json and not args.follow:
-        print(json.dumps(lines, indent=2, ensure_ascii=False))
+    if not args.follow:
+        lines = list(read_log(log_file, keep))
+        if args.json:
+            print(json.dumps(lines, indent=2, ensure_ascii=False))
+        for line in [] if args.json else lines:
+            _print(line, as_json=False)
         return 0
-    for line in lines:
-        _print(line, as_json=args.json)
-    if args.follow:
-        try:
-            for line in _follow(log_file):
-                if keep(line):
-                    _print(line, as_json=args.json)
-        except KeyboardInterrupt:
-            return 0
+    # the rotated files, then the live one read from its start on, so no line falls between
+    for path in log_files(log_file):
+        if path != log_file:
+            for line in read_log_file(path, keep):
+                _print(line, as_json=args.json)
+    try:
+        for line in _follow(log_file):
+            if keep(line):
+                _print(line, as_json=args.json)
+    except KeyboardInterrupt:
+        return 0
     return 0
 
 
@@ -69,9 +74,10 @@ def _print(line: dict[str, Any], *, as_json: bool) -> None:
 
 
 def _follow(log_file: Path) -> Iterator[dict[str, Any]]:
-    """The lines written to ``log_file`` from now on, across rotations, until interrupted."""
+    """The lines of ``log_file`` from its start, then each one written to it, across rotations,
+    until interrupted."""
     handle = None
-    position = log_file.stat().st_size if log_file.exists() else 0
+    position = 0
     identity = None
     pending = ""
     while True:

@@ -142,6 +142,7 @@ class InboundMail:
             host=host,
             port=port,
         )
+        logger.info("taking mail over SMTP on %s:%s", host, self.port)
 
     async def close(self) -> None:
         """Stop listening."""
