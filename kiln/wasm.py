@@ -10,6 +10,7 @@ at all, so it can compute and nothing else.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,10 @@ class WasmModule:
         return f"<WasmModule {self.name} exports={list(self.exports)}>"
 
 
+_LOCATION = re.compile(r"^--> .*:(\d+):(\d+)$")
+_EXCERPT = re.compile(r"^(\d+\s*)?\|")
+
+
 def load_module(name: str, path: Path) -> WasmModule:
     """Compile the module at ``path`` (binary ``.wasm`` or text ``.wat``); raises :class:`WasmError`
     saying why it cannot be used."""
@@ -72,6 +77,10 @@ def load_module(name: str, path: Path) -> WasmModule:
         source = path.read_bytes()
     except OSError as exc:
         raise WasmError(f"cannot be read: {exc.strerror or exc}") from None
+    if path.suffix != ".wat" and not source.startswith(b"\0asm"):
+        raise WasmError(
+            "is not a WebAssembly binary: it does not start with \\0asm (a text module ends in .wat)"
+        )
     try:
         text = source.decode() if path.suffix == ".wat" else source
         module = wasmtime.Module(_engine(), text)
@@ -90,6 +99,10 @@ def _is_function(kind: Any) -> bool:
 
 
 def _cause(exc: BaseException) -> str:
-    """The last line of wasmtime's message, which says what went wrong without the backtrace."""
+    """What wasmtime says went wrong, without its backtrace or source excerpt: the last line of its
+    message, and where in a ``.wat`` text the problem is."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[-1] if lines else type(exc).__name__
+    where = next((_LOCATION.match(line) for line in lines if _LOCATION.match(line)), None)
+    said = [line for line in lines if not _EXCERPT.match(line) and not _LOCATION.match(line)]
+    cause = said[-1] if said else type(exc).__name__
+    return f"{cause} (line {where.group(1)}, column {where.group(2)})" if where else cause

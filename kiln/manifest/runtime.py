@@ -80,8 +80,9 @@ def schedule_problem(schedule: Any) -> str | None:
     example = 'such as "0 3 * * *" (minute hour day-of-month month day-of-week)'
     if not isinstance(schedule, str) or not schedule.strip():
         return f"is required: a five-field cron expression, {example}"
-    if len(schedule.split()) != 5:
-        return f'"{schedule}" has {len(schedule.split())} fields; a schedule has five, {example}'
+    fields = len(schedule.split())
+    if fields != 5:
+        return f'"{schedule}" has {fields} field{"" if fields == 1 else "s"}; a schedule has five, {example}'
     if not croniter.is_valid(schedule):
         return f'"{schedule}" is not a valid cron expression, {example}'
     return None

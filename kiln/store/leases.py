@@ -19,9 +19,12 @@ __all__ = ["HOLDER", "release_lease", "take_lease"]
 HOLDER = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
-def take_lease(conn: sqlite3.Connection, name: str, holder: str, seconds: float) -> bool:
-    """Take or renew the lease ``name`` for ``seconds``; ``False`` if someone else holds it."""
-    now = time.time()
+def take_lease(
+    conn: sqlite3.Connection, name: str, holder: str, seconds: float, *, now: float | None = None
+) -> bool:
+    """Take or renew the lease ``name`` for ``seconds``; ``False`` if someone else holds it.
+    ``now`` (wall-clock seconds) is for tests."""
+    now = time.time() if now is None else now
     row = conn.execute(
         "INSERT INTO _kiln_leases (name, holder, expires) VALUES (?, ?, ?) "
         "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires = excluded.expires "

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import logging.config
+import logging.handlers
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +105,62 @@ def test_other_loggers_keep_working(serve_logging: Callable[..., io.StringIO]) -
     assert existing.disabled is False
     existing.warning("still here")
     assert _lines(stderr) == ["WARNING someone.else [-] still here"]
+
+
+def _json_line(record: logging.LogRecord) -> dict[str, object]:
+    from kiln.logs import JsonLinesFormatter
+
+    return json.loads(JsonLinesFormatter().format(record))  # type: ignore[no-any-return]
+
+
+def test_the_log_file_has_one_json_object_per_record() -> None:
+    record = logging.LogRecord("kiln.cron", logging.WARNING, __file__, 1, "job %s failed", ("tick",), None)
+    record.created = 1_800_000_000.25
+    record.request_id = "abc123"
+    assert _json_line(record) == {
+        "time": "2027-01-15T08:00:00.250Z",
+        "level": "warning",
+        "logger": "kiln.cron",
+        "request_id": "abc123",
+        "message": "job tick failed",
+    }
+
+
+def test_a_line_outside_a_request_has_a_null_request_id_and_its_traceback() -> None:
+    try:
+        raise ValueError("the bad value")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("kiln", logging.ERROR, __file__, 1, "it broke", (), sys.exc_info())
+    record.request_id = "-"  # what RequestIdFilter gives a record from outside a request
+    line = _json_line(record)
+    assert line["request_id"] is None
+    message = str(line["message"])
+    assert message.startswith("it broke\nTraceback (most recent call last):")
+    assert message.endswith("ValueError: the bad value")
+
+
+def test_serve_writes_json_lines_to_the_log_file(
+    serve_logging: Callable[..., io.StringIO], tmp_path: Path
+) -> None:
+    log_file = tmp_path / "logs" / "kiln.jsonl"
+    captured = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.stderr", captured)
+        logging.config.dictConfig(serve_log_config(log_file=log_file))
+    logging.getLogger("kiln.errors").error("boom", extra={"request_id": "r-9"})
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    [line] = [json.loads(raw) for raw in log_file.read_text().splitlines()]
+    assert {k: line[k] for k in ("level", "logger", "request_id", "message")} == {
+        "level": "error",
+        "logger": "kiln.errors",
+        "request_id": "r-9",
+        "message": "boom",
+    }
+    assert "[r-9] boom" in captured.getvalue()  # and the stderr line as before
+    files = [h for h in logging.getLogger().handlers if isinstance(h, logging.handlers.RotatingFileHandler)]
+    assert [h.maxBytes for h in files] == [10 * 1024 * 1024]
+    for handler in files:
+        handler.close()
