@@ -110,7 +110,8 @@ def serve_log_config(level: str = "INFO", log_file: Path | None = None) -> dict[
         # uvicorn's own defaults give "uvicorn" and "uvicorn.access" handlers and stop them
         # propagating; naming "uvicorn" here removes the handlers of it and of every child logger
         # (uvicorn.error, uvicorn.access), and lets all of them propagate to the root handler
-        "loggers": {"uvicorn": {"propagate": True}},
+        # aiosmtpd logs every SMTP command it reads at INFO: only its warnings are worth a line
+        "loggers": {"uvicorn": {"propagate": True}, "mail.log": {"level": "WARNING"}},
     }
 
 

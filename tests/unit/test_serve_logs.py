@@ -16,7 +16,7 @@ import pytest
 from kiln.logs import serve_log_config
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (?P<rest>.*)$")
-NAMES = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "kiln.errors")
+NAMES = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "kiln.errors", "mail.log")
 
 
 @pytest.fixture
@@ -164,3 +164,10 @@ def test_serve_writes_json_lines_to_the_log_file(
     assert [h.maxBytes for h in files] == [10 * 1024 * 1024]
     for handler in files:
         handler.close()
+
+
+def test_aiosmtpds_line_per_smtp_command_is_left_out(serve_logging: Callable[..., io.StringIO]) -> None:
+    stderr = serve_logging()
+    logging.getLogger("mail.log").info("('127.0.0.1', 51730) >> b'ehlo [127.0.0.1]'")
+    logging.getLogger("mail.log").warning("SMTP session exception")
+    assert _lines(stderr) == ["WARNING mail.log [-] SMTP session exception"]
