@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import re
 import secrets
 import shutil
 import ssl
@@ -24,7 +25,7 @@ from harness import logs
 from harness.clock import AppClock, KilnClock, ProcessClock
 from harness.diagnostics import render_diagnostics
 from harness.errors import HarnessError, LocalOnly, NoDatabase, StopError
-from harness.mail import Mail
+from harness.mail import Mail, RemoteMail
 from harness.queries import Queries
 from harness.recorder import Exchange, Recorder, httpx_hook
 from harness.remote import check_serves, kiln_folder, manifest_name
@@ -231,13 +232,10 @@ class TestApp:
                 raise HarnessError(
                     f"registering {email} failed: {response.status_code} {response.text[:300]}"
                 )
-            if "token" not in response.json():
-                raise LocalOnly(
-                    "as_user() on an app that verifies emails",
-                    f"{self.url} verifies emails before it signs anyone in, and as_user cannot read its "
-                    "mail remotely: use a server without [auth] verify_email, or a local TestApp",
-                )
-            user, token = response.json()["user"], response.json()["token"]
+            if "token" in response.json():
+                user, token = response.json()["user"], response.json()["token"]
+            else:
+                user, token = self._verify_remotely(email, password, verified=verified)
         else:
             assert self._served is not None
             assert self._data_dir is not None
@@ -261,6 +259,27 @@ class TestApp:
         )
         self._teardown.push(client.close)
         return client
+
+    def _verify_remotely(self, email: str, password: str, *, verified: bool) -> tuple[dict[str, Any], str]:
+        """Sign in a user a remote app wants verified: follow the token in the mail its dev outbox
+        shows, then log in. ``LocalOnly`` when it has no dev outbox (a deployed, prod server)."""
+        why = (
+            f"{self.url} verifies emails before it signs anyone in, and shows no dev outbox to read them from"
+        )
+        if not verified:
+            raise LocalOnly("as_user(verified=False) on an app that verifies emails", why)
+        try:
+            mails = RemoteMail(self.get, LocalOnly).sent_to(email)
+        except LocalOnly:
+            raise LocalOnly("as_user() on an app that verifies emails", why) from None
+        found = re.search(r"token: (\S+)", mails[-1].body) if mails else None
+        if found is None:
+            raise LocalOnly("as_user() on an app that verifies emails", why)
+        answer = self.post("/auth/verify", json={"token": found.group(1)})
+        login = self.post("/auth/login", json={"email": email, "password": password})
+        if answer.status_code != 200 or login.status_code != 200:
+            raise HarnessError(f"signing {email} in failed: {login.status_code} {login.text[:300]}")
+        return login.json()["user"], login.json()["token"]
 
     @property
     def client(self) -> httpx.Client:
@@ -410,10 +429,11 @@ class TestApp:
             self._settle()
 
     @property
-    def mail(self) -> Mail:
+    def mail(self) -> Mail | RemoteMail:
         """The app's mail: ``outbox`` (a list of :class:`harness.Message`), ``inbox``, and
         ``send(sender, to, subject, text, html=None, attachments=())`` over real SMTP."""
-        self._local_only("mail")
+        if self.remote:
+            return RemoteMail(self.get, LocalOnly)
         assert self._served is not None
         served = self._served
         if served.kiln_state is None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 
-__all__ = ["Mail", "Message"]
+__all__ = ["Mail", "Message", "RemoteMail"]
 
 _SMTP_TIMEOUT = 10.0
 
@@ -74,6 +74,12 @@ class Mail:
             conn.close()
         return [Message(*row) for row in rows]
 
+    def sent_to(self, address: str) -> list[Message]:
+        """The mail sent to ``address`` (one recipient among others counts), oldest first; remotely
+        this is the one view of the outbox there is, so tests that need it run both ways."""
+        wanted = address.strip().lower()
+        return [m for m in self.outbox if wanted in (to.strip().lower() for to in m.to.split(","))]
+
     @property
     def inbox(self) -> list[dict[str, Any]]:
         """What the app received, oldest first, as the inbox endpoint's objects."""
@@ -120,3 +126,52 @@ class Mail:
                 smtp.sendmail(sender, recipients, raw)
             except smtplib.SMTPDataError as exc:
                 raise smtplib.SMTPResponseException(exc.smtp_code, exc.smtp_error) from None
+
+
+class RemoteMail:
+    """``TestApp.mail`` in remote mode: ``sent_to(address)`` reads a kiln server's dev outbox
+    (``GET /_dev/outbox?to=``, which ``kiln serve`` has in dev mode); the rest is local only."""
+
+    def __init__(self, get: Callable[..., Any], local_only: Callable[[str, str], Exception]) -> None:
+        self._get = get
+        self._local_only = local_only
+
+    def sent_to(self, address: str) -> list[Message]:
+        """The mail the server sent to ``address``, oldest first."""
+        response = self._get("/_dev/outbox", params={"to": address})
+        if response.status_code != 200:
+            raise self._local_only(
+                "mail.sent_to()",
+                f"the server shows no dev outbox (GET /_dev/outbox answered {response.status_code}): "
+                "kiln serve has one in --mode dev",
+            )
+        return [
+            Message(
+                to=", ".join(item["to"]),
+                subject=item["subject"],
+                body=item["text"],
+                html=item["html"],
+                sender=item["from"],
+                status=item["status"],
+                attempts=item["attempts"],
+            )
+            for item in response.json()["items"]
+        ]
+
+    @property
+    def outbox(self) -> list[Message]:
+        """Local only: a shared server's whole outbox is every test's mail."""
+        raise self._local_only("mail.outbox", "a running server's outbox holds every test's mail")
+
+    @property
+    def inbox(self) -> list[dict[str, Any]]:
+        """Local only."""
+        raise self._local_only("mail.inbox", "the inbox is read from the app's database")
+
+    def send(self, *args: Any, **kwargs: Any) -> None:
+        """Local only: the harness does not know a remote server's SMTP port."""
+        raise self._local_only("mail.send()", "the harness does not know the server's SMTP port")
+
+    def send_bytes(self, *args: Any, **kwargs: Any) -> None:
+        """Local only, as :meth:`send`."""
+        raise self._local_only("mail.send_bytes()", "the harness does not know the server's SMTP port")

@@ -40,6 +40,7 @@ from kiln.records import Shape
 from kiln.routing import declared_routes
 from kiln.routing.static import spa_fallback, static_mount
 from kiln.runtime import Delivery, InboundMail, Runtime, Scheduler, runtime_routes
+from kiln.runtime.devmail import dev_routes
 from kiln.secrets import Secrets, load_secrets
 from kiln.store import DB_NAME, Database, QueryLog
 from kiln.store.outbox import Outbox
@@ -114,6 +115,7 @@ def shared_parts(folder: Path, manifest: Manifest) -> SharedParts:
         routes.extend(file_routes(manifest))
     routes.extend(realtime_routes(manifest))
     routes.extend(runtime_routes(manifest))
+    routes.extend(dev_routes(manifest))
     static = static_mount(folder)
     if static is not None:
         routes.append(static)

@@ -106,6 +106,8 @@ def _routes(args: argparse.Namespace) -> int:
         rows.append(("GET", "/api/_cron/{name}/history", "cron: history"))
     if manifest.auth is not None and manifest.mail is not None and manifest.mail.inbound is not None:
         rows.append(("GET", "/api/_mail/inbox", "mail: inbox"))
+    if manifest.has_outbox:
+        rows.append(("GET", "/_dev/outbox", "mail: outbox by address, in dev mode"))
     for route in sorted(compiled.manifest.routes, key=dispatch_key):
         rows.append((" ".join(route.methods), route.path, route.target))
     print_table(header, rows)

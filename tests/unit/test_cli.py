@@ -102,6 +102,7 @@ DELETE                /api/_files/{id:int}          files: delete
 POST                  /api/_files/presign           files: presign
 GET PUT               /files/presigned/{name:path}  files: presigned
 GET                   /files/{id:int}/{name:path}   files: download
+GET                   /_dev/outbox                  mail: outbox by address, in dev mode
 """
 
 

@@ -95,10 +95,43 @@ def test_remote_as_user_registers_over_http(tmp_path: Path) -> None:
         with pytest.raises(HarnessError) as refused:
             remote.as_user("ann@example.com")  # registered already: 409
         assert str(refused.value).startswith("registering ann@example.com failed: 409 ")
+
+
+def test_remote_as_user_follows_the_verification_mail_in_the_dev_outbox() -> None:
     with (
         TestApp(FIXTURES / "auth-app") as server,
         TestApp(FIXTURES / "auth-app", base_url=server.url) as remote,
-        pytest.raises(HarnessError, match="verifies emails before it signs anyone in"),
+    ):
+        bob = remote.as_user("bob@example.com")
+        assert bob.get("/auth/me").json() == bob.user
+        assert (bob.user["email"], bob.user["verified"]) == ("bob@example.com", True)
+        [mail] = remote.mail.sent_to("bob@example.com")
+        assert mail.subject == "Verify your email address"
+        with pytest.raises(LocalOnly, match=r"as_user\(verified=False\) on an app that verifies emails"):
+            remote.as_user("cy@example.com", verified=False)
+
+
+def test_remote_mail_beyond_sent_to_is_local_only() -> None:
+    with (
+        TestApp(FIXTURES / "auth-app") as server,
+        TestApp(FIXTURES / "auth-app", base_url=server.url) as remote,
+    ):
+        for read in (lambda: remote.mail.outbox, lambda: remote.mail.inbox):
+            with pytest.raises(LocalOnly, match=r"TestApp\.mail\.(outbox|inbox) is not available"):
+                read()
+        with pytest.raises(LocalOnly, match=r"TestApp\.mail\.send\(\) is not available"):
+            remote.mail.send("a@example.com", "b@example.com", "s", "t")
+
+
+def test_remote_as_user_on_a_prod_server_that_verifies_emails_is_local_only(tmp_path: Path) -> None:
+    from kiln.compiler import compile_app
+
+    compiled = compile_app(FIXTURES / "auth-app")
+    compiled.prepare(tmp_path)
+    with (
+        TestApp(compiled.build(tmp_path, mode="prod", smtp=None)) as server,
+        TestApp(FIXTURES / "auth-app", base_url=server.url) as remote,
+        pytest.raises(LocalOnly, match="verifies emails before it signs anyone in, and shows no dev outbox"),
     ):
         remote.as_user("bob@example.com")
 

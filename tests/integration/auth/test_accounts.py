@@ -16,6 +16,12 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.fixture
+def ann() -> str:
+    """An address of this test's own, so the test also runs against a shared server."""
+    return f"{unique_id('ann')}@example.com".lower()
+
+
 def test_register_answers_the_user_mails_a_link_and_stores_a_hash(app: TestApp) -> None:
     app.clock.set("2030-01-01T00:00:00Z")
     response = app.post(
@@ -41,6 +47,7 @@ def test_register_answers_the_user_mails_a_link_and_stores_a_hash(app: TestApp) 
     assert PASSWORD not in row["password_hash"]
 
 
+@pytest.mark.local_only("counts every user")
 def test_register_stores_email_lowercased_and_refuses_it_twice(app: TestApp, signup: Any) -> None:
     assert signup(app, "Ann@Example.COM")["user"]["email"] == "ann@example.com"
     response = app.post("/auth/register", json={"email": "ANN@example.com", "password": PASSWORD})
@@ -110,28 +117,31 @@ def test_register_invalid_is_422_and_creates_nobody(app: TestApp, body: dict, fi
     assert again.json()["user"]["email"] == email
 
 
-def test_login_answers_token_and_user(app: TestApp, signup: Any) -> None:
-    signup(app)
-    body = app.post("/auth/login", json={"email": "ANN@example.com", "password": PASSWORD}).json()
+def test_login_answers_token_and_user(app: TestApp, signup: Any, ann: str) -> None:
+    signup(app, ann)
+    body = app.post("/auth/login", json={"email": ann.upper(), "password": PASSWORD}).json()
     assert set(body) == {"token", "user"}
-    assert body["user"]["email"] == "ann@example.com"
+    assert body["user"]["email"] == ann
     assert app.get("/auth/me", headers=_bearer(body["token"])).json() == body["user"]
 
 
+@pytest.mark.local_only(
+    "fails logins, which a shared server counts against one client address for every test"
+)
 @pytest.mark.parametrize(
     ("email", "password"),
     [
-        ("ann@example.com", "wrong password"),
+        ("ANN", "wrong password"),
         ("nobody@example.com", PASSWORD),
-        ("ann@example.com", PASSWORD.upper()),
+        ("ANN", PASSWORD.upper()),
     ],
     ids=["wrong-password", "unknown-email", "case-of-password"],
 )
 def test_login_with_bad_credentials_is_401_without_telling_which(
-    app: TestApp, signup: Any, email: str, password: str
+    app: TestApp, signup: Any, ann: str, email: str, password: str
 ) -> None:
-    signup(app)
-    response = app.post("/auth/login", json={"email": email, "password": password})
+    signup(app, ann)
+    response = app.post("/auth/login", json={"email": ann if email == "ANN" else email, "password": password})
     error = assert_error(response, 401, "invalid_credentials")
     assert error["message"] == "the email or the password is wrong"
     assert response.headers["www-authenticate"] == "Bearer"
@@ -155,7 +165,7 @@ def test_me_without_token_is_401_with_challenge(app: TestApp) -> None:
 
 @pytest.mark.parametrize("body", [b"[]", b'"ann@example.com"', b"null"], ids=["list", "string", "null"])
 def test_auth_endpoints_answer_422_to_a_body_that_is_not_an_object(
-    app: TestApp, signup: Any, body: bytes
+    app: TestApp, signup: Any, ann: str, body: bytes
 ) -> None:
     json = {"content-type": "application/json"}
     register = app.post("/auth/register", content=body, headers=json)
@@ -167,23 +177,30 @@ def test_auth_endpoints_answer_422_to_a_body_that_is_not_an_object(
     verify = app.post("/auth/verify", content=body, headers=json)
     error = assert_error(verify, 422, "validation_failed", {"token": "is required"})
     assert error["message"] == "send the token from the mail"
-    token = signup(app)["token"]
+    token = signup(app, ann)["token"]
     password = app.post("/auth/password", content=body, headers={**json, **_bearer(token)})
     fields = {"password": "is not your current password", "new_password": "is required"}
     error = assert_error(password, 422, "validation_failed", fields)
     assert error["message"] == "the password was not changed"
 
 
-def test_logout_revokes_that_token_only(app: TestApp, signup: Any) -> None:
-    first = signup(app)["token"]
-    second = app.post("/auth/login", json={"email": "ann@example.com", "password": PASSWORD}).json()["token"]
+def test_logout_revokes_that_token_only(app: TestApp, signup: Any, ann: str) -> None:
+    first = signup(app, ann)["token"]
+    second = app.post("/auth/login", json={"email": ann, "password": PASSWORD}).json()["token"]
     assert app.post("/auth/logout", headers=_bearer(first)).status_code == 204
     error = assert_error(app.get("/auth/me", headers=_bearer(first)), 401, "unauthorized")
     assert error["message"] == "the token was revoked (logged out)"
     assert app.get("/auth/me", headers=_bearer(second)).status_code == 200
+
+
+@pytest.mark.local_only("reads the revocation table")
+def test_logout_stores_one_revocation(app: TestApp, signup: Any) -> None:
+    token = signup(app)["token"]
+    app.post("/auth/logout", headers=_bearer(token))
     assert app.db["_kiln_revoked_tokens"].count == 1
 
 
+@pytest.mark.local_only("reads the users table")
 def test_password_change_revokes_older_tokens_and_returns_a_new_one(app: TestApp, signup: Any) -> None:
     old = signup(app)["token"]
     also_old = app.post("/auth/login", json={"email": "ann@example.com", "password": PASSWORD}).json()[
@@ -212,6 +229,7 @@ def test_password_change_revokes_older_tokens_and_returns_a_new_one(app: TestApp
     )
 
 
+@pytest.mark.local_only("reads the stored hash")
 def test_password_change_with_wrong_current_password_is_422_and_changes_nothing(
     app: TestApp, signup: Any
 ) -> None:
@@ -226,16 +244,18 @@ def test_password_change_with_wrong_current_password_is_422_and_changes_nothing(
     assert app.get("/auth/me", headers=_bearer(token)).status_code == 200
 
 
-def test_handlers_and_pages_see_the_caller(app: TestApp, signup: Any) -> None:
-    token = signup(app)["token"]
+def test_handlers_and_pages_see_the_caller(app: TestApp, signup: Any, ann: str) -> None:
+    signed_in = signup(app, ann)
+    token = signed_in["token"]
     assert app.get("/whoami").json() == {"user": None}
     assert app.get("/whoami", headers=_bearer(token)).json() == {
-        "user": {"id": 1, "email": "ann@example.com", "roles": []}
+        "user": {"id": signed_in["user"]["id"], "email": ann, "roles": []}
     }
-    assert "Signed in as ann@example.com" in app.get("/profile", headers=_bearer(token)).text
+    assert f"Signed in as {ann}" in app.get("/profile", headers=_bearer(token)).text
     assert "Not signed in" in app.get("/profile").text
 
 
+@pytest.mark.local_only("reads the stored hash and the server's log")
 def test_no_password_hash_or_token_in_responses_or_logs(app: TestApp, signup: Any) -> None:
     body = signup(app)
     token = body["token"]
@@ -250,9 +270,9 @@ def test_no_password_hash_or_token_in_responses_or_logs(app: TestApp, signup: An
         assert secret not in captured
 
 
-def test_users_nested_through_relations_show_no_hidden_columns(app: TestApp, signup: Any) -> None:
-    token = signup(app)["token"]
-    app.post("/api/notes", json={"text": "mine"}, headers=_bearer(token))
-    author = app.get("/api/notes/1?with=author", headers=_bearer(token)).json()["author"]
+def test_users_nested_through_relations_show_no_hidden_columns(app: TestApp, signup: Any, ann: str) -> None:
+    token = signup(app, ann)["token"]
+    note = app.post("/api/notes", json={"text": "mine"}, headers=_bearer(token)).json()
+    author = app.get(f"/api/notes/{note['id']}?with=author", headers=_bearer(token)).json()["author"]
     assert set(author) == {"id", "email", "roles", "verified", "display_name", "created_at", "updated_at"}
     assert app.get("/api/users").status_code == 404  # no user collection until guards protect it

@@ -140,6 +140,7 @@ def test_secret_from_app_secrets_signs_tokens(test_app: Any) -> None:
     assert not (app.data_dir / "secret.key").exists()
 
 
+@pytest.mark.local_only("serves two instances of its own")
 def test_two_apps_do_not_accept_each_others_tokens(test_app: Any) -> None:
     one, two = test_app("auth-app"), test_app("auth-app")
     token = one.as_user("ann@example.com").token
@@ -148,6 +149,7 @@ def test_two_apps_do_not_accept_each_others_tokens(test_app: Any) -> None:
     assert_error(two.get("/auth/me", headers={"Authorization": f"Bearer {token}"}), 401, "unauthorized")
 
 
+@pytest.mark.local_only("sets the signing secret in the server's environment")
 def test_secret_from_the_environment_signs_tokens(test_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KILN_SECRET_KEY", "an environment secret, long enough for HS256")
     app = test_app("auth-app")
