@@ -1,0 +1,272 @@
+"""The conformance suite of workflow event stores, written once for every store.
+
+``conformance(store_factory)`` returns the checks, each a function of no arguments that takes a
+fresh store from ``store_factory()`` and raises ``AssertionError`` when the store breaks the
+:class:`kiln.workflows.EventStore` contract. A project runs them against its own store::
+
+    from harness.workflows import conformance
+
+    @pytest.mark.parametrize("check", conformance(MyStore), ids=lambda check: check.__name__)
+    def test_my_store_conforms(check):
+        check()
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from kiln.workflows import EventStore, NewEvent, Run, SequenceConflict, UnknownRun
+
+__all__ = ["conformance"]
+
+T0 = "2026-01-01T00:00:00.000Z"
+T1 = "2026-01-01T00:00:01.000Z"
+T2 = "2026-01-01T00:00:02.000Z"
+T3 = "2026-01-01T00:00:03.000Z"
+Check = Callable[[], None]
+
+
+def _run(run_id: str = "r1", workflow: str = "double", input: Any = None, **fields: Any) -> Run:
+    given = {"n": 21} if input is None else input
+    return Run(id=run_id, workflow=workflow, input=given, created_at=T0, updated_at=T0, **fields)
+
+
+def _started(at: str = T0) -> NewEvent:
+    return NewEvent("started", at, data={"input": {"n": 21}})
+
+
+def _step(name: str, result: Any, at: str = T1) -> NewEvent:
+    return NewEvent("step_completed", at, step=name, data={"result": result})
+
+
+def _together(count: int, action: Callable[[int], Any]) -> list[Any]:
+    """Run ``action(i)`` in ``count`` threads released at once; their results (or exceptions)."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def work(index: int) -> None:
+        barrier.wait(timeout=10)
+        try:
+            results[index] = action(index)
+        except Exception as exc:
+            results[index] = exc
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
+    """The checks, bound to ``store_factory``; each one's ``__name__`` says what it checks."""
+
+    def create_stores_the_run_and_its_started_event() -> None:
+        store = store_factory()
+        run, created = store.create(_run(), _started())
+        assert created is True
+        assert (run.id, run.status, run.last_seq) == ("r1", "pending", 1)
+        stored = store.get("r1")
+        assert stored is not None
+        assert (stored.workflow, stored.input, stored.created_at, stored.last_seq) == (
+            "double",
+            {"n": 21},
+            T0,
+            1,
+        )
+        [event] = store.events("r1")
+        assert (event.run_id, event.seq, event.type, event.at, event.data) == (
+            "r1",
+            1,
+            "started",
+            T0,
+            {"input": {"n": 21}},
+        )
+
+    def create_of_an_existing_id_changes_nothing() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        store.append("r1", 1, [_step("start", 42)], {"status": "running"})
+        again, created = store.create(_run(input={"n": 99}), _started(T3))
+        assert created is False
+        assert (again.input, again.status, again.last_seq) == ({"n": 21}, "running", 2)
+        assert [e.type for e in store.events("r1")] == ["started", "step_completed"]
+
+    def concurrent_creates_of_one_id_make_one_run() -> None:
+        store = store_factory()
+        results = _together(16, lambda i: store.create(_run(input={"n": i}), _started()))
+        assert [created for _, created in results].count(True) == 1, results
+        winner = next(run for run, created in results if created)
+        assert all(run.input == winner.input for run, _ in results)
+        assert len(store.events("r1")) == 1
+
+    def append_numbers_events_and_updates_the_run() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        run = store.append(
+            "r1",
+            1,
+            [_step("start", 42), NewEvent("sleeping", T1, step="nap", data={"until": T3})],
+            {"status": "sleeping", "due_at": T3, "updated_at": T1, "attempts": 1},
+        )
+        assert (run.last_seq, run.status, run.due_at, run.updated_at, run.attempts) == (
+            3,
+            "sleeping",
+            T3,
+            T1,
+            1,
+        )
+        assert [(e.seq, e.type, e.step) for e in store.events("r1")] == [
+            (1, "started", None),
+            (2, "step_completed", "start"),
+            (3, "sleeping", "nap"),
+        ]
+        assert store.get("r1") == run
+
+    def append_after_a_stale_sequence_is_refused_and_appends_nothing() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        store.append("r1", 1, [_step("start", 42)])
+        with pytest.raises(SequenceConflict) as conflict:
+            store.append("r1", 1, [_step("start", 43)], {"status": "completed"})
+        assert (conflict.value.run_id, conflict.value.expected, conflict.value.actual) == ("r1", 1, 2)
+        assert [e.data for e in store.events("r1")][1:] == [{"result": 42}]
+        assert store.get("r1").status == "pending"  # type: ignore[union-attr]
+
+    def concurrent_appends_at_one_sequence_record_one() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        results = _together(8, lambda i: store.append("r1", 1, [_step("start", i)], {"attempts": i}))
+        winners = [result for result in results if isinstance(result, Run)]
+        assert len(winners) == 1, results
+        assert all(isinstance(r, SequenceConflict) for r in results if not isinstance(r, Run))
+        events = store.events("r1")
+        assert len(events) == 2
+        assert events[1].data == {"result": winners[0].attempts}
+
+    def append_to_an_unknown_run_is_refused() -> None:
+        store = store_factory()
+        with pytest.raises(UnknownRun) as unknown:
+            store.append("nobody", 0, [_step("start", 1)])
+        assert unknown.value.run_id == "nobody"
+        assert store.events("nobody") == []
+
+    def append_cannot_change_what_is_not_its_to_change() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        for update in ({"workflow": "other"}, {"status": "exploded"}):
+            with pytest.raises(ValueError, match=r"workflow|exploded"):
+                store.append("r1", 1, [_step("start", 1)], update)
+        run = store.get("r1")
+        assert run is not None
+        assert (run.workflow, run.status, run.last_seq) == ("double", "pending", 1)
+
+    def json_values_come_back_as_they_went_in() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        value: dict[str, Any] = {"list": [1, 2.5, "three", None, True], "nested": {"deep": ["é", {"x": -1}]}}
+        store.append(
+            "r1",
+            1,
+            [_step("start", value)],
+            {"output": value, "scratchpad": {"n": 42, "seen": ["a"]}, "error": "boom", "status": "completed"},
+        )
+        value["list"].append("changed after the append")  # the store keeps its own copy
+        run = store.get("r1")
+        assert run is not None
+        assert run.output == {"list": [1, 2.5, "three", None, True], "nested": {"deep": ["é", {"x": -1}]}}
+        assert (run.scratchpad, run.error, run.status) == ({"n": 42, "seen": ["a"]}, "boom", "completed")
+        assert store.events("r1")[1].data == {"result": run.output}
+
+    def events_after_a_sequence_number() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        store.append("r1", 1, [_step("a", 1), _step("b", 2), _step("c", 3)])
+        assert [e.step for e in store.events("r1", after=2)] == ["b", "c"]
+        assert store.events("r1", after=4) == []
+
+    def runs_are_listed_newest_first_and_filtered() -> None:
+        store = store_factory()
+        for index, (workflow, stamp) in enumerate([("double", T0), ("triple", T1), ("double", T2)]):
+            store.create(
+                Run(id=f"r{index}", workflow=workflow, input=None, created_at=stamp, updated_at=stamp),
+                _started(stamp),
+            )
+        store.append("r2", 1, [NewEvent("completed", T3, data={"output": 1})], {"status": "completed"})
+        listed, total = store.runs()
+        assert ([run.id for run in listed], total) == (["r2", "r1", "r0"], 3)
+        assert [run.id for run in store.runs(workflow="double")[0]] == ["r2", "r0"]
+        assert store.runs(status="completed") == ([store.get("r2")], 1)
+        page, total = store.runs(limit=1, offset=1)
+        assert ([run.id for run in page], total) == (["r1"], 3)
+
+    def due_runs_are_the_unfinished_ones_whose_time_came() -> None:
+        store = store_factory()
+        for run_id in ("pending", "sleeps", "retries", "done"):
+            store.create(_run(run_id), _started())
+        store.append(
+            "sleeps", 1, [NewEvent("sleeping", T0, step="nap")], {"status": "sleeping", "due_at": T2}
+        )
+        store.append("retries", 1, [], {"status": "retrying", "due_at": T1})
+        store.append("done", 1, [NewEvent("completed", T0)], {"status": "completed"})
+        assert [run.id for run in store.due(T0)] == ["pending"]
+        assert [run.id for run in store.due(T1)] == ["pending", "retries"]
+        assert [run.id for run in store.due(T3)] == ["pending", "retries", "sleeps"]
+        assert [run.id for run in store.due(T3, limit=1)] == ["pending"]
+
+    def a_claim_holds_a_run_for_one_owner_until_it_runs_out() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        assert store.claim("r1", "worker-a", until=T2, now=T0)
+        assert not store.claim("r1", "worker-b", until=T3, now=T1)
+        assert store.due(T1) == []  # held: nobody else takes it up
+        assert store.claim("r1", "worker-a", until=T3, now=T1)  # the owner renews
+        assert not store.claim("r1", "worker-b", until=T3, now=T2)
+        assert [run.id for run in store.due(T3)] == ["r1"]  # the lease ran out: due again
+        assert store.claim("r1", "worker-b", until="2026-01-01T00:00:09.000Z", now=T3)  # takeover
+        run = store.get("r1")
+        assert run is not None
+        assert (run.owner, run.lease_until) == ("worker-b", "2026-01-01T00:00:09.000Z")
+
+    def release_frees_a_run_only_for_its_owner() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        store.claim("r1", "worker-a", until=T3, now=T0)
+        store.release("r1", "worker-b")
+        assert store.get("r1").owner == "worker-a"  # type: ignore[union-attr]
+        store.release("r1", "worker-a")
+        run = store.get("r1")
+        assert run is not None
+        assert (run.owner, run.lease_until) == (None, None)
+        assert store.claim("r1", "worker-b", until=T3, now=T0)
+
+    def an_unknown_run_is_nothing() -> None:
+        store = store_factory()
+        assert store.get("nobody") is None
+        assert store.events("nobody") == []
+        assert store.claim("nobody", "worker-a", until=T1, now=T0) is False
+        store.release("nobody", "worker-a")  # no error
+        assert store.runs() == ([], 0)
+
+    return [
+        create_stores_the_run_and_its_started_event,
+        create_of_an_existing_id_changes_nothing,
+        concurrent_creates_of_one_id_make_one_run,
+        append_numbers_events_and_updates_the_run,
+        append_after_a_stale_sequence_is_refused_and_appends_nothing,
+        concurrent_appends_at_one_sequence_record_one,
+        append_to_an_unknown_run_is_refused,
+        append_cannot_change_what_is_not_its_to_change,
+        json_values_come_back_as_they_went_in,
+        events_after_a_sequence_number,
+        runs_are_listed_newest_first_and_filtered,
+        due_runs_are_the_unfinished_ones_whose_time_came,
+        a_claim_holds_a_run_for_one_owner_until_it_runs_out,
+        release_frees_a_run_only_for_its_owner,
+        an_unknown_run_is_nothing,
+    ]

@@ -1,0 +1,106 @@
+"""``MemoryEventStore``: the event store in a dict, for tests, simulation and benchmarks.
+
+Each operation holds one lock, so it is atomic among threads, as the interface asks.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from kiln.workflows.events import Event, NewEvent, Run, SequenceConflict, UnknownRun, check_update
+
+__all__ = ["MemoryEventStore"]
+
+_FINAL = ("completed", "failed")
+
+
+class MemoryEventStore:
+    """An :class:`~kiln.workflows.store.EventStore` in memory; it forgets everything with the process."""
+
+    def __init__(self) -> None:
+        self._runs: dict[str, Run] = {}
+        self._events: dict[str, list[Event]] = {}
+        self._order: dict[str, int] = {}  # creation order, for newest-first listings
+        self._lock = threading.Lock()
+
+    def create(self, run: Run, started: NewEvent) -> tuple[Run, bool]:
+        with self._lock:
+            existing = self._runs.get(run.id)
+            if existing is not None:
+                return existing, False
+            stored = run.changed(last_seq=1, scratchpad=copy.deepcopy(run.scratchpad))
+            self._runs[run.id] = stored
+            self._events[run.id] = [_stored(run.id, 1, started)]
+            self._order[run.id] = len(self._order)
+            return stored, True
+
+    def append(
+        self, run_id: str, expected_seq: int, events: Sequence[NewEvent], update: dict[str, Any] | None = None
+    ) -> Run:
+        update = dict(update or {})
+        check_update(update)
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None:
+                raise UnknownRun(run_id)
+            if run.last_seq != expected_seq:
+                raise SequenceConflict(run_id, expected_seq, run.last_seq)
+            stream = self._events[run_id]
+            for offset, event in enumerate(events, start=1):
+                stream.append(_stored(run_id, expected_seq + offset, event))
+            changed = run.changed(last_seq=expected_seq + len(events), **copy.deepcopy(update))
+            self._runs[run_id] = changed
+            return changed
+
+    def events(self, run_id: str, after: int = 0) -> list[Event]:
+        with self._lock:
+            return [event for event in self._events.get(run_id, []) if event.seq > after]
+
+    def get(self, run_id: str) -> Run | None:
+        with self._lock:
+            return self._runs.get(run_id)
+
+    def runs(
+        self, *, workflow: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> tuple[list[Run], int]:
+        with self._lock:
+            matching = [
+                run
+                for run in self._runs.values()
+                if (workflow is None or run.workflow == workflow) and (status is None or run.status == status)
+            ]
+            matching.sort(key=lambda run: (run.created_at, self._order[run.id]), reverse=True)
+            return matching[offset : offset + limit], len(matching)
+
+    def due(self, now: str, limit: int = 100) -> list[Run]:
+        with self._lock:
+            due = [
+                run
+                for run in self._runs.values()
+                if run.status not in _FINAL and (run.due_at or "") <= now and (run.lease_until or "") <= now
+            ]
+            due.sort(key=lambda run: (run.due_at or run.created_at, self._order[run.id]))
+            return due[:limit]
+
+    def claim(self, run_id: str, owner: str, until: str, now: str) -> bool:
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None:
+                return False
+            if run.owner not in (None, owner) and (run.lease_until or "") > now:
+                return False
+            self._runs[run_id] = run.changed(owner=owner, lease_until=until)
+            return True
+
+    def release(self, run_id: str, owner: str) -> None:
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is not None and run.owner == owner:
+                self._runs[run_id] = run.changed(owner=None, lease_until=None)
+
+
+def _stored(run_id: str, seq: int, event: NewEvent) -> Event:
+    return Event(run_id, seq, event.type, event.at, event.step, copy.deepcopy(event.data))
