@@ -1,10 +1,14 @@
-"""Durable workflows on an event-sourced engine (being built: the stores exist so far).
+"""Durable workflows on an event-sourced engine (being built: the engine and its stores so far).
 
+- :mod:`kiln.workflows.definition`: ``@workflow(name, max_attempts=3)`` and ``NonRetryableError``;
+- :mod:`kiln.workflows.engine`: the :class:`Engine` that starts runs and replays them, and ``wf``;
 - :mod:`kiln.workflows.events`: events, runs, and the store's errors;
 - :mod:`kiln.workflows.store`: the :class:`EventStore` interface;
 - :mod:`kiln.workflows.memory` and :mod:`kiln.workflows.sqlite`: its two implementations.
 """
 
+from kiln.workflows.definition import NonRetryableError, Workflow, definition_of, workflow
+from kiln.workflows.engine import Engine, UnknownWorkflow, WorkflowContext, backoff
 from kiln.workflows.events import EVENT_TYPES, STATUSES, Event, NewEvent, Run, SequenceConflict, UnknownRun
 from kiln.workflows.memory import MemoryEventStore
 from kiln.workflows.sqlite import SqliteEventStore
@@ -13,12 +17,20 @@ from kiln.workflows.store import EventStore
 __all__ = [
     "EVENT_TYPES",
     "STATUSES",
+    "Engine",
     "Event",
     "EventStore",
     "MemoryEventStore",
     "NewEvent",
+    "NonRetryableError",
     "Run",
     "SequenceConflict",
     "SqliteEventStore",
     "UnknownRun",
+    "UnknownWorkflow",
+    "Workflow",
+    "WorkflowContext",
+    "backoff",
+    "definition_of",
+    "workflow",
 ]

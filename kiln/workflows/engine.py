@@ -1,0 +1,347 @@
+"""Running workflows: each run is replayed from its events and continued from where it stopped.
+
+A run's function is called from the top every time a worker takes the run up. ``wf.step``,
+``wf.sleep`` and scratchpad writes are *commands*: the i-th command of this execution must be the
+i-th recorded one (else the run fails with a ``nondeterminism`` error naming the step), and a
+recorded command is not done again. A step's result comes from its ``step_completed`` event; a
+sleep whose time has come records ``woke`` and goes on; anything that must wait (a sleep, a retry)
+records why and ends the execution until the run is due again.
+
+Every append names the sequence number it expects, so a worker whose run was taken over (or
+recorded by someone else meanwhile) stops at its next append instead of recording twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from kiln.clock import Clock
+from kiln.fieldtypes.times import format_datetime
+from kiln.workflows.definition import NonRetryableError, Workflow
+from kiln.workflows.events import Event, NewEvent, Run, SequenceConflict
+from kiln.workflows.store import EventStore
+
+__all__ = ["Engine", "UnknownWorkflow", "WorkflowContext", "backoff"]
+
+logger = logging.getLogger("kiln.workflows")
+_FINAL = ("completed", "failed")
+
+
+class UnknownWorkflow(LookupError):
+    """No workflow has this name."""
+
+
+class _Suspend(Exception):
+    """The execution stops here: the run waits (a sleep, a retry) or has ended."""
+
+
+class _Lost(Exception):
+    """Another worker recorded this run meanwhile; this execution stops without writing."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next try of a step that failed ``attempts`` times: 1 s, 2 s, 4 s …"""
+    return timedelta(seconds=2 ** (attempts - 1))
+
+
+def _json(value: Any, what: str) -> str | None:
+    """Why ``value`` is not JSON, or ``None``."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        return f"{what} must be JSON, but it is {type(value).__name__}: {exc}"
+    return None
+
+
+class _History:
+    """What the events of a run say: its commands in order, step results and failures, sleeps."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.commands: list[tuple[str, str]] = []
+        self.results: dict[str, Any] = {}
+        self.failures: dict[str, int] = {}
+        self.sleeping: dict[str, str] = {}
+        self.woke: set[str] = set()
+        for event in events:
+            if event.type == "step_completed" and event.step is not None:
+                self.commands.append(("step", event.step))
+                self.results[event.step] = (event.data or {}).get("result")
+            elif event.type == "step_failed" and event.step is not None:
+                self.failures[event.step] = self.failures.get(event.step, 0) + 1
+            elif event.type == "sleeping" and event.step is not None:
+                self.commands.append(("sleep", event.step))
+                self.sleeping[event.step] = (event.data or {}).get("until", "")
+            elif event.type == "woke" and event.step is not None:
+                self.woke.add(event.step)
+            elif event.type == "scratchpad" and event.step is not None:
+                self.commands.append(("scratchpad", event.step))
+
+
+class Scratchpad(dict[str, Any]):
+    """``wf.scratchpad``: a dict whose writes are recorded with the run (values must be JSON)."""
+
+    def __init__(self, write: Callable[[str, Any], None]) -> None:
+        super().__init__()
+        self._write = write
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"scratchpad keys are strings, not {type(key).__name__}")
+        problem = _json(value, f"scratchpad[{key!r}]")
+        if problem:
+            raise TypeError(problem)
+        self._write(key, value)
+        super().__setitem__(key, value)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("scratchpad entries cannot be deleted; set them to None")
+
+    def _replayed(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+
+
+class WorkflowContext:
+    """``wf``: what a workflow function gets: ``step``, ``sleep``, ``scratchpad``, ``run_id``,
+    ``input``, ``db`` and ``clock``."""
+
+    def __init__(self, execution: _Execution) -> None:
+        self._execution = execution
+        self.run_id = execution.run.id
+        self.input = execution.run.input
+        self.db = execution.db
+        self.clock = execution.clock
+        self.scratchpad = Scratchpad(execution.write_scratchpad)
+
+    async def step(self, name: str, function: Callable[[], Any]) -> Any:
+        """Run ``function`` (sync or async) once, record its result, and answer it; on replay the
+        recorded result comes back and the function is not called."""
+        return await self._execution.step(name, function)
+
+    async def sleep(self, name: str, *, seconds: float) -> None:
+        """Wait ``seconds`` of kiln's clock, durably: the run sleeps, and wakes on the clock."""
+        await self._execution.sleep(name, seconds)
+
+
+class _Execution:
+    """One pass over one run by one worker."""
+
+    def __init__(self, engine: Engine, definition: Workflow, run: Run, events: list[Event], db: Any) -> None:
+        self.engine = engine
+        self.definition = definition
+        self.run = run
+        self.seq = run.last_seq
+        self.history = _History(events)
+        self.clock = engine.clock
+        self.db = db
+        self.index = 0
+        self.context = WorkflowContext(self)
+
+    def now(self) -> str:
+        return format_datetime(self.clock.now())
+
+    def append(self, events: list[NewEvent], **update: Any) -> None:
+        update.setdefault("updated_at", self.now())
+        try:
+            self.run = self.engine.store.append(self.run.id, self.seq, events, update)
+        except SequenceConflict:
+            raise _Lost from None
+        self.seq = self.run.last_seq
+
+    def _command(self, kind: str, name: str) -> bool:
+        """Take the next command; ``True`` if the history has it already (replay)."""
+        index = self.index
+        self.index += 1
+        if index < len(self.history.commands):
+            recorded = self.history.commands[index]
+            if recorded != (kind, name):
+                self.fail(
+                    f"nondeterminism: the workflow asked for {kind} {name!r} where its history has "
+                    f"{recorded[0]} {recorded[1]!r} (command {index + 1}): the code changed under a "
+                    "running run",
+                )
+            return True
+        if kind != "scratchpad" and any(c == (kind, name) for c in self.history.commands):
+            self.fail(f"{kind} {name!r} is used twice in one run: give each its own name")
+        return False
+
+    def fail(self, error: str, events: list[NewEvent] | None = None) -> None:
+        self.append([*(events or []), NewEvent("failed", self.now(), data={"error": error})],
+                    status="failed", error=error, due_at=None)  # fmt: skip
+        logger.warning("workflow run %s (%s) failed: %s", self.run.id, self.definition.name, error)
+        raise _Suspend
+
+    async def step(self, name: str, function: Callable[[], Any]) -> Any:
+        if self._command("step", name):
+            return self.history.results[name]
+        attempts = self.history.failures.get(name, 0) + 1
+        if self.run.status != "running" or self.run.attempts != attempts:
+            self.append([], status="running", attempts=attempts, due_at=None)
+        try:
+            result = function()
+            if inspect.isawaitable(result):
+                result = await result
+        except (_Suspend, _Lost):
+            raise
+        except NonRetryableError as exc:
+            failed = NewEvent(
+                "step_failed", self.now(), step=name, data={"error": str(exc), "attempt": attempts}
+            )
+            self.fail(str(exc), [failed])
+        except Exception as exc:
+            self._retry_or_fail(name, attempts, exc)
+        problem = _json(result, f"the result of step {name!r}")
+        if problem:
+            failed = NewEvent(
+                "step_failed", self.now(), step=name, data={"error": problem, "attempt": attempts}
+            )
+            self.fail(problem, [failed])
+        self.append(
+            [NewEvent("step_completed", self.now(), step=name, data={"result": result})], status="running"
+        )
+        self.history.commands.append(("step", name))
+        self.history.results[name] = result
+        return result
+
+    def _retry_or_fail(self, name: str, attempts: int, exc: Exception) -> None:
+        error = str(exc) or type(exc).__name__
+        failed = NewEvent("step_failed", self.now(), step=name, data={"error": error, "attempt": attempts})
+        if attempts >= self.definition.max_attempts:
+            self.fail(error, [failed])
+        due = format_datetime(self.clock.now() + backoff(attempts))
+        self.append([failed], status="retrying", error=error, attempts=attempts, due_at=due)
+        logger.info(
+            "workflow run %s: step %s failed (try %s), retrying at %s", self.run.id, name, attempts, due
+        )
+        raise _Suspend
+
+    async def sleep(self, name: str, seconds: float) -> None:
+        if self._command("sleep", name):
+            if name in self.history.woke:
+                return
+            until = self.history.sleeping[name]
+        else:
+            until = format_datetime(self.clock.now() + timedelta(seconds=seconds))
+            self.append([NewEvent("sleeping", self.now(), step=name, data={"until": until})])
+            self.history.commands.append(("sleep", name))
+            self.history.sleeping[name] = until
+        if self.now() >= until:
+            self.append([NewEvent("woke", self.now(), step=name)], status="running", due_at=None)
+            self.history.woke.add(name)
+            return
+        self.append([], status="sleeping", due_at=until)
+        raise _Suspend
+
+    def write_scratchpad(self, key: str, value: Any) -> None:
+        if self._command("scratchpad", key):
+            return
+        pad = {**self.run.scratchpad, key: value}
+        self.append([NewEvent("scratchpad", self.now(), step=key, data={"value": value})], scratchpad=pad)
+        self.history.commands.append(("scratchpad", key))
+
+    async def execute(self) -> None:
+        if self.run.status == "pending":
+            self.append([], status="running")
+        try:
+            output = await self.definition.function(self.context, self.run.input)
+        except (_Suspend, _Lost):
+            raise
+        except Exception as exc:  # outside any step: the workflow's own code broke
+            self.fail(f"{type(exc).__name__}: {exc}")
+        problem = _json(output, "the workflow's result")
+        if problem:
+            self.fail(problem)
+        self.append([NewEvent("completed", self.now(), data={"output": output})],
+                    status="completed", output=output, error=None, due_at=None)  # fmt: skip
+
+
+class Engine:
+    """Starts runs and runs them: ``start()``, then ``run(run_id)`` or ``run_due()`` on each worker."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        clock: Clock,
+        workflows: Mapping[str, Workflow],
+        *,
+        worker: str | None = None,
+        heartbeat_timeout: float = 30.0,
+        db: Callable[[], Any] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.workflows = dict(workflows)
+        self.worker = worker or f"worker-{uuid.uuid4().hex[:8]}"
+        self.heartbeat_timeout = heartbeat_timeout
+        self._db = db or (lambda: None)
+
+    def start(self, name: str, input: Any = None, run_id: str | None = None) -> tuple[Run, bool]:
+        """Start a run of ``name``; ``(run, True)``, or ``(existing, False)`` for a known ``run_id``."""
+        if name not in self.workflows:
+            raise UnknownWorkflow(
+                f"no workflow named {name!r} (workflows: {', '.join(self.workflows) or 'none'})"
+            )
+        problem = _json(input, "a workflow's input")
+        if problem:
+            raise TypeError(problem)
+        now = format_datetime(self.clock.now())
+        run = Run(id=run_id or str(uuid.uuid4()), workflow=name, input=input, created_at=now, updated_at=now)
+        return self.store.create(run, NewEvent("started", now, data={"input": input}))
+
+    async def run(self, run_id: str) -> Run | None:
+        """Take the run up if it is due and nobody holds it, and carry it as far as it goes now;
+        the run as it then is, or ``None`` if this worker could not take it."""
+        run = self.store.get(run_id)
+        now = format_datetime(self.clock.now())
+        if run is None or run.status in _FINAL or (run.due_at or "") > now:
+            return run
+        if not self.store.claim(run_id, self.worker, self._lease_end(), now):
+            return None
+        try:
+            current = self.store.get(run_id)
+            assert current is not None
+            definition = self.workflows.get(current.workflow)
+            if definition is None:
+                logger.error(
+                    "workflow run %s is of %r, which this app does not define", run_id, current.workflow
+                )
+                return current
+            execution = _Execution(self, definition, current, self.store.events(run_id), self._db())
+            with contextlib.suppress(_Suspend, _Lost):
+                await execution.execute()
+            return self.store.get(run_id)
+        finally:
+            self.store.release(run_id, self.worker)
+
+    async def run_due(self, limit: int = 100) -> list[Run]:
+        """Run every run that is due now, oldest first; the runs this worker carried on."""
+        carried = []
+        for run in self.store.due(format_datetime(self.clock.now()), limit):
+            after = await self.run(run.id)
+            if after is not None:
+                carried.append(after)
+        return carried
+
+    def next_wake(self) -> datetime | None:
+        """When the next sleeping or retrying run is due, by kiln's clock (``None``: none waits)."""
+        waiting = [
+            run.due_at for status in ("sleeping", "retrying") for run in self._all(status) if run.due_at
+        ]
+        return datetime.fromisoformat(min(waiting).replace("Z", "+00:00")) if waiting else None
+
+    def _all(self, status: str) -> Iterator[Run]:
+        runs, _ = self.store.runs(status=status, limit=1000)
+        yield from runs
+
+    def _lease_end(self) -> str:
+        return format_datetime(self.clock.now() + timedelta(seconds=self.heartbeat_timeout))

@@ -1,0 +1,406 @@
+"""The workflow engine on both stores: replay, durable sleeps on kiln's clock, retries with
+backoff, deduplication, takeover after a lost heartbeat, and the errors that end a run."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiln.clock import Clock
+from kiln.workflows import (
+    Engine,
+    EventStore,
+    MemoryEventStore,
+    NewEvent,
+    NonRetryableError,
+    SqliteEventStore,
+    UnknownWorkflow,
+    Workflow,
+    definition_of,
+    workflow,
+)
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+_names = itertools.count()
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
+    if request.param == "memory":
+        yield MemoryEventStore()
+        return
+    sqlite = SqliteEventStore(tmp_path / "kiln.db")
+    yield sqlite
+    sqlite.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    clock = Clock()
+    clock.set(START)
+    return clock
+
+
+class Results:
+    """What the smoke workflow persists: the stand-in for ``wf.db`` in these tests."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def insert(self, row: dict[str, Any]) -> int:
+        self.rows.append(row)
+        return len(self.rows)
+
+
+@workflow("double-and-persist", max_attempts=3)
+async def double(wf: Any, input: Any) -> int:
+    n = await wf.step("start", lambda: input["n"] * 2)
+    for i in range(6):
+        await wf.sleep(f"nap-{i}", seconds=10)
+    wf.scratchpad["n"] = n
+    await wf.step("persist", lambda: wf.db.insert({"run_id": wf.run_id, "n": n}))
+    return int(n)
+
+
+def _engine(store: EventStore, clock: Clock, *flows: Callable[..., Any], **options: Any) -> Engine:
+    definitions = [definition_of(flow) for flow in flows]
+    assert all(definitions)
+    return Engine(store, clock, {d.name: d for d in definitions if d is not None}, **options)
+
+
+def _run(engine: Engine, run_id: str) -> Any:
+    return asyncio.run(engine.run(run_id))
+
+
+def test_the_smoke_workflow_doubles_sleeps_six_times_on_the_clock_and_persists(
+    store: EventStore, clock: Clock
+) -> None:
+    results = Results()
+    engine = _engine(store, clock, double, db=lambda: results)
+    run, created = engine.start("double-and-persist", {"n": 21}, run_id="smoke-1")
+    assert (created, run.status) == (True, "pending")
+
+    statuses = [_run(engine, "smoke-1").status]
+    for _ in range(6):
+        clock.advance(timedelta(seconds=10))
+        statuses.append(asyncio.run(engine.run_due())[0].status)
+
+    assert statuses == ["sleeping"] * 6 + ["completed"]
+    finished = store.get("smoke-1")
+    assert finished is not None
+    assert (finished.output, finished.scratchpad, finished.error) == (42, {"n": 42}, None)
+    assert results.rows == [{"run_id": "smoke-1", "n": 42}]
+    events = [(e.type, e.step) for e in store.events("smoke-1")]
+    naps = [(kind, f"nap-{i}") for i in range(6) for kind in ("sleeping", "woke")]
+    assert events == [
+        ("started", None),
+        ("step_completed", "start"),
+        *naps,
+        ("scratchpad", "n"),
+        ("step_completed", "persist"),
+        ("completed", None),
+    ]
+    assert store.events("smoke-1")[2].data == {"until": "2026-01-01T00:00:10.000Z"}
+
+
+def test_a_sleep_does_not_end_before_its_time(store: EventStore, clock: Clock) -> None:
+    engine = _engine(store, clock, double, db=Results)
+    engine.start("double-and-persist", {"n": 1}, run_id="r")
+    _run(engine, "r")
+    clock.advance(timedelta(seconds=9.999))
+    assert asyncio.run(engine.run_due()) == []
+    run = store.get("r")
+    assert run is not None
+    assert (run.status, run.due_at) == ("sleeping", "2026-01-01T00:00:10.000Z")
+    assert engine.next_wake() == datetime(2026, 1, 1, 0, 0, 10, tzinfo=UTC)
+
+
+def test_a_recorded_step_is_never_run_again(store: EventStore, clock: Clock) -> None:
+    calls: list[str] = []
+
+    @workflow(f"counting-{next(_names)}")
+    async def counting(wf: Any, input: Any) -> str:
+        first = await wf.step("first", lambda: calls.append("first") or "one")
+        await wf.sleep("pause", seconds=5)
+        second = await wf.step("second", lambda: calls.append("second") or "two")
+        return f"{first}-{second}"
+
+    engine = _engine(store, clock, counting)
+    run, _ = engine.start(definition_of(counting).name, None)  # type: ignore[union-attr]
+    _run(engine, run.id)
+    clock.advance(timedelta(seconds=5))
+    _run(engine, run.id)
+
+    assert calls == ["first", "second"]
+    assert store.get(run.id).output == "one-two"  # type: ignore[union-attr]
+
+
+def test_starting_an_existing_id_starts_nothing(store: EventStore, clock: Clock) -> None:
+    engine = _engine(store, clock, double, db=Results)
+    engine.start("double-and-persist", {"n": 1}, run_id="same")
+    again, created = engine.start("double-and-persist", {"n": 999}, run_id="same")
+    assert (created, again.input) == (False, {"n": 1})
+    assert len(store.events("same")) == 1
+
+
+def test_concurrent_starts_of_one_id_make_one_run(store: EventStore, clock: Clock) -> None:
+    engine = _engine(store, clock, double, db=Results)
+    barrier = threading.Barrier(12)
+    created: list[bool] = []
+
+    def start(n: int) -> None:
+        barrier.wait(timeout=10)
+        created.append(engine.start("double-and-persist", {"n": n}, run_id="dedup")[1])
+
+    threads = [threading.Thread(target=start, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(created) == [False] * 11 + [True]
+    assert store.runs() == ([store.get("dedup")], 1)
+
+
+def _flaky(failures: int, max_attempts: int = 3) -> Callable[..., Any]:
+    tries: list[int] = []
+
+    @workflow(f"flaky-{next(_names)}", max_attempts=max_attempts)
+    async def flaky(wf: Any, input: Any) -> int:
+        def call() -> int:
+            tries.append(1)
+            if len(tries) <= failures:
+                raise ConnectionError(f"the service is down (try {len(tries)})")
+            return len(tries)
+
+        return int(await wf.step("call", call))
+
+    return flaky
+
+
+def test_a_failing_step_is_retried_after_1_then_2_seconds(store: EventStore, clock: Clock) -> None:
+    flaky = _flaky(failures=2)
+    engine = _engine(store, clock, flaky)
+    run, _ = engine.start(definition_of(flaky).name, None)  # type: ignore[union-attr]
+
+    first = _run(engine, run.id)
+    assert (first.status, first.attempts, first.due_at) == ("retrying", 1, "2026-01-01T00:00:01.000Z")
+    assert first.error == "the service is down (try 1)"
+    assert asyncio.run(engine.run_due()) == []  # not yet
+    clock.advance(timedelta(seconds=1))
+    second = asyncio.run(engine.run_due())[0]
+    assert (second.status, second.attempts, second.due_at) == ("retrying", 2, "2026-01-01T00:00:03.000Z")
+    clock.advance(timedelta(seconds=2))
+    third = asyncio.run(engine.run_due())[0]
+    assert (third.status, third.attempts, third.output, third.error) == ("completed", 3, 3, None)
+    assert [(e.type, (e.data or {}).get("attempt")) for e in store.events(run.id)][1:] == [
+        ("step_failed", 1),
+        ("step_failed", 2),
+        ("step_completed", None),
+        ("completed", None),
+    ]
+
+
+def test_a_step_that_keeps_failing_fails_the_run_after_max_attempts(store: EventStore, clock: Clock) -> None:
+    flaky = _flaky(failures=99, max_attempts=2)
+    engine = _engine(store, clock, flaky)
+    run, _ = engine.start(definition_of(flaky).name, None)  # type: ignore[union-attr]
+    _run(engine, run.id)
+    clock.advance(timedelta(seconds=1))
+    [failed] = asyncio.run(engine.run_due())
+    assert (failed.status, failed.attempts, failed.error) == ("failed", 2, "the service is down (try 2)")
+    assert [e.type for e in store.events(run.id)][-2:] == ["step_failed", "failed"]
+    clock.advance(timedelta(hours=1))
+    assert asyncio.run(engine.run_due()) == []  # a failed run is never due
+
+
+def test_a_non_retryable_error_fails_the_run_at_once(store: EventStore, clock: Clock) -> None:
+    @workflow(f"refuses-{next(_names)}", max_attempts=5)
+    async def refuses(wf: Any, input: Any) -> None:
+        def charge() -> None:
+            raise NonRetryableError("the card was declined")
+
+        await wf.step("charge", charge)
+
+    engine = _engine(store, clock, refuses)
+    run, _ = engine.start(definition_of(refuses).name, {"amount": 5})  # type: ignore[union-attr]
+    done = _run(engine, run.id)
+    assert (done.status, done.attempts, done.error) == ("failed", 1, "the card was declined")
+
+
+def test_a_step_result_that_is_not_json_fails_the_step_clearly(store: EventStore, clock: Clock) -> None:
+    @workflow(f"unjson-{next(_names)}")
+    async def unjson(wf: Any, input: Any) -> None:
+        await wf.step("make", lambda: {1, 2, 3})
+
+    engine = _engine(store, clock, unjson)
+    run, _ = engine.start(definition_of(unjson).name, None)  # type: ignore[union-attr]
+    done = _run(engine, run.id)
+    assert done.status == "failed"
+    assert done.error.startswith("the result of step 'make' must be JSON, but it is set: ")
+    assert [e.type for e in store.events(run.id)] == ["started", "step_failed", "failed"]
+
+
+def test_code_that_no_longer_matches_its_history_fails_with_nondeterminism(
+    store: EventStore, clock: Clock
+) -> None:
+    name = f"changing-{next(_names)}"
+
+    @workflow(name)
+    async def before(wf: Any, input: Any) -> None:
+        await wf.step("fetch", lambda: 1)
+        await wf.sleep("wait", seconds=60)
+
+    @workflow(name)
+    async def after(wf: Any, input: Any) -> None:
+        await wf.step("validate", lambda: 0)  # a step added before the recorded one
+        await wf.step("fetch", lambda: 1)
+
+    run, _ = _engine(store, clock, before).start(name, None)
+    _run(_engine(store, clock, before), run.id)
+    clock.advance(timedelta(seconds=60))
+    done = _run(_engine(store, clock, after), run.id)
+
+    assert done.status == "failed"
+    assert done.error == (
+        "nondeterminism: the workflow asked for step 'validate' where its history has step 'fetch' "
+        "(command 1): the code changed under a running run"
+    )
+
+
+def test_a_step_name_used_twice_fails_the_run(store: EventStore, clock: Clock) -> None:
+    @workflow(f"twice-{next(_names)}")
+    async def twice(wf: Any, input: Any) -> None:
+        await wf.step("same", lambda: 1)
+        await wf.step("same", lambda: 2)
+
+    engine = _engine(store, clock, twice)
+    run, _ = engine.start(definition_of(twice).name, None)  # type: ignore[union-attr]
+    assert _run(engine, run.id).error == "step 'same' is used twice in one run: give each its own name"
+
+
+def test_an_error_outside_a_step_fails_the_run_with_its_type(store: EventStore, clock: Clock) -> None:
+    @workflow(f"broken-{next(_names)}")
+    async def broken(wf: Any, input: Any) -> None:
+        raise KeyError("missing")
+
+    engine = _engine(store, clock, broken)
+    run, _ = engine.start(definition_of(broken).name, None)  # type: ignore[union-attr]
+    assert _run(engine, run.id).error == "KeyError: 'missing'"
+
+
+def test_scratchpad_writes_are_recorded_once_across_replays(store: EventStore, clock: Clock) -> None:
+    @workflow(f"notes-{next(_names)}")
+    async def notes(wf: Any, input: Any) -> dict[str, Any]:
+        wf.scratchpad["stage"] = "fetched"
+        await wf.sleep("pause", seconds=1)
+        wf.scratchpad["stage"] = "done"
+        wf.scratchpad.update(count=2)
+        return dict(wf.scratchpad)
+
+    engine = _engine(store, clock, notes)
+    run, _ = engine.start(definition_of(notes).name, None)  # type: ignore[union-attr]
+    assert _run(engine, run.id).scratchpad == {"stage": "fetched"}
+    clock.advance(timedelta(seconds=1))
+    done = _run(engine, run.id)
+    assert (done.scratchpad, done.output) == ({"stage": "done", "count": 2}, {"stage": "done", "count": 2})
+    pads = [(e.step, e.data) for e in store.events(run.id) if e.type == "scratchpad"]
+    assert pads == [("stage", {"value": "fetched"}), ("stage", {"value": "done"}), ("count", {"value": 2})]
+
+
+def test_a_run_held_by_a_dead_worker_is_taken_over_after_the_heartbeat_timeout(
+    store: EventStore, clock: Clock
+) -> None:
+    results = Results()
+    survivor = _engine(store, clock, double, db=lambda: results, worker="survivor", heartbeat_timeout=30)
+    survivor.start("double-and-persist", {"n": 5}, run_id="orphan")
+    # a worker took the run up and died without a word: its lease stands for 30 s of the clock
+    assert store.claim(
+        "orphan", "dead-worker", until="2026-01-01T00:00:30.000Z", now="2026-01-01T00:00:00.000Z"
+    )
+
+    assert _run(survivor, "orphan") is None
+    assert asyncio.run(survivor.run_due()) == []
+    clock.advance(timedelta(seconds=30))
+    [resumed] = asyncio.run(survivor.run_due())
+
+    assert resumed.status == "sleeping"
+    assert [e.step for e in store.events("orphan")][1:3] == ["start", "nap-0"]
+
+
+def test_two_workers_on_one_store_record_each_step_once(store: EventStore, clock: Clock) -> None:
+    effects: list[str] = []
+
+    @workflow(f"shared-{next(_names)}")
+    async def shared(wf: Any, input: Any) -> int:
+        async def slow() -> int:
+            effects.append("charged")
+            await asyncio.sleep(0)  # give the other worker its turn mid-step
+            return 7
+
+        return int(await wf.step("charge", slow))
+
+    one = _engine(store, clock, shared, worker="one")
+    two = _engine(store, clock, shared, worker="two")
+    run, _ = one.start(definition_of(shared).name, None)  # type: ignore[union-attr]
+
+    async def both() -> list[Any]:
+        return list(await asyncio.gather(one.run(run.id), two.run(run.id)))
+
+    outcomes = asyncio.run(both())
+    assert effects == ["charged"]
+    assert sorted(o is None for o in outcomes) == [False, True]  # one of them could not take it
+    assert store.get(run.id).output == 7  # type: ignore[union-attr]
+
+
+def test_a_worker_whose_run_was_recorded_meanwhile_stops_without_writing(
+    store: EventStore, clock: Clock
+) -> None:
+    @workflow(f"raced-{next(_names)}")
+    async def raced(wf: Any, input: Any) -> int:
+        def meddle() -> int:  # someone else records the step while this worker runs it
+            store.append(wf.run_id, store.get(wf.run_id).last_seq, [NewEvent("scratchpad", "x", step="k")])
+            return 1
+
+        return int(await wf.step("work", meddle))
+
+    engine = _engine(store, clock, raced)
+    run, _ = engine.start(definition_of(raced).name, None)  # type: ignore[union-attr]
+    after = _run(engine, run.id)
+    assert [e.type for e in store.events(run.id)] == ["started", "scratchpad"]
+    assert after.status == "running"  # left for whoever recorded it
+
+
+def test_starting_an_unknown_workflow_or_with_input_that_is_not_json(store: EventStore, clock: Clock) -> None:
+    engine = _engine(store, clock, double, db=Results)
+    with pytest.raises(UnknownWorkflow, match=r"no workflow named 'nope' \(workflows: double-and-persist\)"):
+        engine.start("nope", None)
+    with pytest.raises(TypeError, match="a workflow's input must be JSON, but it is object"):
+        engine.start("double-and-persist", object())
+    assert store.runs() == ([], 0)
+
+
+def test_the_decorator_checks_its_arguments_and_keeps_the_function() -> None:
+    async def flow(wf: Any, input: Any) -> None:
+        return None
+
+    marked = workflow("a-flow", max_attempts=5)(flow)
+    assert marked is flow
+    assert definition_of(flow) == Workflow("a-flow", flow, 5)
+    with pytest.raises(TypeError, match=r"must be an async function: async def plain\(wf, input\)"):
+
+        @workflow("plain")
+        def plain(wf: Any, input: Any) -> None: ...
+
+    for bad in (0, -1, True, 1.5):
+        with pytest.raises(ValueError, match="max_attempts must be a whole number of 1 or more"):
+            workflow("x", max_attempts=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="a workflow needs a name"):
+        workflow(" ")
+    assert definition_of(lambda: None) is None
