@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from kiln.store import DB_NAME, Database, QueryLog
 from kiln.store.outbox import Outbox
 from kiln.templates import Templates
 from kiln.types import ASGIApp
+from kiln.workflows import Engine, SqliteEventStore, definition_of
 
 __all__ = ["OUTBOUND_SETTING", "AppState", "build_instance"]
 
@@ -215,7 +216,7 @@ def build_instance(
 def _runtime(manifest: Manifest, state: AppState, smtp: tuple[str, int] | None) -> Runtime | None:
     """The outbox, cron scheduler, delivery and SMTP listener the app has; ``None`` for none."""
     outbound = state.settings.get(OUTBOUND_SETTING) or (manifest.mail.outbound if manifest.mail else None)
-    if not (manifest.cron or manifest.mail or manifest.has_outbox):
+    if not (manifest.cron or manifest.mail or manifest.has_outbox or manifest.workflows):
         return None
     runtime = Runtime(state.clock)
     if manifest.has_outbox:
@@ -235,11 +236,38 @@ def _runtime(manifest: Manifest, state: AppState, smtp: tuple[str, int] | None) 
     if outbound:
         runtime.delivery = Delivery(outbound, state.db, state.clock)
         state.db.after_commit.append(lambda conn: runtime.wake())
+    if manifest.workflows:
+        runtime.workflows = _workflow_engine(manifest, state, context)
     if manifest.mail is not None and manifest.mail.inbound is not None and smtp is not None:
         handler = getattr(manifest.handlers, manifest.mail.inbound.removeprefix("handlers:"))
         runtime.inbound = InboundMail(handler, state.db, state.clock, context)
         runtime.smtp = smtp
     return runtime
+
+
+def _workflow_engine(manifest: Manifest, state: AppState, context: Callable[[], HandlerContext]) -> Engine:
+    """The workflows of ``handlers.py`` on a :class:`SqliteEventStore` in the app's database."""
+    definitions = {}
+    for declared in manifest.workflows:
+        definition = definition_of(getattr(manifest.handlers, declared.function))
+        assert definition is not None  # the manifest found the mark
+        definitions[declared.name] = definition
+
+    @contextlib.contextmanager
+    def database() -> Iterator[Any]:
+        ctx = context()
+        try:
+            yield ctx.db
+        finally:
+            ctx.close()
+
+    return Engine(
+        SqliteEventStore(state.db.path),
+        state.clock,
+        definitions,
+        heartbeat_timeout=manifest.heartbeat_timeout,
+        db=database,
+    )
 
 
 def _error_pages(templates: Templates) -> Callable[[Request, KilnError], Response | None]:

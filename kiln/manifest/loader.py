@@ -25,12 +25,12 @@ from kiln.manifest.realtime import read_realtime
 from kiln.manifest.relations import link_relations
 from kiln.manifest.report import Report
 from kiln.manifest.routes import read_routes, shape
-from kiln.manifest.runtime import read_cron, read_mail, read_wasm
+from kiln.manifest.runtime import read_cron, read_mail, read_wasm, read_workflows
 
 __all__ = ["MANIFEST", "load_manifest"]
 
 MANIFEST = "app.toml"
-_TOP = {"app", "entities", "routes", "auth", "files", "realtime", "cron", "mail", "wasm"}
+_TOP = {"app", "entities", "routes", "auth", "files", "realtime", "cron", "mail", "wasm", "workflows"}
 _APP_KEYS = {"name", "debug", "max_body", "spa", "cors_origins"}
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _APP_LATER: set[str] = set()
@@ -67,6 +67,7 @@ def load_manifest(folder: Path) -> Manifest:
     cron = read_cron(raw.get("cron"), report, handlers=handlers)
     mail = read_mail(raw.get("mail"), report, handlers=handlers)
     wasm = read_wasm(raw.get("wasm"), folder, report)
+    workflows, heartbeat_timeout = read_workflows(raw.get("workflows"), report, handlers=handlers)
     _report_collection_conflicts(routes, entities, report, has_auth=auth is not None)
     if report.errors:
         raise ManifestError(report.errors)
@@ -84,6 +85,8 @@ def load_manifest(folder: Path) -> Manifest:
         cron=cron,
         mail=mail,
         wasm=wasm,
+        workflows=workflows,
+        heartbeat_timeout=heartbeat_timeout,
         warnings=tuple(report.warnings),
         raw=raw,
         handlers=handlers,

@@ -23,6 +23,7 @@ __all__ = [
     "Relation",
     "Route",
     "RouteParam",
+    "WorkflowDecl",
 ]
 
 #: Fields every record has; an app cannot declare them.
@@ -204,6 +205,16 @@ class CronJob:
 
 
 @dataclass(frozen=True)
+class WorkflowDecl:
+    """A workflow that ``handlers.py`` defines with ``@workflow(name)``: its name, the function's
+    name in the module, and how often a step is tried."""
+
+    name: str
+    function: str
+    max_attempts: int
+
+
+@dataclass(frozen=True)
 class MailConfig:
     """``[mail]``: the inbound handler, and the SMTP server outgoing mail is delivered to."""
 
@@ -228,6 +239,8 @@ class Manifest:
     cron: tuple[CronJob, ...] = ()
     mail: MailConfig | None = None
     wasm: dict[str, Any] = field(default_factory=dict, compare=False)  # name -> kiln.wasm.WasmModule
+    workflows: tuple[WorkflowDecl, ...] = ()
+    heartbeat_timeout: int = 30  # [workflows] heartbeat_timeout, in seconds
     warnings: tuple[Problem, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     handlers: ModuleType | None = field(default=None, repr=False, compare=False)  # the app's handlers.py

@@ -11,6 +11,12 @@ outbound = "smtp://127.0.0.1:1025"
 
 [wasm]
 add = "wasm/add.wasm"           # compiled now: a bad module is a manifest error
+
+[workflows]
+heartbeat_timeout = "30s"       # a run whose worker is silent this long is taken over
+
+Workflows themselves are the functions of ``handlers.py`` marked with ``@workflow(name)``; the
+mark is read here by its attribute, so the manifest does not import the engine.
 """
 
 from __future__ import annotations
@@ -21,16 +27,21 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from kiln.manifest.model import CronJob, MailConfig
+from kiln.errors import Invalid
+from kiln.fieldtypes import parse_duration
+from kiln.manifest.model import CronJob, MailConfig, WorkflowDecl
 from kiln.manifest.report import Report
 from kiln.manifest.routes import read_handler
 from kiln.wasm import WasmError, WasmModule, load_module
 
-__all__ = ["read_cron", "read_mail", "read_wasm"]
+__all__ = ["read_cron", "read_mail", "read_wasm", "read_workflows"]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 _CRON_KEYS = {"name", "schedule", "handler"}
 _MAIL_KEYS = {"inbound", "outbound"}
+_WORKFLOW_KEYS = {"heartbeat_timeout"}
+#: The attribute ``kiln.workflows.workflow`` marks a function with.
+WORKFLOW_MARK = "__kiln_workflow__"
 
 
 def read_cron(raw: Any, report: Report, *, handlers: ModuleType | None) -> tuple[CronJob, ...]:
@@ -148,3 +159,34 @@ def read_wasm(raw: Any, folder: Path, report: Report) -> dict[str, WasmModule]:
         except WasmError as exc:
             report.error(at, f"{value} {exc}")
     return modules
+
+
+def read_workflows(
+    raw: Any, report: Report, *, handlers: ModuleType | None
+) -> tuple[tuple[WorkflowDecl, ...], int]:
+    """The workflows ``handlers.py`` defines, in its order, and ``[workflows] heartbeat_timeout``."""
+    timeout = 30
+    if raw is not None:
+        table = report.table(raw, "workflows", '[workflows] heartbeat_timeout = "30s"')
+        if table is not None:
+            report.check_keys(table, "workflows", _WORKFLOW_KEYS)
+            if "heartbeat_timeout" in table:
+                try:
+                    timeout = parse_duration(table["heartbeat_timeout"])
+                except Invalid as exc:
+                    report.error("workflows.heartbeat_timeout", exc.message)
+    found: list[WorkflowDecl] = []
+    seen: dict[str, str] = {}
+    for attribute, value in vars(handlers).items() if handlers is not None else ():
+        mark: Any = getattr(value, WORKFLOW_MARK, None) if callable(value) else None
+        name = getattr(mark, "name", None)
+        if not isinstance(name, str) or getattr(mark, "function", None) is not value:
+            continue  # not a workflow, or one imported under another name from elsewhere
+        if name in seen:
+            report.error(
+                f"handlers.{attribute}", f'workflow "{name}" is defined twice (also by handlers.{seen[name]})'
+            )
+            continue
+        seen[name] = attribute
+        found.append(WorkflowDecl(name=name, function=attribute, max_attempts=int(mark.max_attempts)))
+    return tuple(found), timeout

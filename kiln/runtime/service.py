@@ -18,6 +18,7 @@ from kiln.clock import Clock
 from kiln.runtime.cron import Scheduler
 from kiln.runtime.delivery import Delivery
 from kiln.runtime.inbound import InboundMail
+from kiln.workflows import Engine
 
 __all__ = ["Runtime"]
 
@@ -39,11 +40,13 @@ class Runtime:
         delivery: Delivery | None = None,
         inbound: InboundMail | None = None,
         smtp: tuple[str, int] | None = None,
+        workflows: Engine | None = None,
     ) -> None:
         self.clock = clock
         self.scheduler = scheduler
         self.delivery = delivery
         self.inbound = inbound
+        self.workflows = workflows
         self.smtp = smtp
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: int | None = None
@@ -66,6 +69,8 @@ class Runtime:
         if self.scheduler is not None:
             self.scheduler.start()
             await self.scheduler.run_due(catch_up=True)
+        if self.workflows is not None:
+            await self.workflows.run_due()  # runs that came due, or lost their worker, while down
         self._unsubscribe = self.clock.subscribe(self._clock_moved)
         self._task = self._loop.create_task(self._background())
 
@@ -81,6 +86,8 @@ class Runtime:
             self._task = None
         if self.inbound is not None:
             await self.inbound.close()
+        if self.workflows is not None:
+            self.workflows.store.close()
 
     def wake(self) -> None:
         """Look at the schedule and the outbox now; safe to call from any thread."""
@@ -93,9 +100,12 @@ class Runtime:
             loop.call_soon_threadsafe(self._wake.set)
 
     async def run_due(self) -> None:
-        """Run the cron jobs that came due and try the mail whose time came, in that order."""
+        """Run the cron jobs that came due, the workflow runs that are due, and try the mail whose
+        time came, in that order."""
         if self.scheduler is not None:
             await self.scheduler.run_due()
+        if self.workflows is not None:
+            await self.workflows.run_due()
         if self.delivery is not None:
             await self.delivery.deliver_due()
 
@@ -136,8 +146,8 @@ class Runtime:
             wake = self.scheduler.next_wake()
             if wake is not None:
                 times.append(wake)
-        if self.delivery is not None:
-            wake = self.delivery.next_wake()
+        for part in (self.delivery, self.workflows):
+            wake = part.next_wake() if part is not None else None
             if wake is not None:
                 times.append(wake)
         if not times:

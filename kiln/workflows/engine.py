@@ -266,7 +266,11 @@ class _Execution:
 
 
 class Engine:
-    """Starts runs and runs them: ``start()``, then ``run(run_id)`` or ``run_due()`` on each worker."""
+    """Starts runs and runs them: ``start()``, then ``run(run_id)`` or ``run_due()`` on each worker.
+
+    Steps run in the caller's event loop: an async step may await, and a sync one should be quick
+    (a database write), as it holds the loop while it runs.
+    """
 
     def __init__(
         self,
@@ -276,14 +280,15 @@ class Engine:
         *,
         worker: str | None = None,
         heartbeat_timeout: float = 30.0,
-        db: Callable[[], Any] | None = None,
+        db: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.workflows = dict(workflows)
         self.worker = worker or f"worker-{uuid.uuid4().hex[:8]}"
         self.heartbeat_timeout = heartbeat_timeout
-        self._db = db or (lambda: None)
+        #: Opens ``wf.db`` for one execution (the app's database; nothing without one).
+        self._db = db or (lambda: contextlib.nullcontext(None))
 
     def start(self, name: str, input: Any = None, run_id: str | None = None) -> tuple[Run, bool]:
         """Start a run of ``name``; ``(run, True)``, or ``(existing, False)`` for a known ``run_id``."""
@@ -316,9 +321,8 @@ class Engine:
                     "workflow run %s is of %r, which this app does not define", run_id, current.workflow
                 )
                 return current
-            execution = _Execution(self, definition, current, self.store.events(run_id), self._db())
-            with contextlib.suppress(_Suspend, _Lost):
-                await execution.execute()
+            with self._db() as db, contextlib.suppress(_Suspend, _Lost):
+                await _Execution(self, definition, current, self.store.events(run_id), db).execute()
             return self.store.get(run_id)
         finally:
             self.store.release(run_id, self.worker)

@@ -101,6 +101,9 @@ class MemoryEventStore:
             if run is not None and run.owner == owner:
                 self._runs[run_id] = run.changed(owner=None, lease_until=None)
 
+    def close(self) -> None:
+        """Nothing to close: the runs live as long as the store object."""
+
 
 def _stored(run_id: str, seq: int, event: NewEvent) -> Event:
     return Event(run_id, seq, event.type, event.at, event.step, copy.deepcopy(event.data))

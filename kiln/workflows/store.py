@@ -61,3 +61,7 @@ class EventStore(Protocol):
     def release(self, run_id: str, owner: str) -> None:
         """Stop holding the run, if ``owner`` holds it."""
         ...
+
+    def close(self) -> None:
+        """Let go of what the store holds open (a connection)."""
+        ...

@@ -4,6 +4,7 @@ backoff, deduplication, takeover after a lost heartbeat, and the errors that end
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import threading
 from collections.abc import Callable, Iterator
@@ -83,7 +84,7 @@ def test_the_smoke_workflow_doubles_sleeps_six_times_on_the_clock_and_persists(
     store: EventStore, clock: Clock
 ) -> None:
     results = Results()
-    engine = _engine(store, clock, double, db=lambda: results)
+    engine = _engine(store, clock, double, db=lambda: contextlib.nullcontext(results))
     run, created = engine.start("double-and-persist", {"n": 21}, run_id="smoke-1")
     assert (created, run.status) == (True, "pending")
 
@@ -111,7 +112,7 @@ def test_the_smoke_workflow_doubles_sleeps_six_times_on_the_clock_and_persists(
 
 
 def test_a_sleep_does_not_end_before_its_time(store: EventStore, clock: Clock) -> None:
-    engine = _engine(store, clock, double, db=Results)
+    engine = _engine(store, clock, double, db=lambda: contextlib.nullcontext(Results()))
     engine.start("double-and-persist", {"n": 1}, run_id="r")
     _run(engine, "r")
     clock.advance(timedelta(seconds=9.999))
@@ -143,7 +144,7 @@ def test_a_recorded_step_is_never_run_again(store: EventStore, clock: Clock) -> 
 
 
 def test_starting_an_existing_id_starts_nothing(store: EventStore, clock: Clock) -> None:
-    engine = _engine(store, clock, double, db=Results)
+    engine = _engine(store, clock, double, db=lambda: contextlib.nullcontext(Results()))
     engine.start("double-and-persist", {"n": 1}, run_id="same")
     again, created = engine.start("double-and-persist", {"n": 999}, run_id="same")
     assert (created, again.input) == (False, {"n": 1})
@@ -151,7 +152,7 @@ def test_starting_an_existing_id_starts_nothing(store: EventStore, clock: Clock)
 
 
 def test_concurrent_starts_of_one_id_make_one_run(store: EventStore, clock: Clock) -> None:
-    engine = _engine(store, clock, double, db=Results)
+    engine = _engine(store, clock, double, db=lambda: contextlib.nullcontext(Results()))
     barrier = threading.Barrier(12)
     created: list[bool] = []
 
@@ -318,7 +319,14 @@ def test_a_run_held_by_a_dead_worker_is_taken_over_after_the_heartbeat_timeout(
     store: EventStore, clock: Clock
 ) -> None:
     results = Results()
-    survivor = _engine(store, clock, double, db=lambda: results, worker="survivor", heartbeat_timeout=30)
+    survivor = _engine(
+        store,
+        clock,
+        double,
+        db=lambda: contextlib.nullcontext(results),
+        worker="survivor",
+        heartbeat_timeout=30,
+    )
     survivor.start("double-and-persist", {"n": 5}, run_id="orphan")
     # a worker took the run up and died without a word: its lease stands for 30 s of the clock
     assert store.claim(
@@ -378,7 +386,7 @@ def test_a_worker_whose_run_was_recorded_meanwhile_stops_without_writing(
 
 
 def test_starting_an_unknown_workflow_or_with_input_that_is_not_json(store: EventStore, clock: Clock) -> None:
-    engine = _engine(store, clock, double, db=Results)
+    engine = _engine(store, clock, double, db=lambda: contextlib.nullcontext(Results()))
     with pytest.raises(UnknownWorkflow, match=r"no workflow named 'nope' \(workflows: double-and-persist\)"):
         engine.start("nope", None)
     with pytest.raises(TypeError, match="a workflow's input must be JSON, but it is object"):
