@@ -37,6 +37,7 @@ CATEGORIES = {
     "template": "templates, static files and the SPA fallback",
     "errors": "the error envelope, request ids and error pages",
     "runtime": "secrets, cron, mail in and out, logs, WASM and fake external services",
+    "workflow": "durable workflows: runs, sleeps on the clock, retries and their endpoints",
 }
 
 _MARKERS = {

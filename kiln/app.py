@@ -47,6 +47,7 @@ from kiln.store.outbox import Outbox
 from kiln.templates import Templates
 from kiln.types import ASGIApp
 from kiln.workflows import Engine, SqliteEventStore, definition_of
+from kiln.workflows.admin import workflow_routes
 
 __all__ = ["OUTBOUND_SETTING", "AppState", "build_instance"]
 
@@ -117,6 +118,7 @@ def shared_parts(folder: Path, manifest: Manifest) -> SharedParts:
     routes.extend(realtime_routes(manifest))
     routes.extend(runtime_routes(manifest))
     routes.extend(dev_routes(manifest))
+    routes.extend(workflow_routes(manifest))
     static = static_mount(folder)
     if static is not None:
         routes.append(static)

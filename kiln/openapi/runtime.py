@@ -1,4 +1,5 @@
-"""The runtime's admin endpoints in OpenAPI: cron jobs, their runs and history, and the inbox."""
+"""The runtime's admin endpoints in OpenAPI: cron jobs, their runs and history, the inbox, and
+workflow runs."""
 
 from __future__ import annotations
 
@@ -94,4 +95,85 @@ def runtime_paths(manifest: Manifest, schemas: dict[str, Any]) -> dict[str, Any]
         schemas["Inbox"] = _items("InboxMail", paged=True)
         inbox = _get("The received mail, newest first", "list_inbox", ref("Inbox"), 400)
         paths["/api/_mail/inbox"] = {"get": {**inbox, "parameters": _PAGING}}
+    if manifest.workflows:
+        paths |= _workflow_paths(manifest, schemas)
     return paths
+
+
+def _workflow_paths(manifest: Manifest, schemas: dict[str, Any]) -> dict[str, Any]:
+    """Starting runs of the app's workflows, and reading them."""
+    statuses = ["pending", "running", "sleeping", "retrying", "completed", "failed"]
+    types = [
+        "started",
+        "step_completed",
+        "step_failed",
+        "sleeping",
+        "woke",
+        "scratchpad",
+        "completed",
+        "failed",
+    ]
+    run = _object(
+        {
+            "id": {"type": "string"},
+            "workflow": {"type": "string"},
+            "status": {"type": "string", "enum": statuses},
+            "input": {},
+            "output": {},
+            "error": {"type": ["string", "null"]},
+            "attempts": {"type": "integer"},
+            "scratchpad": {"type": "object"},
+            "created_at": _STAMP,
+            "updated_at": _STAMP,
+        }
+    )
+    event = _object(
+        {
+            "seq": {"type": "integer"},
+            "type": {"type": "string", "enum": types},
+            "step": {"type": ["string", "null"]},
+            "data": {},
+            "at": _STAMP,
+        }
+    )
+    schemas["WorkflowRun"] = run
+    schemas["WorkflowEvent"] = event
+    schemas["WorkflowRuns"] = _items("WorkflowRun", paged=True)
+    start_body = {
+        "type": "object",
+        "properties": {"input": {}, "id": {"type": "string", "minLength": 1, "maxLength": 200}},
+    }
+    started = {"description": "the new run, pending", "content": json_content(ref("WorkflowRun"))}
+    existing = {
+        "description": "the run that has this id already",
+        "content": json_content(ref("WorkflowRun")),
+    }
+    name = {**_NAME, "schema": {"type": "string", "enum": [w.name for w in manifest.workflows]}}
+    start = {
+        "summary": "Start a run of a workflow",
+        "operationId": "start_workflow_run",
+        "security": _SECURED,
+        "requestBody": {"required": False, "content": json_content(start_body)},
+        "responses": {"202": started, "200": existing, **errors(404, 413, 415, 422, guards=_ADMIN)},
+    }
+    shown = {
+        **run,
+        "properties": {**run["properties"], "events": {"type": "array", "items": ref("WorkflowEvent")}},
+    }
+    show = _get("A workflow run", "get_workflow_run", shown, 400, 404)
+    show["parameters"] = [
+        {"name": "run_id", "in": "path", "required": True, "schema": {"type": "string"}},
+        {"name": "events", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
+    ]
+    filters = [
+        {"name": "workflow", "in": "query", "schema": {"type": "string"}},
+        {"name": "status", "in": "query", "schema": {"type": "string", "enum": statuses}},
+        *_PAGING,
+    ]
+    listing = {**_get("Workflow runs, newest first", "list_workflow_runs", ref("WorkflowRuns"), 400, 404)}
+    listing["parameters"] = filters
+    return {
+        "/api/_workflows/runs": {"get": listing},
+        "/api/_workflows/runs/{run_id}": {"get": show},
+        "/api/_workflows/{name}": {"parameters": [name], "post": start},
+    }

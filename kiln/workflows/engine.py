@@ -289,6 +289,7 @@ class Engine:
         self.heartbeat_timeout = heartbeat_timeout
         #: Opens ``wf.db`` for one execution (the app's database; nothing without one).
         self._db = db or (lambda: contextlib.nullcontext(None))
+        self._running: set[str] = set()
 
     def start(self, name: str, input: Any = None, run_id: str | None = None) -> tuple[Run, bool]:
         """Start a run of ``name``; ``(run, True)``, or ``(existing, False)`` for a known ``run_id``."""
@@ -310,8 +311,11 @@ class Engine:
         now = format_datetime(self.clock.now())
         if run is None or run.status in _FINAL or (run.due_at or "") > now:
             return run
+        if run_id in self._running:  # this worker is carrying it already (another task of the loop)
+            return None
         if not self.store.claim(run_id, self.worker, self._lease_end(), now):
             return None
+        self._running.add(run_id)
         try:
             current = self.store.get(run_id)
             assert current is not None
@@ -325,6 +329,7 @@ class Engine:
                 await _Execution(self, definition, current, self.store.events(run_id), db).execute()
             return self.store.get(run_id)
         finally:
+            self._running.discard(run_id)
             self.store.release(run_id, self.worker)
 
     async def run_due(self, limit: int = 100) -> list[Run]:

@@ -34,6 +34,8 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> list[pytest.Item]:
             "-q",
             "-p",
             "no:cacheprovider",
+            "-p",
+            "no:faulthandler",  # see NESTED_SESSION_ARGS in tests/conftest.py
             "--rootdir",
             str(INTEGRATION.parents[1]),
             "--basetemp",
