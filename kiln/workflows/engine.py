@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
+
+import orjson
 
 from kiln.clock import Clock
 from kiln.fieldtypes.times import format_datetime
@@ -52,10 +53,10 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _json(value: Any, what: str) -> str | None:
-    """Why ``value`` is not JSON, or ``None``."""
+    """Why ``value`` is not JSON (orjson's rules: string keys only), or ``None``."""
     try:
-        json.dumps(value)
-    except (TypeError, ValueError) as exc:
+        orjson.dumps(value)
+    except TypeError as exc:
         return f"{what} must be JSON, but it is {type(value).__name__}: {exc}"
     return None
 
@@ -145,13 +146,21 @@ class _Execution:
         self.clock = engine.clock
         self.db = db
         self.index = 0
+        self._last_time: datetime | None = None
+        self._last_stamp = ""
         self.context = WorkflowContext(self)
 
     def now(self) -> str:
-        return format_datetime(self.clock.now())
+        """The clock's time as a stamp; formatted once for each moment (a frozen clock, or events
+        written together, share one)."""
+        when = self.clock.now()
+        if when != self._last_time:
+            self._last_time, self._last_stamp = when, format_datetime(when)
+        return self._last_stamp
 
     def append(self, events: list[NewEvent], **update: Any) -> None:
-        update.setdefault("updated_at", self.now())
+        if "updated_at" not in update:
+            update["updated_at"] = events[-1].at if events else self.now()
         try:
             self.run = self.engine.store.append(self.run.id, self.seq, events, update)
         except SequenceConflict:
@@ -175,9 +184,11 @@ class _Execution:
             self.fail(f"{kind} {name!r} is used twice in one run: give each its own name")
         return False
 
-    def fail(self, error: str, events: list[NewEvent] | None = None) -> None:
-        self.append([*(events or []), NewEvent("failed", self.now(), data={"error": error})],
-                    status="failed", error=error, due_at=None)  # fmt: skip
+    def fail(self, error: str, events: list[NewEvent] | None = None, attempts: int | None = None) -> None:
+        update: dict[str, Any] = {"status": "failed", "error": error, "due_at": None}
+        if attempts is not None:
+            update["attempts"] = attempts
+        self.append([*(events or []), NewEvent("failed", self.now(), data={"error": error})], **update)
         logger.warning("workflow run %s (%s) failed: %s", self.run.id, self.definition.name, error)
         raise _Suspend
 
@@ -185,8 +196,6 @@ class _Execution:
         if self._command("step", name):
             return self.history.results[name]
         attempts = self.history.failures.get(name, 0) + 1
-        if self.run.status != "running" or self.run.attempts != attempts:
-            self.append([], status="running", attempts=attempts, due_at=None)
         try:
             result = function()
             if inspect.isawaitable(result):
@@ -197,7 +206,7 @@ class _Execution:
             failed = NewEvent(
                 "step_failed", self.now(), step=name, data={"error": str(exc), "attempt": attempts}
             )
-            self.fail(str(exc), [failed])
+            self.fail(str(exc), [failed], attempts)
         except Exception as exc:
             self._retry_or_fail(name, attempts, exc)
         problem = _json(result, f"the result of step {name!r}")
@@ -205,9 +214,11 @@ class _Execution:
             failed = NewEvent(
                 "step_failed", self.now(), step=name, data={"error": problem, "attempt": attempts}
             )
-            self.fail(problem, [failed])
+            self.fail(problem, [failed], attempts)
         self.append(
-            [NewEvent("step_completed", self.now(), step=name, data={"result": result})], status="running"
+            [NewEvent("step_completed", self.now(), step=name, data={"result": result})],
+            status="running",
+            attempts=attempts,
         )
         self.history.commands.append(("step", name))
         self.history.results[name] = result
@@ -217,7 +228,7 @@ class _Execution:
         error = str(exc) or type(exc).__name__
         failed = NewEvent("step_failed", self.now(), step=name, data={"error": error, "attempt": attempts})
         if attempts >= self.definition.max_attempts:
-            self.fail(error, [failed])
+            self.fail(error, [failed], attempts)
         due = format_datetime(self.clock.now() + backoff(attempts))
         self.append([failed], status="retrying", error=error, attempts=attempts, due_at=due)
         logger.info(

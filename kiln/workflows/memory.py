@@ -5,10 +5,11 @@ Each operation holds one lock, so it is atomic among threads, as the interface a
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from kiln.workflows.events import Event, NewEvent, Run, SequenceConflict, UnknownRun, check_update
 
@@ -31,7 +32,7 @@ class MemoryEventStore:
             existing = self._runs.get(run.id)
             if existing is not None:
                 return existing, False
-            stored = run.changed(last_seq=1, scratchpad=copy.deepcopy(run.scratchpad))
+            stored = run.changed(last_seq=1, scratchpad=_copy(run.scratchpad), input=_copy(run.input))
             self._runs[run.id] = stored
             self._events[run.id] = [_stored(run.id, 1, started)]
             self._order[run.id] = len(self._order)
@@ -51,7 +52,7 @@ class MemoryEventStore:
             stream = self._events[run_id]
             for offset, event in enumerate(events, start=1):
                 stream.append(_stored(run_id, expected_seq + offset, event))
-            changed = run.changed(last_seq=expected_seq + len(events), **copy.deepcopy(update))
+            changed = run.changed(last_seq=expected_seq + len(events), **_copy(update))
             self._runs[run_id] = changed
             return changed
 
@@ -106,4 +107,9 @@ class MemoryEventStore:
 
 
 def _stored(run_id: str, seq: int, event: NewEvent) -> Event:
-    return Event(run_id, seq, event.type, event.at, event.step, copy.deepcopy(event.data))
+    return Event(run_id, seq, event.type, event.at, event.step, _copy(event.data))
+
+
+def _copy(value: Any) -> Any:
+    """The store's own copy of a JSON value, as the SQLite store would give it back."""
+    return orjson.loads(orjson.dumps(value))

@@ -8,13 +8,14 @@ threads and among processes sharing the file. WAL, as everywhere in kiln.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from kiln.store import connect
 from kiln.workflows.events import Event, NewEvent, Run, SequenceConflict, UnknownRun, check_update
@@ -97,20 +98,21 @@ class SqliteEventStore:
     ) -> Run:
         update = dict(update or {})
         check_update(update)
+        values = {name: _dump(value) if name in _JSON_FIELDS else value for name, value in update.items()}
+        values["last_seq"] = expected_seq + len(events)
+        assignments = ", ".join(f"{name} = ?" for name in values)
         with self._transaction() as conn:
-            row = conn.execute("SELECT last_seq FROM _kiln_wf_runs WHERE id = ?", [run_id]).fetchone()
-            if row is None:
-                raise UnknownRun(run_id)
-            if row[0] != expected_seq:
+            # the update is the check: it changes the row only if its last event is the expected one
+            changed = conn.execute(
+                f"UPDATE _kiln_wf_runs SET {assignments} WHERE id = ? AND last_seq = ? RETURNING {_COLUMNS}",
+                [*values.values(), run_id, expected_seq],
+            ).fetchone()
+            if changed is None:
+                row = conn.execute("SELECT last_seq FROM _kiln_wf_runs WHERE id = ?", [run_id]).fetchone()
+                if row is None:
+                    raise UnknownRun(run_id)
                 raise SequenceConflict(run_id, expected_seq, row[0])
             _insert_events(conn, run_id, expected_seq, events)
-            values = {name: _dump(value) if name in _JSON_FIELDS else value for name, value in update.items()}
-            values["last_seq"] = expected_seq + len(events)
-            assignments = ", ".join(f"{name} = ?" for name in values)
-            changed = conn.execute(
-                f"UPDATE _kiln_wf_runs SET {assignments} WHERE id = ? RETURNING {_COLUMNS}",
-                [*values.values(), run_id],
-            ).fetchone()
             return _run(changed)
 
     def events(self, run_id: str, after: int = 0) -> list[Event]:
@@ -160,8 +162,9 @@ class SqliteEventStore:
         return [_run(row) for row in rows]
 
     def claim(self, run_id: str, owner: str, until: str, now: str) -> bool:
-        with self._transaction() as conn:
-            row = conn.execute(
+        # one statement, atomic by itself on an autocommit connection
+        with self._lock:
+            row = self._conn.execute(
                 "UPDATE _kiln_wf_runs SET owner = ?, lease_until = ? WHERE id = ? "
                 "AND (owner IS NULL OR owner = ? OR coalesce(lease_until, '') <= ?) RETURNING id",
                 [owner, until, run_id, owner, now],
@@ -169,8 +172,8 @@ class SqliteEventStore:
         return row is not None
 
     def release(self, run_id: str, owner: str) -> None:
-        with self._transaction() as conn:
-            conn.execute(
+        with self._lock:
+            self._conn.execute(
                 "UPDATE _kiln_wf_runs SET owner = NULL, lease_until = NULL WHERE id = ? AND owner = ?",
                 [run_id, owner],
             )
@@ -187,11 +190,11 @@ def _insert_events(conn: sqlite3.Connection, run_id: str, after: int, events: Se
 
 
 def _dump(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, separators=(",", ":"))
+    return None if value is None else orjson.dumps(value).decode()
 
 
 def _load(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    return None if text is None else orjson.loads(text)
 
 
 def _run(row: Sequence[Any]) -> Run:

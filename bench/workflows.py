@@ -1,0 +1,79 @@
+"""Three-step workflows per second on each event store, side by side in one run.
+
+Each run starts, runs three steps (``a``, ``b``, ``c``, each returning a small dict) and completes,
+all in one pass of one worker: the events per run are ``started``, three ``step_completed`` and
+``completed``, five in all, and ``SqliteEventStore`` writes one transaction per step (WAL, on a
+file in a temporary directory). Rounds alternate between the stores so noise hits both alike; the
+best round of each is reported, with the median.
+
+    python bench/workflows.py [--runs 2000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from kiln.clock import Clock
+from kiln.workflows import Engine, EventStore, MemoryEventStore, SqliteEventStore, definition_of, workflow
+
+
+@workflow("three-steps")
+async def three_steps(wf: Any, input: Any) -> int:
+    a = await wf.step("a", lambda: {"n": input["n"] + 1})
+    b = await wf.step("b", lambda: {"n": a["n"] * 2})
+    c = await wf.step("c", lambda: {"n": b["n"] - 3})
+    return int(c["n"])
+
+
+async def _drive(engine: Engine, runs: int, offset: int) -> None:
+    for index in range(runs):
+        run, _ = engine.start("three-steps", {"n": index}, run_id=f"r-{offset + index}")
+        await engine.run(run.id)
+
+
+def _round(store: EventStore, runs: int, offset: int) -> tuple[float, int]:
+    clock = Clock()
+    definition = definition_of(three_steps)
+    assert definition is not None
+    engine = Engine(store, clock, {definition.name: definition})
+    began = time.perf_counter()
+    asyncio.run(_drive(engine, runs, offset))
+    elapsed = time.perf_counter() - began
+    last = store.get(f"r-{offset + runs - 1}")
+    assert last is not None
+    assert (last.status, last.output) == ("completed", ((runs - 1) + 1) * 2 - 3)
+    return runs / elapsed, len(store.events(last.id))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2000, help="workflows per round (default: 2000)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per store (default: 3)")
+    args = parser.parse_args()
+    rates: dict[str, list[float]] = {"MemoryEventStore": [], "SqliteEventStore": []}
+    events: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="kiln-bench-wf-") as folder:
+        memory = MemoryEventStore()
+        sqlite = SqliteEventStore(Path(folder) / "kiln.db")
+        for number in range(args.rounds):
+            for name, store in (("MemoryEventStore", memory), ("SqliteEventStore", sqlite)):
+                rate, count = _round(store, args.runs, number * args.runs)
+                rates[name].append(rate)
+                events[name] = count
+        sqlite.close()
+    print(f"three-step workflows, {args.runs} per round, {args.rounds} rounds, one worker")
+    print(f"{'store':<18} {'best/s':>9} {'median/s':>9} {'events/run':>11}")
+    for name, found in rates.items():
+        print(f"{name:<18} {max(found):>9,.0f} {statistics.median(found):>9,.0f} {events[name]:>11}")
+    ratio = max(rates["MemoryEventStore"]) / max(rates["SqliteEventStore"])
+    print(f"memory / sqlite: {ratio:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
