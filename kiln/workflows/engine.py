@@ -196,6 +196,8 @@ class _Execution:
         if self._command("step", name):
             return self.history.results[name]
         attempts = self.history.failures.get(name, 0) + 1
+        if self.engine.observer is not None:
+            self.engine.observer(self.run.id, name)
         try:
             result = function()
             if inspect.isawaitable(result):
@@ -301,6 +303,8 @@ class Engine:
         #: Opens ``wf.db`` for one execution (the app's database; nothing without one).
         self._db = db or (lambda: contextlib.nullcontext(None))
         self._running: set[str] = set()
+        #: Called with ``(run_id, step)`` just before a step's function runs (the simulation counts).
+        self.observer: Callable[[str, str], None] | None = None
 
     def start(self, name: str, input: Any = None, run_id: str | None = None) -> tuple[Run, bool]:
         """Start a run of ``name``; ``(run, True)``, or ``(existing, False)`` for a known ``run_id``."""
