@@ -13,11 +13,12 @@ recorded by someone else meanwhile) stops at its next append instead of recordin
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -201,7 +202,8 @@ class _Execution:
         try:
             result = function()
             if inspect.isawaitable(result):
-                result = await result
+                async with self.engine.heartbeat(self.run.id):  # an awaiting step may take long
+                    result = await result
         except (_Suspend, _Lost):
             raise
         except NonRetryableError as exc:
@@ -293,6 +295,7 @@ class Engine:
         *,
         worker: str | None = None,
         heartbeat_timeout: float = 30.0,
+        heartbeat_interval: float | None = None,
         db: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
     ) -> None:
         self.store = store
@@ -300,6 +303,8 @@ class Engine:
         self.workflows = dict(workflows)
         self.worker = worker or f"worker-{uuid.uuid4().hex[:8]}"
         self.heartbeat_timeout = heartbeat_timeout
+        #: Real seconds between renewals of the hold on a run while an async step awaits.
+        self.heartbeat_interval = heartbeat_timeout / 3 if heartbeat_interval is None else heartbeat_interval
         #: Opens ``wf.db`` for one execution (the app's database; nothing without one).
         self._db = db or (lambda: contextlib.nullcontext(None))
         self._running: set[str] = set()
@@ -346,6 +351,27 @@ class Engine:
         finally:
             self._running.discard(run_id)
             self.store.release(run_id, self.worker)
+
+    @contextlib.asynccontextmanager
+    async def heartbeat(self, run_id: str) -> AsyncIterator[None]:
+        """While the block runs, renew this worker's hold on the run every ``heartbeat_interval``
+        seconds, so that a long step is not taken for a dead worker's."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self.heartbeat_interval)
+                now = format_datetime(self.clock.now())
+                if not self.store.claim(run_id, self.worker, self._lease_end(), now):
+                    logger.warning("worker %s lost its hold on workflow run %s", self.worker, run_id)
+                    return
+
+        task = asyncio.get_running_loop().create_task(beat())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def run_due(self, limit: int = 100) -> list[Run]:
         """Run every run that is due now, oldest first; the runs this worker carried on."""

@@ -412,3 +412,36 @@ def test_the_decorator_checks_its_arguments_and_keeps_the_function() -> None:
     with pytest.raises(ValueError, match="a workflow needs a name"):
         workflow(" ")
     assert definition_of(lambda: None) is None
+
+
+def test_a_long_async_step_keeps_its_hold_on_the_run_with_heartbeats(store: EventStore, clock: Clock) -> None:
+    effects: list[str] = []
+
+    async def scenario() -> tuple[Any, Any]:
+        started, gate = asyncio.Event(), asyncio.Event()
+
+        @workflow(f"long-{next(_names)}")
+        async def long(wf: Any, input: Any) -> str:
+            async def upload() -> str:
+                effects.append("upload")
+                started.set()
+                await gate.wait()
+                return "uploaded"
+
+            return str(await wf.step("upload", upload))
+
+        one = _engine(store, clock, long, worker="one", heartbeat_timeout=30, heartbeat_interval=0.01)
+        two = _engine(store, clock, long, worker="two", heartbeat_timeout=30)
+        run, _ = one.start(definition_of(long).name, None)  # type: ignore[union-attr]
+        carrying = asyncio.create_task(one.run(run.id))
+        await asyncio.wait_for(started.wait(), 5)
+        clock.advance(timedelta(seconds=60))  # past the first lease: only heartbeats keep it
+        await asyncio.sleep(0.05)  # a few heartbeats
+        taken = await two.run(run.id)
+        gate.set()
+        return taken, await asyncio.wait_for(carrying, 5)
+
+    taken, finished = asyncio.run(scenario())
+    assert taken is None  # the other worker found it held
+    assert (finished.status, finished.output) == ("completed", "uploaded")
+    assert effects == ["upload"]
