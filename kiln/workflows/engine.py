@@ -197,13 +197,8 @@ class _Execution:
         if self._command("step", name):
             return self.history.results[name]
         attempts = self.history.failures.get(name, 0) + 1
-        if self.engine.observer is not None:
-            self.engine.observer(self.run.id, name)
         try:
-            result = function()
-            if inspect.isawaitable(result):
-                async with self.engine.heartbeat(self.run.id):  # an awaiting step may take long
-                    result = await result
+            result = await self._call(name, function)
         except (_Suspend, _Lost):
             raise
         except NonRetryableError as exc:
@@ -227,6 +222,29 @@ class _Execution:
         self.history.commands.append(("step", name))
         self.history.results[name] = result
         return result
+
+    async def _call(self, name: str, function: Callable[[], Any]) -> Any:
+        """Run the step's function: a sync one now; an async one after saying the run is running,
+        and with heartbeats while it awaits. The observer hears of it when its body runs."""
+        observe = self.engine.observer or (lambda run_id, step: None)
+        try:
+            result = function()
+        except BaseException:
+            observe(self.run.id, name)  # its body ran, and raised
+            raise
+        if not inspect.isawaitable(result):
+            observe(self.run.id, name)
+            return result
+        if self.run.status != "running":  # it may take long: say so while it does
+            try:
+                self.append([], status="running", due_at=None)
+            except BaseException:
+                if inspect.iscoroutine(result):
+                    result.close()  # never started: its body did not run
+                raise
+        observe(self.run.id, name)
+        async with self.engine.heartbeat(self.run.id):
+            return await result
 
     def _retry_or_fail(self, name: str, attempts: int, exc: Exception) -> None:
         error = str(exc) or type(exc).__name__
@@ -265,8 +283,8 @@ class _Execution:
         self.history.commands.append(("scratchpad", key))
 
     async def execute(self) -> None:
-        if self.run.status == "pending":
-            self.append([], status="running")
+        # the run reads "running" from its first append on (a quick sync step's own, or the one an
+        # awaiting step makes before it waits), which spares a write for each run
         try:
             output = await self.definition.function(self.context, self.run.input)
         except (_Suspend, _Lost):
@@ -346,8 +364,9 @@ class Engine:
                 )
                 return current
             with self._db() as db, contextlib.suppress(_Suspend, _Lost):
-                await _Execution(self, definition, current, self.store.events(run_id), db).execute()
-            return self.store.get(run_id)
+                execution = _Execution(self, definition, current, self.store.events(run_id), db)
+                await execution.execute()
+            return execution.run
         finally:
             self._running.discard(run_id)
             self.store.release(run_id, self.worker)

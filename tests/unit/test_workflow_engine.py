@@ -382,7 +382,7 @@ def test_a_worker_whose_run_was_recorded_meanwhile_stops_without_writing(
     run, _ = engine.start(definition_of(raced).name, None)  # type: ignore[union-attr]
     after = _run(engine, run.id)
     assert [e.type for e in store.events(run.id)] == ["started", "scratchpad"]
-    assert after.status == "running"  # left for whoever recorded it
+    assert (after.status, after.output) == ("pending", None)  # left as the other writer left it
 
 
 def test_starting_an_unknown_workflow_or_with_input_that_is_not_json(store: EventStore, clock: Clock) -> None:
