@@ -34,6 +34,9 @@ __all__ = ["Engine", "UnknownWorkflow", "WorkflowContext", "backoff"]
 
 logger = logging.getLogger("kiln.workflows")
 _FINAL = ("completed", "failed")
+#: Part of the append that ends an execution (a sleep, a retry, the end): the worker lets the run go
+#: in the same write, instead of a release of its own.
+_LET_GO = {"owner": None, "lease_until": None}
 
 
 class UnknownWorkflow(LookupError):
@@ -186,7 +189,7 @@ class _Execution:
         return False
 
     def fail(self, error: str, events: list[NewEvent] | None = None, attempts: int | None = None) -> None:
-        update: dict[str, Any] = {"status": "failed", "error": error, "due_at": None}
+        update: dict[str, Any] = {"status": "failed", "error": error, "due_at": None, **_LET_GO}
         if attempts is not None:
             update["attempts"] = attempts
         self.append([*(events or []), NewEvent("failed", self.now(), data={"error": error})], **update)
@@ -252,7 +255,7 @@ class _Execution:
         if attempts >= self.definition.max_attempts:
             self.fail(error, [failed], attempts)
         due = format_datetime(self.clock.now() + backoff(attempts))
-        self.append([failed], status="retrying", error=error, attempts=attempts, due_at=due)
+        self.append([failed], status="retrying", error=error, attempts=attempts, due_at=due, **_LET_GO)
         logger.info(
             "workflow run %s: step %s failed (try %s), retrying at %s", self.run.id, name, attempts, due
         )
@@ -272,7 +275,7 @@ class _Execution:
             self.append([NewEvent("woke", self.now(), step=name)], status="running", due_at=None)
             self.history.woke.add(name)
             return
-        self.append([], status="sleeping", due_at=until)
+        self.append([], status="sleeping", due_at=until, **_LET_GO)
         raise _Suspend
 
     def write_scratchpad(self, key: str, value: Any) -> None:
@@ -295,7 +298,7 @@ class _Execution:
         if problem:
             self.fail(problem)
         self.append([NewEvent("completed", self.now(), data={"output": output})],
-                    status="completed", output=output, error=None, due_at=None)  # fmt: skip
+                    status="completed", output=output, error=None, due_at=None, **_LET_GO)  # fmt: skip
 
 
 class Engine:
@@ -354,6 +357,7 @@ class Engine:
         if not self.store.claim(run_id, self.worker, self._lease_end(), now):
             return None
         self._running.add(run_id)
+        execution: _Execution | None = None
         try:
             current = self.store.get(run_id)
             assert current is not None
@@ -363,13 +367,15 @@ class Engine:
                     "workflow run %s is of %r, which this app does not define", run_id, current.workflow
                 )
                 return current
-            with self._db() as db, contextlib.suppress(_Suspend, _Lost):
+            with self._db() as db:
                 execution = _Execution(self, definition, current, self.store.events(run_id), db)
-                await execution.execute()
+                with contextlib.suppress(_Suspend, _Lost):
+                    await execution.execute()
             return execution.run
         finally:
             self._running.discard(run_id)
-            self.store.release(run_id, self.worker)
+            if execution is None or execution.run.owner == self.worker:  # not let go with a write
+                self.store.release(run_id, self.worker)
 
     @contextlib.asynccontextmanager
     async def heartbeat(self, run_id: str) -> AsyncIterator[None]:

@@ -36,7 +36,17 @@ EVENT_TYPES = (
 #: Every status a run can have; the last two are final.
 STATUSES = ("pending", "running", "sleeping", "retrying", "completed", "failed")
 #: The fields of a run an append may change.
-UPDATABLE = ("status", "output", "error", "attempts", "scratchpad", "updated_at", "due_at")
+UPDATABLE = (
+    "status",
+    "output",
+    "error",
+    "attempts",
+    "scratchpad",
+    "updated_at",
+    "due_at",
+    "owner",
+    "lease_until",
+)
 
 
 class WorkflowStoreError(Exception):
