@@ -149,7 +149,7 @@ def parse_since(text: str, now: datetime) -> datetime:
     if found:
         return now - timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
     try:
-        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        when = datetime.fromisoformat(text.strip())  # Python 3.11 reads a trailing Z
     except ValueError:
         raise ValueError(
             f"--since takes 30s, 5m, 1h, 2d or an ISO datetime such as 2026-12-01T09:30, not {text!r}"
@@ -171,11 +171,14 @@ class LogFilter:
         if self.request_id is not None and line.get("request_id") != self.request_id:
             return False
         if self.since is not None:
+            stamp = line.get("time")
             try:
-                when = datetime.fromisoformat(str(line.get("time", "")).replace("Z", "+00:00"))
+                when = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
             except ValueError:
-                return False
-            return when >= self.since
+                when = None
+            if when is not None and when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)  # a line written without a zone is UTC, as kiln writes
+            return when is not None and when >= self.since
         return True
 
 
@@ -211,7 +214,7 @@ def parse_line(raw: str) -> dict[str, Any] | None:
 
 
 def _rank(level: Any) -> int:
-    name = str(level or "").lower()
+    name = level.lower() if isinstance(level, str) else ""
     name = {"critical": "error", "warn": "warning"}.get(name, name)
     return LEVELS.index(name) if name in LEVELS else 0
 

@@ -69,3 +69,22 @@ def test_lines_that_are_not_objects_are_skipped_and_bad_bytes_replaced(tmp_path:
     assert parse_line("[1, 2]") is None
     assert parse_line('"text"') is None
     assert parse_line("{not json") is None
+
+
+def test_a_line_at_the_very_moment_of_since_is_kept() -> None:
+    keep = LogFilter(since=datetime(2026, 12, 3, 11, 59, tzinfo=UTC))
+    assert keep(_line(time="2026-12-03T11:59:00.000Z"))
+    assert not keep(_line(time="2026-12-03T11:58:59.999Z"))
+    assert not keep(_line(time=42))
+    assert keep(_line(time="2026-12-03T11:59:30"))  # no zone: UTC, and no TypeError
+
+
+def test_the_log_file_config_makes_its_folders_and_takes_them_as_they_are(tmp_path: Path) -> None:
+    from kiln.logs import serve_log_config
+
+    log_file = tmp_path / "data" / "logs" / "kiln.jsonl"
+    first = serve_log_config(log_file=log_file)
+    assert log_file.parent.is_dir()
+    assert serve_log_config(log_file=log_file) == first  # the folder exists now: no error
+    assert first["handlers"]["file"]["filename"] == str(log_file)
+    assert first["root"]["handlers"] == ["stderr", "file"]
