@@ -7,6 +7,7 @@ from typing import Any
 
 from kiln.manifest.model import Manifest
 from kiln.openapi.common import errors, json_content, ref
+from kiln.workflows.events import EVENT_TYPES, STATUSES
 
 __all__ = ["runtime_paths"]
 
@@ -102,17 +103,7 @@ def runtime_paths(manifest: Manifest, schemas: dict[str, Any]) -> dict[str, Any]
 
 def _workflow_paths(manifest: Manifest, schemas: dict[str, Any]) -> dict[str, Any]:
     """Starting runs of the app's workflows, and reading them."""
-    statuses = ["pending", "running", "sleeping", "retrying", "completed", "failed"]
-    types = [
-        "started",
-        "step_completed",
-        "step_failed",
-        "sleeping",
-        "woke",
-        "scratchpad",
-        "completed",
-        "failed",
-    ]
+    statuses, types = list(STATUSES), list(EVENT_TYPES)
     run = _object(
         {
             "id": {"type": "string"},
