@@ -4,7 +4,8 @@ Each run starts, runs three steps (``a``, ``b``, ``c``, each returning a small d
 all in one pass of one worker: the events per run are ``started``, three ``step_completed`` and
 ``completed``, five in all, and ``SqliteEventStore`` writes one transaction per step (WAL, on a
 file in a temporary directory). Rounds alternate between the stores so noise hits both alike; the
-best round of each is reported, with the median.
+best round of each is reported, with the median. A last row runs SQLite with two worker processes
+on one file, one per core (a memory store lives in one process, so it has no such row).
 
     python bench/workflows.py [--runs 2000] [--rounds 3]
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import statistics
 import tempfile
 import time
@@ -51,6 +53,36 @@ def _round(store: EventStore, runs: int, offset: int) -> tuple[float, int]:
     return runs / elapsed, len(store.events(last.id))
 
 
+def _worker(path: str, runs: int, offset: int, ready: Any, go: Any) -> None:
+    store = SqliteEventStore(Path(path))
+    ready.set()
+    go.wait()
+    _round(store, runs, offset)
+    store.close()
+
+
+def _two_processes(path: Path, runs: int, offset: int) -> float:
+    """Two processes, each starting and running half the workflows on one SQLite file."""
+    context = multiprocessing.get_context("spawn")
+    go = context.Event()
+    halves = [runs // 2, runs - runs // 2]
+    readies = [context.Event() for _ in halves]
+    processes = [
+        context.Process(target=_worker, args=(str(path), half, offset + i * runs, ready, go))
+        for i, (half, ready) in enumerate(zip(halves, readies, strict=True))
+    ]
+    for process in processes:
+        process.start()
+    for ready in readies:
+        ready.wait(60)
+    began = time.perf_counter()
+    go.set()
+    for process in processes:
+        process.join()
+    assert all(process.exitcode == 0 for process in processes)
+    return runs / (time.perf_counter() - began)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000, help="workflows per round (default: 2000)")
@@ -67,10 +99,17 @@ def main() -> None:
                 rates[name].append(rate)
                 events[name] = count
         sqlite.close()
+        parallel = [
+            _two_processes(Path(folder) / "parallel.db", args.runs, number * args.runs * 2)
+            for number in range(args.rounds)
+        ]
     print(f"three-step workflows, {args.runs} per round, {args.rounds} rounds, one worker")
     print(f"{'store':<18} {'best/s':>9} {'median/s':>9} {'events/run':>11}")
     for name, found in rates.items():
         print(f"{name:<18} {max(found):>9,.0f} {statistics.median(found):>9,.0f} {events[name]:>11}")
+    print(
+        f"{'Sqlite, 2 procs':<18} {max(parallel):>9,.0f} {statistics.median(parallel):>9,.0f} {events['SqliteEventStore']:>11}"
+    )
     ratio = max(rates["MemoryEventStore"]) / max(rates["SqliteEventStore"])
     print(f"memory / sqlite: {ratio:.1f}x")
 
