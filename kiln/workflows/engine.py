@@ -51,6 +51,10 @@ class _Lost(Exception):
     """Another worker recorded this run meanwhile; this execution stops without writing."""
 
 
+def _unobserved(run_id: str, step: str) -> None:
+    """The observer when nobody observes."""
+
+
 def backoff(attempts: int) -> timedelta:
     """The wait before the next try of a step that failed ``attempts`` times: 1 s, 2 s, 4 s …"""
     return timedelta(seconds=2 ** (attempts - 1))
@@ -70,23 +74,29 @@ class _History:
 
     def __init__(self, events: list[Event]) -> None:
         self.commands: list[tuple[str, str]] = []
+        self.seen: set[tuple[str, str]] = set()  # the commands, for the test of a name used twice
         self.results: dict[str, Any] = {}
         self.failures: dict[str, int] = {}
         self.sleeping: dict[str, str] = {}
         self.woke: set[str] = set()
         for event in events:
             if event.type == "step_completed" and event.step is not None:
-                self.commands.append(("step", event.step))
+                self.record("step", event.step)
                 self.results[event.step] = (event.data or {}).get("result")
             elif event.type == "step_failed" and event.step is not None:
                 self.failures[event.step] = self.failures.get(event.step, 0) + 1
             elif event.type == "sleeping" and event.step is not None:
-                self.commands.append(("sleep", event.step))
+                self.record("sleep", event.step)
                 self.sleeping[event.step] = (event.data or {}).get("until", "")
             elif event.type == "woke" and event.step is not None:
                 self.woke.add(event.step)
             elif event.type == "scratchpad" and event.step is not None:
-                self.commands.append(("scratchpad", event.step))
+                self.record("scratchpad", event.step)
+
+    def record(self, kind: str, name: str) -> None:
+        """One more command in the run's order."""
+        self.commands.append((kind, name))
+        self.seen.add((kind, name))
 
 
 class Scratchpad(dict[str, Any]):
@@ -184,7 +194,7 @@ class _Execution:
                     "running run",
                 )
             return True
-        if kind != "scratchpad" and any(c == (kind, name) for c in self.history.commands):
+        if kind != "scratchpad" and (kind, name) in self.history.seen:
             self.fail(f"{kind} {name!r} is used twice in one run: give each its own name")
         return False
 
@@ -222,20 +232,20 @@ class _Execution:
             status="running",
             attempts=attempts,
         )
-        self.history.commands.append(("step", name))
+        self.history.record("step", name)
         self.history.results[name] = result
         return result
 
     async def _call(self, name: str, function: Callable[[], Any]) -> Any:
         """Run the step's function: a sync one now; an async one after saying the run is running,
         and with heartbeats while it awaits. The observer hears of it when its body runs."""
-        observe = self.engine.observer or (lambda run_id, step: None)
+        observe = self.engine.observer or _unobserved
         try:
             result = function()
         except BaseException:
             observe(self.run.id, name)  # its body ran, and raised
             raise
-        if not inspect.isawaitable(result):
+        if not hasattr(result, "__await__"):  # inspect.isawaitable, without its cost
             observe(self.run.id, name)
             return result
         if self.run.status != "running":  # it may take long: say so while it does
@@ -269,7 +279,7 @@ class _Execution:
         else:
             until = format_datetime(self.clock.now() + timedelta(seconds=seconds))
             self.append([NewEvent("sleeping", self.now(), step=name, data={"until": until})])
-            self.history.commands.append(("sleep", name))
+            self.history.record("sleep", name)
             self.history.sleeping[name] = until
         if self.now() >= until:
             self.append([NewEvent("woke", self.now(), step=name)], status="running", due_at=None)
@@ -283,7 +293,7 @@ class _Execution:
             return
         pad = {**self.run.scratchpad, key: value}
         self.append([NewEvent("scratchpad", self.now(), step=key, data={"value": value})], scratchpad=pad)
-        self.history.commands.append(("scratchpad", key))
+        self.history.record("scratchpad", key)
 
     async def execute(self) -> None:
         # the run reads "running" from its first append on (a quick sync step's own, or the one an

@@ -52,7 +52,10 @@ class MemoryEventStore:
             stream = self._events[run_id]
             for offset, event in enumerate(events, start=1):
                 stream.append(_stored(run_id, expected_seq + offset, event))
-            changed = run.changed(last_seq=expected_seq + len(events), **_copy(update))
+            for name in ("output", "scratchpad"):  # the JSON values; the rest are strings and numbers
+                if name in update:
+                    update[name] = _copy(update[name])
+            changed = run.changed(last_seq=expected_seq + len(events), **update)
             self._runs[run_id] = changed
             return changed
 
