@@ -272,20 +272,27 @@ class _Execution:
         raise _Suspend
 
     async def sleep(self, name: str, seconds: float) -> None:
-        if self._command("sleep", name):
+        now = self.now()
+        if self._command("sleep", name):  # recorded: it ended already, ends now, or goes on
             if name in self.history.woke:
                 return
             until = self.history.sleeping[name]
-        else:
-            until = format_datetime(self.clock.now() + timedelta(seconds=seconds))
-            self.append([NewEvent("sleeping", self.now(), step=name, data={"until": until})])
-            self.history.record("sleep", name)
-            self.history.sleeping[name] = until
-        if self.now() >= until:
-            self.append([NewEvent("woke", self.now(), step=name)], status="running", due_at=None)
+            if now >= until:
+                self.append([NewEvent("woke", now, step=name)], status="running", due_at=None)
+                self.history.woke.add(name)
+                return
+            self.append([], status="sleeping", due_at=until, **_LET_GO)
+            raise _Suspend
+        until = format_datetime(self.clock.now() + timedelta(seconds=seconds))
+        sleeping = NewEvent("sleeping", now, step=name, data={"until": until})
+        self.history.record("sleep", name)
+        self.history.sleeping[name] = until
+        if now >= until:  # no time to wait: it sleeps and wakes in one write
+            self.append([sleeping, NewEvent("woke", now, step=name)], status="running", due_at=None)
             self.history.woke.add(name)
             return
-        self.append([], status="sleeping", due_at=until, **_LET_GO)
+        # the sleep and the wait are one write, so no crash can leave a sleep with no due time
+        self.append([sleeping], status="sleeping", due_at=until, **_LET_GO)
         raise _Suspend
 
     def write_scratchpad(self, key: str, value: Any) -> None:

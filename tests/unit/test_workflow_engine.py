@@ -445,3 +445,92 @@ def test_a_long_async_step_keeps_its_hold_on_the_run_with_heartbeats(store: Even
     assert taken is None  # the other worker found it held
     assert (finished.status, finished.output) == ("completed", "uploaded")
     assert effects == ["upload"]
+
+
+def test_a_recorded_sleep_taken_up_before_its_end_goes_on_sleeping(store: EventStore, clock: Clock) -> None:
+    @workflow(f"nap-{next(_names)}")
+    async def nap(wf: Any, input: Any) -> str:
+        await wf.sleep("nap", seconds=60)
+        return "rested"
+
+    engine = _engine(store, clock, nap)
+    run, _ = engine.start(definition_of(nap).name, None)  # type: ignore[union-attr]
+    # a history with the sleep but no due time (as a store written by an older kiln could hold)
+    store.append(run.id, 1, [NewEvent("sleeping", "2026-01-01T00:00:00.000Z", step="nap",
+                                      data={"until": "2026-01-01T00:01:00.000Z"})])  # fmt: skip
+
+    early = _run(engine, run.id)
+    assert (early.status, early.due_at) == ("sleeping", "2026-01-01T00:01:00.000Z")
+    assert [e.type for e in store.events(run.id)] == ["started", "sleeping"]
+    clock.advance(timedelta(seconds=60))
+    assert _run(engine, run.id).output == "rested"
+
+
+def test_a_sleep_of_no_time_sleeps_and_wakes_in_one_write(store: EventStore, clock: Clock) -> None:
+    @workflow(f"blink-{next(_names)}")
+    async def blink(wf: Any, input: Any) -> str:
+        await wf.sleep("blink", seconds=0)
+        return "awake"
+
+    engine = _engine(store, clock, blink)
+    run, _ = engine.start(definition_of(blink).name, None)  # type: ignore[union-attr]
+    assert _run(engine, run.id).output == "awake"
+    events = store.events(run.id)
+    assert [(e.seq, e.type) for e in events] == [
+        (1, "started"),
+        (2, "sleeping"),
+        (3, "woke"),
+        (4, "completed"),
+    ]
+
+
+def test_scratchpad_keys_must_be_strings_and_values_json(store: EventStore, clock: Clock) -> None:
+    @workflow(f"keys-{next(_names)}")
+    async def keys(wf: Any, input: Any) -> None:
+        wf.scratchpad[input["key"]] = input["value"] if input["value"] != "a set" else {1}
+
+    engine = _engine(store, clock, keys)
+    bad_key, _ = engine.start(definition_of(keys).name, {"key": 7, "value": 1})  # type: ignore[union-attr]
+    bad_value, _ = engine.start(definition_of(keys).name, {"key": "k", "value": "a set"})  # type: ignore[union-attr]
+    assert _run(engine, bad_key.id).error == "TypeError: scratchpad keys are strings, not int"
+    error = _run(engine, bad_value.id).error
+    assert error.startswith("TypeError: scratchpad['k'] must be JSON, but it is set: ")
+    assert store.get(bad_value.id).scratchpad == {}  # type: ignore[union-attr]
+
+
+def test_scratchpad_update_takes_a_mapping_and_keywords(store: EventStore, clock: Clock) -> None:
+    @workflow(f"update-{next(_names)}")
+    async def update(wf: Any, input: Any) -> dict[str, Any]:
+        wf.scratchpad.update({"a": 1}, b=2)
+        return dict(wf.scratchpad)
+
+    engine = _engine(store, clock, update)
+    run, _ = engine.start(definition_of(update).name, None)  # type: ignore[union-attr]
+    done = _run(engine, run.id)
+    assert (done.output, done.scratchpad) == ({"a": 1, "b": 2}, {"a": 1, "b": 2})
+
+
+def test_the_context_gives_the_input_the_clock_and_the_run_id(store: EventStore, clock: Clock) -> None:
+    @workflow(f"context-{next(_names)}")
+    async def context(wf: Any, input: Any) -> dict[str, Any]:
+        return {"input": wf.input, "same": wf.input is input or wf.input == input, "now": wf.clock.now().isoformat(),
+                "run": wf.run_id}  # fmt: skip
+
+    engine = _engine(store, clock, context)
+    run, _ = engine.start(definition_of(context).name, {"n": 3}, run_id="ctx")  # type: ignore[union-attr]
+    assert _run(engine, run.id).output == {
+        "input": {"n": 3},
+        "same": True,
+        "now": "2026-01-01T00:00:00+00:00",
+        "run": "ctx",
+    }
+
+
+def test_updated_at_is_the_time_of_the_last_write(store: EventStore, clock: Clock) -> None:
+    flaky = _flaky(failures=1)
+    engine = _engine(store, clock, flaky)
+    run, _ = engine.start(definition_of(flaky).name, None)  # type: ignore[union-attr]
+    assert _run(engine, run.id).updated_at == "2026-01-01T00:00:00.000Z"
+    clock.advance(timedelta(seconds=1))
+    done = asyncio.run(engine.run_due())[0]
+    assert (done.created_at, done.updated_at) == ("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z")
