@@ -64,6 +64,8 @@ def _scheduler(args: argparse.Namespace) -> Iterator[Scheduler | None]:
             yield _of(state)
     finally:
         state.db.close()
+        if state.runtime is not None and state.runtime.workflows is not None:
+            state.runtime.workflows.store.close()  # the instance opened it for its workflows
 
 
 def _of(state: AppState) -> Scheduler:
