@@ -7,9 +7,8 @@ import asyncio
 import contextlib
 import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +17,8 @@ from kiln.clock import Clock
 from kiln.workflows import (
     Engine,
     EventStore,
-    MemoryEventStore,
     NewEvent,
     NonRetryableError,
-    SqliteEventStore,
     UnknownWorkflow,
     Workflow,
     definition_of,
@@ -30,23 +27,6 @@ from kiln.workflows import (
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 _names = itertools.count()
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
-    if request.param == "memory":
-        yield MemoryEventStore()
-        return
-    sqlite = SqliteEventStore(tmp_path / "kiln.db")
-    yield sqlite
-    sqlite.close()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    clock = Clock()
-    clock.set(START)
-    return clock
 
 
 class Results:

@@ -7,9 +7,7 @@ import asyncio
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,8 +16,6 @@ from kiln.clock import Clock
 from kiln.workflows import (
     Engine,
     EventStore,
-    MemoryEventStore,
-    SqliteEventStore,
     Workflow,
     definition_of,
     workflow,
@@ -28,23 +24,6 @@ from kiln.workflows import (
 RUNS = 64
 effects: Counter[tuple[str, str]] = Counter()
 _names = itertools.count()
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
-    if request.param == "memory":
-        yield MemoryEventStore()
-        return
-    sqlite = SqliteEventStore(tmp_path / "kiln.db")
-    yield sqlite
-    sqlite.close()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    clock = Clock()
-    clock.set(datetime(2026, 1, 1, tzinfo=UTC))
-    return clock
 
 
 @pytest.fixture(autouse=True)
