@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
-from harness import logs
+from harness import logs, remote
 from harness.clock import AppClock, KilnClock, ProcessClock
 from harness.diagnostics import render_diagnostics
 from harness.errors import HarnessError, LocalOnly, NoDatabase, StopError
@@ -148,6 +148,7 @@ class TestApp:
             raise
         self.port = self._server.port
         self.url = f"http://127.0.0.1:{self.port}"
+        self._teardown.push(functools.partial(remote.forget, self.url))  # the port may serve another app next
 
     def _check_remote_app(self, target: Target) -> None:
         """For a kiln folder, refuse a server whose ``/health`` names another app."""

@@ -18,7 +18,7 @@ import httpx
 
 from harness.errors import WrongRemoteApp
 
-__all__ = ["RemoteTargets", "check_serves", "kiln_folder", "manifest_name"]
+__all__ = ["RemoteTargets", "check_serves", "forget", "kiln_folder", "manifest_name"]
 
 _NAMED = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*)=(?P<url>https?://.+)$")
 
@@ -93,6 +93,12 @@ def check_serves(url: str, expected: str, connect: Callable[[], httpx.Client]) -
 
 
 _health: dict[str, str | None] = {}
+
+
+def forget(url: str) -> None:
+    """Drop what ``url``'s ``/health`` said: a server this process ran has stopped, and the next one
+    on that port (the OS hands ports out again) may serve another app."""
+    _health.pop(url.rstrip("/"), None)
 
 
 def _served_app(url: str, connect: Callable[[], httpx.Client]) -> str | None:

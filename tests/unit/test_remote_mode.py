@@ -143,3 +143,16 @@ def test_requests_record_the_same_path_locally_and_remotely() -> None:
         assert local.requests[-1].path == "/echo/my file.txt?q=a+b"
         assert remote.requests[-1].path == "/echo/my file.txt?q=a+b"
         assert [e.path for e in local.requests] == ["/echo/my file.txt?q=a+b"] * 2
+
+
+@pytest.mark.regression
+def test_a_stopped_server_is_forgotten_so_its_port_may_serve_another_app() -> None:
+    # the OS hands a freed port to the next server; the /health answer cached for the old one
+    # made a remote TestApp refuse the new one as the wrong app (a flaky WrongRemoteApp in CI)
+    from harness import remote
+
+    with TestApp(FIXTURES / "todo-app") as todo, TestApp(FIXTURES / "todo-app", base_url=todo.url) as seen:
+        assert seen.get("/health").json()["app"] == "todo"
+        url = todo.url
+        assert url in remote._health  # asked once, then cached
+    assert url not in remote._health
