@@ -222,16 +222,33 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
     def a_claim_holds_a_run_for_one_owner_until_it_runs_out() -> None:
         store = store_factory()
         store.create(_run(), _started())
-        assert store.claim("r1", "worker-a", until=T2, now=T0)
-        assert not store.claim("r1", "worker-b", until=T3, now=T1)
+        held = store.claim("r1", "worker-a", until=T2, now=T0)
+        assert held is not None
+        assert (held.id, held.status, held.owner, held.lease_until) == ("r1", "pending", "worker-a", T2)
+        assert store.claim("r1", "worker-b", until=T3, now=T1) is None
         assert store.due(T1) == []  # held: nobody else takes it up
         assert store.claim("r1", "worker-a", until=T3, now=T1)  # the owner renews
-        assert not store.claim("r1", "worker-b", until=T3, now=T2)
+        assert store.claim("r1", "worker-b", until=T3, now=T2) is None
         assert [run.id for run in store.due(T3)] == ["r1"]  # the lease ran out: due again
         assert store.claim("r1", "worker-b", until="2026-01-01T00:00:09.000Z", now=T3)  # takeover
         run = store.get("r1")
         assert run is not None
         assert (run.owner, run.lease_until) == ("worker-b", "2026-01-01T00:00:09.000Z")
+
+    def a_claim_takes_only_a_run_that_is_due_and_unfinished() -> None:
+        store = store_factory()
+        for run_id in ("sleeps", "done", "failed"):
+            store.create(_run(run_id), _started())
+        store.append("sleeps", 1, [], {"status": "sleeping", "due_at": T2})
+        store.append("done", 1, [NewEvent("completed", T0)], {"status": "completed"})
+        store.append("failed", 1, [NewEvent("failed", T0)], {"status": "failed"})
+        assert store.claim("sleeps", "worker-a", until=T3, now=T1) is None  # not due yet
+        assert store.claim("done", "worker-a", until=T3, now=T1) is None
+        assert store.claim("failed", "worker-a", until=T3, now=T1) is None
+        assert [store.get(run_id).owner for run_id in ("sleeps", "done", "failed")] == [None] * 3  # type: ignore[union-attr]
+        woken = store.claim("sleeps", "worker-a", until=T3, now=T2)  # due at T2: taken at T2
+        assert woken is not None
+        assert (woken.status, woken.due_at, woken.owner, woken.last_seq) == ("sleeping", T2, "worker-a", 1)
 
     def release_frees_a_run_only_for_its_owner() -> None:
         store = store_factory()
@@ -249,7 +266,7 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         store = store_factory()
         assert store.get("nobody") is None
         assert store.events("nobody") == []
-        assert store.claim("nobody", "worker-a", until=T1, now=T0) is False
+        assert store.claim("nobody", "worker-a", until=T1, now=T0) is None
         store.release("nobody", "worker-a")  # no error
         assert store.runs() == ([], 0)
 
@@ -267,6 +284,7 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         runs_are_listed_newest_first_and_filtered,
         due_runs_are_the_unfinished_ones_whose_time_came,
         a_claim_holds_a_run_for_one_owner_until_it_runs_out,
+        a_claim_takes_only_a_run_that_is_due_and_unfinished,
         release_frees_a_run_only_for_its_owner,
         an_unknown_run_is_nothing,
     ]

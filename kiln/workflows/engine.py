@@ -37,6 +37,10 @@ _FINAL = ("completed", "failed")
 #: Part of the append that ends an execution (a sleep, a retry, the end): the worker lets the run go
 #: in the same write, instead of a release of its own.
 _LET_GO = {"owner": None, "lease_until": None}
+#: The fields of a run only appends change, so this execution's view of them is the stored one,
+#: and setting one to what it is already can be left out of the write. (Not ``owner`` and
+#: ``lease_until``: claims change those, so the view may be stale.)
+_UNCHANGED_IF_EQUAL = frozenset({"status", "attempts", "error", "due_at", "output"})
 
 
 class UnknownWorkflow(LookupError):
@@ -160,6 +164,9 @@ class _Execution:
         self.clock = engine.clock
         self.db = db
         self.index = 0
+        #: A finished step's record, written with the execution's next write (see :meth:`step`).
+        self._pending: list[NewEvent] = []
+        self._pending_update: dict[str, Any] = {}
         self._last_time: datetime | None = None
         self._last_stamp = ""
         self.context = WorkflowContext(self)
@@ -173,8 +180,16 @@ class _Execution:
         return self._last_stamp
 
     def append(self, events: list[NewEvent], **update: Any) -> None:
+        if self._pending:  # a step's record goes first, in the same write
+            events = [*self._pending, *events]
+            update = {**self._pending_update, **update}
+            self._pending, self._pending_update = [], {}
         if "updated_at" not in update:
             update["updated_at"] = events[-1].at if events else self.now()
+        run = self.run.__dict__
+        for name in _UNCHANGED_IF_EQUAL & update.keys():
+            if run[name] == update[name]:  # as it is: not written (an indexed one costs a page)
+                del update[name]
         try:
             self.run = self.engine.store.append(self.run.id, self.seq, events, update)
         except SequenceConflict:
@@ -210,6 +225,8 @@ class _Execution:
         if self._command("step", name):
             return self.history.results[name]
         attempts = self.history.failures.get(name, 0) + 1
+        if self._pending:  # the last step's record is written before this one's effect can happen
+            self.append([])
         try:
             result = await self._call(name, function)
         except (_Suspend, _Lost):
@@ -227,11 +244,12 @@ class _Execution:
                 "step_failed", self.now(), step=name, data={"error": problem, "attempt": attempts}
             )
             self.fail(problem, [failed], attempts)
-        self.append(
-            [NewEvent("step_completed", self.now(), step=name, data={"result": result})],
-            status="running",
-            attempts=attempts,
-        )
+        # recorded with the execution's next write: before the next step runs, or with the sleep,
+        # the retry or the end that comes next. Nothing outside a step happens in between but the
+        # workflow's own code, which replay runs again anyway; so the last step and the end share
+        # a write, and a run of n steps costs n writes, not n + 1.
+        self._pending = [NewEvent("step_completed", self.now(), step=name, data={"result": result})]
+        self._pending_update = {"status": "running", "attempts": attempts}
         self.history.record("step", name)
         self.history.results[name] = result
         return result
@@ -365,19 +383,18 @@ class Engine:
     async def run(self, run_id: str) -> Run | None:
         """Take the run up if it is due and nobody holds it, and carry it as far as it goes now;
         the run as it then is, or ``None`` if this worker could not take it."""
-        run = self.store.get(run_id)
-        now = format_datetime(self.clock.now())
-        if run is None or run.status in _FINAL or (run.due_at or "") > now:
-            return run
         if run_id in self._running:  # this worker is carrying it already (another task of the loop)
             return None
-        if not self.store.claim(run_id, self.worker, self._lease_end(), now):
+        now = format_datetime(self.clock.now())
+        current = self.store.claim(run_id, self.worker, self._lease_end(), now)
+        if current is None:  # finished, not due, unknown, or held by another worker
+            run = self.store.get(run_id)
+            if run is None or run.status in _FINAL or (run.due_at or "") > now:
+                return run
             return None
         self._running.add(run_id)
         execution: _Execution | None = None
         try:
-            current = self.store.get(run_id)
-            assert current is not None
             definition = self.workflows.get(current.workflow)
             if definition is None:
                 logger.error(

@@ -89,15 +89,15 @@ class MemoryEventStore:
             due.sort(key=lambda run: (run.due_at or run.created_at, self._order[run.id]))
             return due[:limit]
 
-    def claim(self, run_id: str, owner: str, until: str, now: str) -> bool:
+    def claim(self, run_id: str, owner: str, until: str, now: str) -> Run | None:
         with self._lock:
             run = self._runs.get(run_id)
-            if run is None:
-                return False
+            if run is None or run.status in _FINAL or (run.due_at or "") > now:
+                return None
             if run.owner not in (None, owner) and (run.lease_until or "") > now:
-                return False
-            self._runs[run_id] = run.changed(owner=owner, lease_until=until)
-            return True
+                return None
+            held = self._runs[run_id] = run.changed(owner=owner, lease_until=until)
+            return held
 
     def release(self, run_id: str, owner: str) -> None:
         with self._lock:

@@ -93,8 +93,8 @@ class _Mortal:
             raise _Crashed
         return run
 
-    def claim(self, run_id: str, owner: str, until: str, now: str) -> bool:
-        return not self.dead and self._store.claim(run_id, owner, until, now)
+    def claim(self, run_id: str, owner: str, until: str, now: str) -> Run | None:
+        return None if self.dead else self._store.claim(run_id, owner, until, now)
 
     def release(self, run_id: str, owner: str) -> None:
         if not self.dead:

@@ -161,15 +161,16 @@ class SqliteEventStore:
             ).fetchall()
         return [_run(row) for row in rows]
 
-    def claim(self, run_id: str, owner: str, until: str, now: str) -> bool:
+    def claim(self, run_id: str, owner: str, until: str, now: str) -> Run | None:
         # one statement, atomic by itself on an autocommit connection
         with self._lock:
             row = self._conn.execute(
                 "UPDATE _kiln_wf_runs SET owner = ?, lease_until = ? WHERE id = ? "
-                "AND (owner IS NULL OR owner = ? OR coalesce(lease_until, '') <= ?) RETURNING id",
-                [owner, until, run_id, owner, now],
+                "AND status NOT IN ('completed', 'failed') AND coalesce(due_at, '') <= ? "
+                f"AND (owner IS NULL OR owner = ? OR coalesce(lease_until, '') <= ?) RETURNING {_COLUMNS}",
+                [owner, until, run_id, now, owner, now],
             ).fetchone()
-        return row is not None
+        return _run(row) if row is not None else None
 
     def release(self, run_id: str, owner: str) -> None:
         with self._lock:

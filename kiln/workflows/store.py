@@ -5,8 +5,9 @@
 - ``append`` adds events to a run only if its last event is still ``expected_seq``, and changes
   the run row in the same atomic step; otherwise :class:`SequenceConflict`. So two workers can
   never both record a step.
-- ``claim`` gives a run to one worker until a time; another worker gets it only once that time
-  has passed (takeover after a missed heartbeat). The owner renews by claiming again.
+- ``claim`` gives a run that is due and not finished to one worker until a time, and answers
+  the run as held; another worker gets it only once that time has passed (takeover after a
+  missed heartbeat). The owner renews by claiming again.
 
 The conformance suite (``harness.workflows.conformance``) checks all of this against any store.
 """
@@ -54,8 +55,10 @@ class EventStore(Protocol):
         runs due by then, and running ones whose lease ran out."""
         ...
 
-    def claim(self, run_id: str, owner: str, until: str, now: str) -> bool:
-        """Hold the run for ``owner`` until ``until``, if nobody else holds it at ``now``."""
+    def claim(self, run_id: str, owner: str, until: str, now: str) -> Run | None:
+        """Hold the run for ``owner`` until ``until`` and answer it as held, if it is neither
+        completed nor failed, is due by ``now`` (``due_at`` unset or not after it), and nobody
+        else holds it at ``now``; ``None`` otherwise (an unknown run too)."""
         ...
 
     def release(self, run_id: str, owner: str) -> None:

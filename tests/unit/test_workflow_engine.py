@@ -514,3 +514,51 @@ def test_updated_at_is_the_time_of_the_last_write(store: EventStore, clock: Cloc
     clock.advance(timedelta(seconds=1))
     done = asyncio.run(engine.run_due())[0]
     assert (done.created_at, done.updated_at) == ("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z")
+
+
+def test_a_step_is_recorded_before_the_next_step_runs_and_the_last_with_the_end(
+    store: EventStore, clock: Clock
+) -> None:
+    seen: list[list[tuple[int, str, str | None]]] = []
+
+    def recorded() -> list[tuple[int, str, str | None]]:
+        return [(event.seq, event.type, event.step) for event in store.events("three")]
+
+    @workflow(f"three-{next(_names)}")
+    async def three(wf: Any, input: Any) -> str:
+        await wf.step("a", lambda: seen.append(recorded()) or "a")
+        await wf.step("b", lambda: seen.append(recorded()) or "b")
+        await wf.step("c", lambda: seen.append(recorded()) or "c")
+        return "abc"
+
+    engine = _engine(store, clock, three)
+    engine.start(definition_of(three).name, run_id="three")  # type: ignore[union-attr]
+    finished = _run(engine, "three")
+
+    assert seen == [
+        [(1, "started", None)],
+        [(1, "started", None), (2, "step_completed", "a")],
+        [(1, "started", None), (2, "step_completed", "a"), (3, "step_completed", "b")],
+    ]
+    assert recorded()[3:] == [(4, "step_completed", "c"), (5, "completed", None)]
+    assert (finished.status, finished.output, finished.last_seq) == ("completed", "abc", 5)
+
+
+def test_a_step_before_a_failure_outside_any_step_is_recorded_with_the_failure(
+    store: EventStore, clock: Clock
+) -> None:
+    @workflow(f"breaks-{next(_names)}")
+    async def breaks(wf: Any, input: Any) -> None:
+        await wf.step("a", lambda: 1)
+        raise KeyError("missing")
+
+    engine = _engine(store, clock, breaks)
+    engine.start(definition_of(breaks).name, run_id="breaks")  # type: ignore[union-attr]
+    failed = _run(engine, "breaks")
+
+    events = store.events("breaks")
+    assert [(event.type, event.step, event.data) for event in events[1:]] == [
+        ("step_completed", "a", {"result": 1}),
+        ("failed", None, {"error": "KeyError: 'missing'"}),
+    ]
+    assert (failed.status, failed.error, failed.attempts) == ("failed", "KeyError: 'missing'", 1)

@@ -89,8 +89,8 @@ def test_the_faults_are_injected() -> None:
 
 def test_a_store_that_lets_two_workers_hold_a_run_is_caught() -> None:
     class Leaky(MemoryEventStore):
-        def claim(self, run_id: str, owner: str, until: str, now: str) -> bool:
-            return True  # every worker gets every run
+        def claim(self, run_id: str, owner: str, until: str, now: str) -> Run | None:
+            return self.get(run_id)  # every worker gets every run
 
     caught = [seed for seed in range(200) if _simulate(seed, store=Leaky()).violations]
     assert caught
@@ -101,8 +101,8 @@ def test_a_store_that_lets_two_workers_hold_a_run_is_caught() -> None:
 
 def test_a_store_whose_appends_are_not_conditional_is_caught() -> None:
     class Careless(MemoryEventStore):
-        def claim(self, run_id: str, owner: str, until: str, now: str) -> bool:
-            return True
+        def claim(self, run_id: str, owner: str, until: str, now: str) -> Run | None:
+            return self.get(run_id)
 
         def append(self, run_id, expected_seq, events, update=None):  # type: ignore[no-untyped-def]
             run: Run | None = self.get(run_id)
