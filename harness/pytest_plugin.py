@@ -38,6 +38,7 @@ CATEGORIES = {
     "errors": "the error envelope, request ids and error pages",
     "runtime": "secrets, cron, mail in and out, logs, WASM and fake external services",
     "workflow": "durable workflows: runs, sleeps on the clock, retries and their endpoints",
+    "hosting": "kiln host: deploys, bundles, renames, takedowns and the control API",
 }
 
 _MARKERS = {

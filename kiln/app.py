@@ -69,6 +69,7 @@ class AppState:
     mode: str = "dev"
     auth: AuthRuntime | None = None
     verify_email: bool = False
+    login_unverified: bool = False  # with verify_email: a user may log in before verifying
     max_body: int = 1_000_000  # [app] max_body
     blobs: BlobStore | None = None  # the uploaded files' blobs, for an app that serves files
     presign_key: bytes = field(default=b"", repr=False)  # signs presigned URLs: the app's secret
@@ -178,6 +179,7 @@ def build_instance(
         mode=mode,
         auth=auth,
         verify_email=bool(config and config.verify_email),
+        login_unverified=bool(config and config.login_unverified),
         max_body=manifest.max_body,
         blobs=blobs,
         presign_key=secret,

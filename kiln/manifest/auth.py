@@ -15,7 +15,7 @@ from kiln.manifest.report import Report
 __all__ = ["USER", "read_auth"]
 
 USER = "User"
-_KEYS = {"user_fields", "token_ttl", "max_login_failures", "login_window", "verify_email"}
+_KEYS = {"user_fields", "token_ttl", "max_login_failures", "login_window", "verify_email", "login_unverified"}
 _LATER: set[str] = set()
 #: Columns of ``users`` that no API ever returns.
 HIDDEN_COLUMNS = (("password_hash", "TEXT NOT NULL"), ("token_version", "INTEGER NOT NULL DEFAULT 0"))
@@ -50,6 +50,12 @@ def read_auth(raw: Any, report: Report) -> tuple[AuthConfig | None, Entity | Non
     if not isinstance(verify_email, bool):
         report.error("auth.verify_email", "must be true or false")
         verify_email = False
+    login_unverified = table.get("login_unverified", False)
+    if not isinstance(login_unverified, bool):
+        report.error("auth.login_unverified", "must be true or false")
+        login_unverified = False
+    elif login_unverified and not verify_email:
+        report.error("auth.login_unverified", "means something only with verify_email = true")
     extra = read_fields(table.get("user_fields", {}), "auth.user_fields", report, reserved=_RESERVED)
     for name in [name for name, field in extra.items() if field.type == "file"]:
         # /auth takes JSON only, and a user's fields are public: a file there would be anyone's
@@ -60,4 +66,5 @@ def read_auth(raw: Any, report: Report) -> tuple[AuthConfig | None, Entity | Non
         del extra[name]
     fields = {**_BUILT_IN_FIELDS, **extra}
     user = Entity(name=USER, plural="users", fields=fields, hidden_columns=HIDDEN_COLUMNS)
-    return AuthConfig(token_ttl=ttl, verify_email=verify_email, **limits), user
+    config = AuthConfig(token_ttl=ttl, verify_email=verify_email, login_unverified=login_unverified, **limits)
+    return config, user

@@ -172,7 +172,8 @@ class AuthConfig:
     token_ttl: int = 86_400
     max_login_failures: int = 5  # per email and per client address ...
     login_window: int = 900  # ... within this many seconds; then 429 until the oldest failure expires
-    verify_email: bool = False  # registering mails a link; logging in waits for it
+    verify_email: bool = False  # registering mails a link; logging in waits for it ...
+    login_unverified: bool = False  # ... unless this: then only the `verified` guard waits
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,16 @@ BROKEN: list[tuple[str, str, list[str]]] = [
     ("app-key-typo", "nmae = 'y'\n", ['app.toml: app.nmae: unknown key "nmae" (did you mean "name"?)']),
     ("debug-not-bool", "debug = 'yes'\n", ["app.toml: app.debug: must be true or false"]),
     (
+        "login-unverified-not-bool",
+        "[auth]\nverify_email = true\nlogin_unverified = 1\n",
+        ["app.toml: auth.login_unverified: must be true or false"],
+    ),
+    (
+        "login-unverified-without-verification",
+        "[auth]\nlogin_unverified = true\n",
+        ["app.toml: auth.login_unverified: means something only with verify_email = true"],
+    ),
+    (
         "top-level-typo",
         "[entitys.Post.fields]\n",
         ['app.toml: entitys: unknown key "entitys" (did you mean "entities"?)'],

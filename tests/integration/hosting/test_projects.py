@@ -1,0 +1,248 @@
+"""Deploying, redeploying, renaming and taking down projects through the host's control API, and
+each project served by its Host header with its own database."""
+
+from __future__ import annotations
+
+import sqlite3
+import tarfile
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from harness import TestApp, assert_error
+
+pytestmark = pytest.mark.local_only("serves a kiln host of its own")
+TODO = {"Host": "todo.localhost"}
+
+
+def test_health_says_the_mode_and_counts_the_projects(
+    host: TestApp, ann: Any, bundle: Callable[[str], bytes]
+) -> None:
+    assert host.get("/_host/health").json() == {"status": "ok", "mode": "dev", "projects": 0}
+    assert ann.deploy("todo", bundle("todo-app")).status_code == 201
+    assert host.get("/_host/health", headers={"Host": "localhost"}).json() == {
+        "status": "ok",
+        "mode": "dev",
+        "projects": 1,
+    }
+
+
+def test_a_deployed_project_is_served_at_its_own_name_with_its_own_database(
+    host: TestApp, ann: Any, bundle: Callable[[str], bytes]
+) -> None:
+    deployed = ann.deploy("todo", bundle("todo-app"))
+    assert deployed.status_code == 201
+    assert deployed.json() == {"slug": "todo", "url": f"http://todo.localhost:{host.port}/"}
+
+    created = host.post("/api/todos", json={"title": "water the plants"}, headers=TODO)
+    assert created.status_code == 201
+    listed = host.get("/api/todos", headers=TODO).json()
+    assert [item["title"] for item in listed["items"]] == ["water the plants"]
+    database = host.data_dir / "projects" / "todo" / ".kiln" / "data" / "kiln.db"
+    assert database.is_file()
+    assert host.get("/_host/projects", headers=ann.headers).json() == {
+        "items": [{"slug": "todo", "url": f"http://todo.localhost:{host.port}/"}]
+    }
+
+
+def test_an_unknown_name_answers_404_in_the_error_shape(host: TestApp) -> None:
+    error = assert_error(host.get("/api/todos", headers={"Host": "nobody.localhost"}), 404, "not_found")
+    assert error["message"] == "no project is served at nobody.localhost"
+
+
+def test_a_redeploy_replaces_the_code_and_keeps_the_data(
+    host: TestApp, ann: Any, bundle: Callable[[str], bytes], tmp_path: Any
+) -> None:
+    assert ann.deploy("todo", bundle("todo-app")).status_code == 201
+    host.post("/api/todos", json={"title": "kept"}, headers=TODO)
+
+    again = ann.deploy("todo", bundle("todo-app"))
+
+    assert again.status_code == 200
+    assert again.json()["slug"] == "todo"
+    assert [item["title"] for item in host.get("/api/todos", headers=TODO).json()["items"]] == ["kept"]
+    assert host.get("/_host/health").json()["projects"] == 1
+
+
+def test_a_bundle_that_fails_kiln_check_is_422_and_the_old_version_goes_on_serving(
+    host: TestApp, ann: Any, bundle: Callable[[str], bytes], tar_of: Callable[..., bytes]
+) -> None:
+    assert ann.deploy("todo", bundle("todo-app")).status_code == 201
+    host.post("/api/todos", json={"title": "still here"}, headers=TODO)
+    broken = tar_of((tarfile.TarInfo("app.toml"), b"[app]\nnmae = 'x'\n"))
+
+    error = assert_error(ann.deploy("todo", broken), 422, "validation_failed")
+
+    assert error["message"].startswith("the bundle cannot be deployed: it fails kiln check: app.toml: app")
+    assert "nmae" in error["fields"]["bundle"]
+    assert [item["title"] for item in host.get("/api/todos", headers=TODO).json()["items"]] == ["still here"]
+    assert sorted(path.name for path in (host.data_dir / "projects").iterdir()) == ["todo"]
+
+
+def test_a_new_version_that_would_lose_data_is_refused_and_the_old_one_serves(
+    host: TestApp, ann: Any, bundle: Callable[[str], bytes], tar_of: Callable[..., bytes]
+) -> None:
+    assert ann.deploy("todo", bundle("todo-app")).status_code == 201
+    host.post("/api/todos", json={"title": "safe"}, headers=TODO)
+    narrower = b"[app]\nname = 'todo'\n[entities.Todo.fields]\ntitle = { type = 'int' }\n"
+
+    error = assert_error(
+        ann.deploy("todo", tar_of((tarfile.TarInfo("app.toml"), narrower))), 422, "validation_failed"
+    )
+
+    assert error["message"].startswith("the bundle cannot be deployed: it does not start:")
+    assert [item["title"] for item in host.get("/api/todos", headers=TODO).json()["items"]] == ["safe"]
+
+
+def test_an_unverified_user_cannot_deploy(
+    host: TestApp, sign_up: Callable[..., Any], bundle: Callable[[str], bytes]
+) -> None:
+    bob = sign_up("bob@example.com", verify=False)  # logs in before verifying: the host allows it
+
+    error = assert_error(bob.deploy("bobs", bundle("todo-app")), 403, "email_not_verified")
+
+    assert (
+        error["message"] == "verify your email address before deploying: a link was sent to bob@example.com"
+    )
+    assert host.get("/_host/health").json()["projects"] == 0
+    assert not (host.data_dir / "projects" / "bobs").exists()
+
+
+def test_deploying_needs_a_host_token(host: TestApp, bundle: Callable[[str], bytes]) -> None:
+    files = {"bundle": ("b.tar.gz", bundle("todo-app"), "application/gzip")}
+    assert_error(host.post("/_host/projects", data={"slug": "todo"}, files=files), 401, "unauthorized")
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert_error(
+        host.post("/_host/projects", data={"slug": "todo"}, files=files, headers=bad), 401, "unauthorized"
+    )
+    assert host.get("/_host/health").json()["projects"] == 0
+
+
+@pytest.mark.parametrize(
+    ("slug", "message"),
+    [
+        ("Upper", "must be 1 to 63 lowercase letters, digits and inner hyphens"),
+        ("-dash", "must be 1 to 63 lowercase letters, digits and inner hyphens"),
+        ("a" * 64, "must be 1 to 63 lowercase letters, digits and inner hyphens"),
+        ("with.dot", "must be 1 to 63 lowercase letters, digits and inner hyphens"),
+        ("www", "is reserved by the host"),
+    ],
+)
+def test_a_bad_name_is_422_on_slug(ann: Any, bundle: Callable[[str], bytes], slug: str, message: str) -> None:
+    error = assert_error(ann.deploy(slug, bundle("todo-app")), 422, "validation_failed")
+    assert error["fields"] == {"slug": message}
+
+
+def test_another_users_name_is_taken_and_their_project_is_not_theirs(
+    host: TestApp, ann: Any, sign_up: Callable[..., Any], bundle: Callable[[str], bytes]
+) -> None:
+    assert ann.deploy("todo", bundle("todo-app")).status_code == 201
+    host.post("/api/todos", json={"title": "ann's"}, headers=TODO)
+    eve = sign_up("eve@example.com")
+
+    taken = assert_error(eve.deploy("todo", bundle("todo-app")), 409, "unique_violation")
+    assert taken["fields"] == {"slug": "is taken"}
+    renamed = host.patch("/_host/projects/todo", json={"slug": "mine"}, headers=eve.headers)
+    assert assert_error(renamed, 403, "forbidden")["message"] == "the project 'todo' is another user's"
+    assert_error(host.delete("/_host/projects/todo", headers=eve.headers), 403, "forbidden")
+
+    assert [item["title"] for item in host.get("/api/todos", headers=TODO).json()["items"]] == ["ann's"]
+    assert host.get("/_host/projects", headers=eve.headers).json() == {"items": []}
+
+
+def test_a_rename_serves_the_project_at_its_new_name_and_the_old_answers_308(
+    host: TestApp, ann: Any, bundle: Callable[[str], bytes]
+) -> None:
+    assert ann.deploy("todo", bundle("todo-app")).status_code == 201
+    host.post("/api/todos", json={"title": "moved with it"}, headers=TODO)
+
+    renamed = host.patch("/_host/projects/todo", json={"slug": "tasks"}, headers=ann.headers)
+
+    assert renamed.status_code == 200
+    assert renamed.json() == {"slug": "tasks", "url": f"http://tasks.localhost:{host.port}/"}
+    tasks = host.get("/api/todos", headers={"Host": "tasks.localhost"})
+    assert [item["title"] for item in tasks.json()["items"]] == ["moved with it"]
+    old = host.get("/api/todos?done=false", headers=TODO, follow_redirects=False)
+    assert old.status_code == 308
+    assert old.headers["location"] == f"http://tasks.localhost:{host.port}/api/todos?done=false"
+    assert sorted(path.name for path in (host.data_dir / "projects").iterdir()) == ["tasks"]
+
+
+def test_a_rename_to_a_taken_name_is_409_and_changes_nothing(
+    host: TestApp, ann: Any, bundle: Callable[[str], bytes]
+) -> None:
+    assert ann.deploy("todo", bundle("todo-app")).status_code == 201
+    assert ann.deploy("other", bundle("todo-app")).status_code == 201
+
+    error = assert_error(
+        host.patch("/_host/projects/todo", json={"slug": "other"}, headers=ann.headers),
+        409,
+        "unique_violation",
+    )
+
+    assert error["fields"] == {"slug": "is taken"}
+    assert host.get("/api/todos", headers=TODO).status_code == 200
+    assert sorted(path.name for path in (host.data_dir / "projects").iterdir()) == ["other", "todo"]
+
+
+def test_a_takedown_removes_the_data_and_the_name_answers_404(
+    host: TestApp, ann: Any, bundle: Callable[[str], bytes]
+) -> None:
+    assert ann.deploy("todo", bundle("todo-app")).status_code == 201
+    host.post("/api/todos", json={"title": "gone soon"}, headers=TODO)
+
+    assert host.delete("/_host/projects/todo", headers=ann.headers).status_code == 204
+
+    assert_error(host.get("/api/todos", headers=TODO), 404, "not_found")
+    assert not (host.data_dir / "projects" / "todo").exists()
+    assert host.get("/_host/health").json()["projects"] == 0
+    assert host.get("/_host/projects", headers=ann.headers).json() == {"items": []}
+    assert_error(host.delete("/_host/projects/todo", headers=ann.headers), 404, "not_found")
+
+
+def test_a_name_taken_down_can_be_deployed_afresh_with_no_old_data(
+    host: TestApp, ann: Any, bundle: Callable[[str], bytes]
+) -> None:
+    assert ann.deploy("todo", bundle("todo-app")).status_code == 201
+    host.post("/api/todos", json={"title": "old"}, headers=TODO)
+    host.delete("/_host/projects/todo", headers=ann.headers)
+
+    assert ann.deploy("todo", bundle("todo-app")).status_code == 201
+
+    assert host.get("/api/todos", headers=TODO).json()["items"] == []
+
+
+def test_the_administrator_removes_test_users_by_prefix_with_their_projects(
+    host: TestApp, sign_up: Callable[..., Any], bundle: Callable[[str], bytes]
+) -> None:
+    stale = sign_up("st-1@test.com")
+    assert stale.deploy("stale", bundle("todo-app")).status_code == 201
+    sign_up("st-2@test.com", verify=False)
+    keeper = sign_up("keeper@example.com")
+    assert keeper.deploy("kept", bundle("todo-app")).status_code == 201
+    admin = {"Authorization": "Bearer admin-token-for-tests"}
+
+    removed = host.delete("/_host/users", params={"prefix": "st-"}, headers=admin)
+
+    assert removed.status_code == 200
+    assert removed.json() == {"users": 2, "projects": 1}
+    assert sorted(path.name for path in (host.data_dir / "projects").iterdir()) == ["kept"]
+    assert_error(host.get("/", headers={"Host": "stale.localhost"}), 404, "not_found")
+    with sqlite3.connect(host.data_dir / "host" / "kiln.db") as control:  # the host's own users
+        emails = [row[0] for row in control.execute("SELECT email FROM users ORDER BY email")]
+        projects = [row[0] for row in control.execute("SELECT slug FROM projects")]
+    assert (emails, projects) == (["keeper@example.com"], ["kept"])
+    assert_error(host.get("/_host/projects", headers=stale.headers), 401, "unauthorized")  # the user is gone
+    assert host.get("/_host/projects", headers=keeper.headers).json()["items"][0]["slug"] == "kept"
+
+
+def test_removing_users_needs_the_administrator_token(host: TestApp, sign_up: Callable[..., Any]) -> None:
+    user = sign_up("st-3@test.com")
+    assert_error(host.delete("/_host/users", params={"prefix": "st-"}), 401, "unauthorized")
+    assert_error(
+        host.delete("/_host/users", params={"prefix": "st-"}, headers=user.headers), 401, "unauthorized"
+    )
+    wrong = {"Authorization": "Bearer admin-token-for-test"}
+    assert_error(host.delete("/_host/users", params={"prefix": "st-"}, headers=wrong), 401, "unauthorized")
+    assert host.get("/_host/projects", headers=user.headers).status_code == 200  # still there
