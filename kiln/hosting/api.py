@@ -13,6 +13,7 @@ import hmac
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,8 +31,9 @@ from kiln.errors import (
     ValidationFailed,
 )
 from kiln.fieldtypes.times import format_datetime
+from kiln.hosting import owner
 from kiln.hosting.bundles import MAX_BUNDLE_BYTES
-from kiln.hosting.projects import Projects, check_slug
+from kiln.hosting.projects import Project, Projects, check_slug
 from kiln.http.body import read_json
 from kiln.http.responses import JSONResponse
 
@@ -61,6 +63,10 @@ def routes(host: ControlHost) -> Sequence[Route]:
         Route("/_host/projects", api.mine, methods=["GET"]),
         Route("/_host/projects/{slug}", api.rename, methods=["PATCH"]),
         Route("/_host/projects/{slug}", api.take_down, methods=["DELETE"]),
+        Route("/_host/projects/{slug}/token", api.token, methods=["POST"]),
+        Route("/_host/projects/{slug}/sql", api.sql, methods=["POST"]),
+        Route("/_host/projects/{slug}/secrets", api.secrets, methods=["POST"]),
+        Route("/_host/projects/{slug}/clock", api.clock, methods=["POST"]),
         Route("/_host/users", api.remove_users, methods=["DELETE"]),
     ]
 
@@ -183,6 +189,41 @@ class _Api:
         _, project_id = self._owned(request, slug)
         await self._remove(slug, project_id)
         return Response(status_code=204)
+
+    def _running(self, request: Request) -> tuple[dict[str, Any], Project]:
+        """The signed-in owner and their running project named in the path."""
+        slug = request.path_params["slug"]
+        user, _ = self._owned(request, slug)
+        project = self.host.projects.running.get(slug)
+        if project is None:
+            raise NotFound(f"the project {slug!r} is not running: deploy it again")
+        return user, project
+
+    async def token(self, request: Request) -> Response:
+        """``{"token"}``: the owner, as the project's ``admin``."""
+        user, project = self._running(request)
+        return JSONResponse(await run_in_threadpool(owner.project_token, project, user["email"]))
+
+    async def sql(self, request: Request) -> Response:
+        """``{"sql"}``: one read-only statement → ``{"columns", "rows", "truncated"}``."""
+        _, project = self._running(request)
+        body = await read_json(request)
+        return JSONResponse(await run_in_threadpool(owner.read_sql, project, body))
+
+    async def secrets(self, request: Request) -> Response:
+        """``{"name", "value"}`` → ``{"secrets": [names]}``; the project restarts with it."""
+        _, project = self._running(request)
+        answer = owner.store_secret(project, await read_json(request))
+        await self.host.projects.restart(project.slug)
+        return JSONResponse(answer)
+
+    async def clock(self, request: Request) -> Response:
+        """Dev mode: ``{"advance": seconds}`` or ``{"set": datetime}`` → ``{"now"}``, with what
+        came due run; 404 in prod."""
+        if self.host.mode != "dev":
+            raise NotFound(f"no route matches {request.url.path}")
+        _, project = self._running(request)
+        return JSONResponse(await owner.move_clock(project, await read_json(request)))
 
     async def remove_users(self, request: Request) -> Response:
         """The administrator's clean-up: ``?prefix=st-`` removes the users whose email starts

@@ -24,7 +24,7 @@ from typing import Any
 from starlette.types import ASGIApp
 
 from kiln.clock import Clock
-from kiln.compiler import compile_app
+from kiln.compiler import CompiledApp, compile_app
 from kiln.errors import KilnError, ManifestError, ValidationFailed
 from kiln.hosting.bundles import BundleError, extract_bundle
 from kiln.hosting.lifespan import Lifespan
@@ -56,6 +56,7 @@ class Project:
 
     slug: str
     folder: Path
+    compiled: CompiledApp
     app: ASGIApp
     state: Any
     lifespan: Lifespan
@@ -143,6 +144,14 @@ class Projects:
             (self.folder / slug).rename(self.folder / new)
             self.running[new] = await self._start(new)
 
+    async def restart(self, slug: str) -> Project:
+        """Stop ``slug`` and start it again (to read new secrets, say); the running project."""
+        async with self._lock:
+            if slug in self.running:
+                await self._stop(slug)
+            self.running[slug] = await self._start(slug)
+            return self.running[slug]
+
     async def take_down(self, slug: str) -> None:
         """Stop serving ``slug`` and remove its code and data."""
         async with self._lock:
@@ -159,7 +168,7 @@ class Projects:
         lifespan = Lifespan(app)
         await lifespan.start()
         logger.info("project %s serving from %s", slug, folder)
-        return Project(slug, folder, app, state, lifespan)
+        return Project(slug, folder, compiled, app, state, lifespan)
 
     async def _stop(self, slug: str) -> None:
         project = self.running.pop(slug)
