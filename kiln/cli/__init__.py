@@ -6,7 +6,8 @@
 - :mod:`kiln.cli.users`: ``users create|roles|list``;
 - :mod:`kiln.cli.logs`: ``logs``;
 - :mod:`kiln.cli.workflows`: ``workflow list|show|start``;
-- :mod:`kiln.cli.hosting`: ``host``.
+- :mod:`kiln.cli.hosting`: ``host``;
+- :mod:`kiln.cli.deploy`: ``login`` and ``deploy``.
 
 A command exits 0 on success, 1 when what it ran failed, and 2 on a usage error (argparse's).
 """
@@ -17,7 +18,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from kiln.cli import apps, cron, hosting, logs, secrets, users, workflows
+from kiln.cli import apps, cron, deploy, hosting, logs, secrets, users, workflows
 
 __all__ = ["main"]
 
@@ -36,6 +37,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiln", description="A declarative app server on embedded SQLite.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    for group in (apps, secrets, cron, users, logs, workflows, hosting):
+    for group in (apps, secrets, cron, users, logs, workflows, hosting, deploy):
         group.add_commands(commands)
     return parser
