@@ -67,6 +67,8 @@ def routes(host: ControlHost) -> Sequence[Route]:
         Route("/_host/projects/{slug}/sql", api.sql, methods=["POST"]),
         Route("/_host/projects/{slug}/secrets", api.secrets, methods=["POST"]),
         Route("/_host/projects/{slug}/clock", api.clock, methods=["POST"]),
+        Route("/_host/projects/{slug}/logs", api.logs, methods=["GET"]),
+        Route("/_host/projects/{slug}/cron", api.cron, methods=["GET"]),
         Route("/_host/users", api.remove_users, methods=["DELETE"]),
     ]
 
@@ -224,6 +226,17 @@ class _Api:
             raise NotFound(f"no route matches {request.url.path}")
         _, project = self._running(request)
         return JSONResponse(await owner.move_clock(project, await read_json(request)))
+
+    async def logs(self, request: Request) -> Response:
+        """``?since=5m&level=&request_id=`` → ``{"items": [line]}``, the project's JSON log lines,
+        oldest first, the last 1,000 of them."""
+        _, project = self._running(request)
+        return JSONResponse({"items": owner.read_logs(project, request.query_params)})
+
+    async def cron(self, request: Request) -> Response:
+        """``{"items": [{"name", "schedule", "next_run", "last_run", "last_status"}]}``."""
+        _, project = self._running(request)
+        return JSONResponse({"items": owner.cron_jobs(project)})
 
     async def remove_users(self, request: Request) -> Response:
         """The administrator's clean-up: ``?prefix=st-`` removes the users whose email starts

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiln.app import OUTBOUND_SETTING
 from kiln.compiler import compile_app
 from kiln.errors import NotFound
 from kiln.hosting import api
 from kiln.hosting.lifespan import Lifespan
+from kiln.hosting.logs import for_project
 from kiln.hosting.projects import Projects
 from kiln.http.errors import envelope, exception_handlers
 from kiln.http.requestid import RequestIdMiddleware
@@ -29,6 +30,7 @@ from kiln.http.responses import JSONResponse
 __all__ = ["CONTROL_APP", "Host"]
 
 logger = logging.getLogger("kiln.host")
+access = logging.getLogger("kiln.host.access")
 #: The control app's folder: the host's users and their projects.
 CONTROL_APP = Path(__file__).parent / "control"
 _AUTH = "/_host/auth/"
@@ -84,7 +86,8 @@ class Host:
             slug = name[: -len(self.domain) - 1]
             project = self.projects.running.get(slug)
             if project is not None:
-                await project.app(scope, receive, send)
+                with for_project(slug):
+                    await _served_and_logged(project.app, scope, receive, send)
                 return
             new = self._renamed(slug)
             if new is not None:
@@ -148,6 +151,38 @@ class Host:
         await self.projects.stop_all()
         await self._lifespan.stop()
         await send({"type": "lifespan.shutdown.complete"})
+
+
+async def _served_and_logged(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve the request, then log it as uvicorn's access log would, but as the project's (the
+    server's own line is written outside the project's context, so only the host's log has it)."""
+    status = 0
+
+    async def watched(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "websocket.accept":
+            status = 101
+        await send(message)
+
+    try:
+        await app(scope, receive, watched)
+    finally:
+        client = scope.get("client") or ("-", 0)
+        method = scope.get("method", "WS")
+        path = scope.get("path", "/") + (
+            f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else ""
+        )
+        access.info(
+            '%s:%s - "%s %s HTTP/%s" %s',
+            client[0],
+            client[1],
+            method,
+            path,
+            scope.get("http_version", "1.1"),
+            status or 500,
+        )
 
 
 def _host_name(scope: Scope) -> str:

@@ -11,7 +11,9 @@ import json
 import secrets as random_secrets
 import sqlite3
 import time
-from datetime import datetime, timedelta
+from collections import deque
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kiln.auth.accounts import add_user, set_roles
@@ -19,15 +21,28 @@ from kiln.clock import utc
 from kiln.errors import NotFound, ValidationFailed
 from kiln.fieldtypes.times import format_datetime
 from kiln.hosting.projects import Project
+from kiln.logs import LEVELS, LOG_FILE, LogFilter, parse_since, read_log
 from kiln.manifest.auth import USER
 from kiln.secrets import check_name, read_stored, set_secret
 
-__all__ = ["MAX_ROWS", "SQL_SECONDS", "move_clock", "project_token", "read_sql", "store_secret"]
+__all__ = [
+    "MAX_LOG_LINES",
+    "MAX_ROWS",
+    "SQL_SECONDS",
+    "cron_jobs",
+    "move_clock",
+    "project_token",
+    "read_logs",
+    "read_sql",
+    "store_secret",
+]
 
 #: The most rows ``/sql`` answers; more are cut off, and ``truncated`` says so.
 MAX_ROWS = 1000
 #: How long a ``/sql`` statement may run before it is stopped.
 SQL_SECONDS = 2.0
+#: The most log lines ``/logs`` answers: the last ones.
+MAX_LOG_LINES = 1000
 
 
 def project_token(project: Project, email: str) -> dict[str, str]:
@@ -135,3 +150,31 @@ async def move_clock(project: Project, body: Any) -> dict[str, str]:
     if project.state.runtime is not None:  # from inside the loop, the move only woke it: run it now
         await project.state.runtime.run_due()
     return {"now": format_datetime(clock.now())}
+
+
+def read_logs(project: Project, query: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The project's log lines that ``since``, ``level`` and ``request_id`` let through, oldest
+    first, the last :data:`MAX_LOG_LINES`; ``since`` counts back from real time, as log lines do."""
+    errors = {}
+    since = None
+    if query.get("since"):
+        try:
+            since = parse_since(query["since"], datetime.now(UTC))
+        except ValueError as exc:
+            errors["since"] = str(exc).replace("--since", "since")
+    level = query.get("level") or None
+    if level is not None and level not in LEVELS:
+        errors["level"] = f"must be one of {', '.join(LEVELS)}"
+    if errors:
+        raise ValidationFailed("the log query is invalid", fields=errors)
+    keep = LogFilter(since=since, level=level, request_id=query.get("request_id") or None)
+    return list(deque(read_log(project.state.data_dir / LOG_FILE, keep), maxlen=MAX_LOG_LINES))
+
+
+def cron_jobs(project: Project) -> list[dict[str, Any]]:
+    """The project's cron jobs with their next and last runs (none for an app without cron)."""
+    runtime = project.state.runtime
+    if runtime is None or runtime.scheduler is None:
+        return []
+    jobs: list[dict[str, Any]] = runtime.scheduler.listing()
+    return jobs

@@ -28,6 +28,8 @@ from kiln.compiler import CompiledApp, compile_app
 from kiln.errors import KilnError, ManifestError, ValidationFailed
 from kiln.hosting.bundles import BundleError, extract_bundle
 from kiln.hosting.lifespan import Lifespan
+from kiln.hosting.logs import ProjectLogs, for_project
+from kiln.logs import LOG_FILE
 
 __all__ = ["SLUG", "Project", "Projects", "check_slug"]
 
@@ -75,10 +77,13 @@ class Projects:
         self._clock = clock
         self._options = options
         self.running: dict[str, Project] = {}
+        #: The root log handler that writes each project's records to its own file.
+        self.logs = ProjectLogs()
         self._lock = asyncio.Lock()
 
     async def start_all(self) -> None:
         """Start every project found on disk (a folder that does not start is logged and skipped)."""
+        logging.getLogger().addHandler(self.logs)
         self.folder.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(self._staging, ignore_errors=True)  # what a deploy cut short left
         for folder in sorted(path for path in self.folder.iterdir() if path.is_dir()):
@@ -91,6 +96,8 @@ class Projects:
         """Stop every project."""
         for slug in list(self.running):
             await self._stop(slug)
+        logging.getLogger().removeHandler(self.logs)
+        self.logs.close()
 
     async def deploy(self, slug: str, bundle: bytes) -> None:
         """Serve ``bundle`` as ``slug``: a new project, or new code over the old one's data.
@@ -164,15 +171,19 @@ class Projects:
         compiled = compile_app(folder)
         data_dir = folder / ".kiln" / "data"
         compiled.prepare(data_dir)
-        app, state = compiled.instance(data_dir, clock=self._clock(), **self._options)
-        lifespan = Lifespan(app)
-        await lifespan.start()
-        logger.info("project %s serving from %s", slug, folder)
+        self.logs.open(slug, data_dir / LOG_FILE)
+        with for_project(slug):  # what the project starts (its runtime's tasks) logs as its own
+            app, state = compiled.instance(data_dir, clock=self._clock(), **self._options)
+            lifespan = Lifespan(app)
+            await lifespan.start()
+            logger.info("project %s serving from %s", slug, folder)
         return Project(slug, folder, compiled, app, state, lifespan)
 
     async def _stop(self, slug: str) -> None:
         project = self.running.pop(slug)
-        try:
-            await project.lifespan.stop()
-        except Exception:
-            logger.exception("project %s did not stop cleanly", slug)
+        with for_project(slug):
+            try:
+                await project.lifespan.stop()
+            except Exception:
+                logger.exception("project %s did not stop cleanly", slug)
+        self.logs.close_project(slug)

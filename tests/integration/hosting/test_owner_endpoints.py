@@ -192,3 +192,50 @@ def test_a_prod_host_has_no_dev_clock_and_no_dev_outbox(test_app: Any) -> None:
     assert prod.get("/_host/health").json() == {"status": "ok", "mode": "prod", "projects": 0}
     assert_error(prod.get("/_host/dev/outbox", params={"to": "ann@example.com"}), 404, "not_found")
     assert_error(prod.post("/_host/projects/rt/clock", json={"advance": 1}), 404, "not_found")
+
+
+def test_the_projects_log_has_its_requests_and_jobs_and_nobody_elses(
+    host: TestApp, deployed: Any, bundle: Callable[[str], bytes]
+) -> None:
+    assert deployed.deploy("other", bundle("todo-app")).status_code == 201
+    host.get("/api/status", headers={**RUNTIME, "X-Request-Id": "rt-status-1"})
+    host.get("/api/todos", headers={"Host": "other.localhost", "X-Request-Id": "other-list-1"})
+    admin = _project_token(host, deployed)
+    assert host.post("/api/_cron/broken/trigger", headers=admin).status_code == 200
+
+    lines = host.get("/_host/projects/rt/logs", params={"since": "5m"}, headers=deployed.headers).json()["items"]
+
+    ids = {line["request_id"] for line in lines}
+    assert "rt-status-1" in ids
+    assert "other-list-1" not in ids
+    assert any("GET /api/status" in line["message"] for line in lines)
+    broken = [line for line in lines if line["level"] == "error"]
+    assert broken, lines  # the job raised: its traceback is the project's
+    assert all(line["logger"] for line in lines)
+    other = host.get("/_host/projects/other/logs", headers=deployed.headers).json()["items"]
+    assert "other-list-1" in {line["request_id"] for line in other}
+    assert "rt-status-1" not in {line["request_id"] for line in other}
+    one = host.get("/_host/projects/rt/logs", params={"request_id": "rt-status-1"}, headers=deployed.headers)
+    assert {line["request_id"] for line in one.json()["items"]} == {"rt-status-1"}
+    on_disk = (host.data_dir / "projects" / "rt" / ".kiln" / "data" / "logs" / "kiln.jsonl").read_text()
+    assert "rt-status-1" in on_disk  # where kiln logs ROOT/projects/rt reads it
+
+
+def test_a_bad_log_query_is_422(host: TestApp, deployed: Any) -> None:
+    response = host.get("/_host/projects/rt/logs", params={"since": "soon", "level": "loud"}, headers=deployed.headers)
+    error = assert_error(response, 422, "validation_failed")
+    assert set(error["fields"]) == {"since", "level"}
+    assert error["fields"]["level"] == "must be one of debug, info, warning, error"
+
+
+def test_cron_lists_the_jobs_with_their_last_runs(host: TestApp, deployed: Any) -> None:
+    host.post("/_host/projects/rt/clock", json={"set": "2026-01-01T00:00:00Z"}, headers=deployed.headers)
+    host.post("/_host/projects/rt/clock", json={"advance": 300}, headers=deployed.headers)
+
+    jobs = host.get("/_host/projects/rt/cron", headers=deployed.headers).json()["items"]
+
+    by_name = {job["name"]: job for job in jobs}
+    assert list(by_name) == ["tick", "broken", "hold"]
+    assert by_name["tick"]["schedule"] == "*/5 * * * *"
+    assert (by_name["tick"]["last_status"], by_name["tick"]["next_run"]) == ("ok", "2026-01-01T00:10:00.000Z")
+    assert by_name["hold"]["last_run"] is None
