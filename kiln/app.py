@@ -242,10 +242,10 @@ def _runtime(manifest: Manifest, state: AppState, smtp: tuple[str, int] | None) 
         state.db.after_commit.append(lambda conn: runtime.wake())
     if manifest.workflows:
         runtime.workflows = _workflow_engine(manifest, state, context)
-    if manifest.mail is not None and manifest.mail.inbound is not None and smtp is not None:
+    if manifest.mail is not None and manifest.mail.inbound is not None:
         handler = getattr(manifest.handlers, manifest.mail.inbound.removeprefix("handlers:"))
         runtime.inbound = InboundMail(handler, state.db, state.clock, context)
-        runtime.smtp = smtp
+        runtime.smtp = smtp  # None: it listens nowhere, and a host hands it mail (kiln.hosting.mail)
     return runtime
 
 

@@ -26,6 +26,11 @@ def add_commands(commands: Any) -> None:
         "--domain", default="localhost", help="projects are served at <slug>.DOMAIN (default: localhost)"
     )
     host.add_argument("--mode", choices=["dev", "prod"], default="dev", help="dev or prod (default: dev)")
+    host.add_argument(
+        "--smtp-port",
+        type=int,
+        help="take mail for the projects on this port (0: any free one; default: none)",
+    )
     host.add_argument("--outbound", help="where the host's mail goes, such as smtp://127.0.0.1:2525")
     host.add_argument(
         "--admin-token", help="the administrator's token (default: the KILN_HOST_ADMIN_TOKEN variable)"
@@ -41,7 +46,10 @@ def _host(args: argparse.Namespace) -> int:
     root: Path = args.root
     root.mkdir(parents=True, exist_ok=True)
     admin_token = args.admin_token or os.environ.get("KILN_HOST_ADMIN_TOKEN") or None
-    app = Host(root, domain=args.domain, mode=args.mode, admin_token=admin_token, outbound=args.outbound)
+    smtp = (args.host, args.smtp_port) if args.smtp_port is not None else None
+    app = Host(
+        root, domain=args.domain, mode=args.mode, admin_token=admin_token, outbound=args.outbound, smtp=smtp
+    )
     print(
         f"kiln: hosting {root} at http://{args.domain}:{args.port}/_host/ ({args.mode} mode)", file=sys.stderr
     )

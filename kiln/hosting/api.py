@@ -33,6 +33,7 @@ from kiln.errors import (
 from kiln.fieldtypes.times import format_datetime
 from kiln.hosting import owner
 from kiln.hosting.bundles import MAX_BUNDLE_BYTES
+from kiln.hosting.mail import outbox_items
 from kiln.hosting.projects import Project, Projects, check_slug
 from kiln.http.body import read_json
 from kiln.http.responses import JSONResponse
@@ -105,20 +106,14 @@ class _Api:
         )
 
     async def outbox(self, request: Request) -> Response:
-        """Dev mode: the host's mail to ``?to=``, newest first, as ``{"items": [{"to", "subject",
-        "text"}]}``; 404 in prod."""
+        """Dev mode: the mail to ``?to=`` from the host and its projects, newest first, as
+        ``{"items": [{"to", "subject", "text", "project", "created_at"}]}``; 404 in prod."""
         if self.host.mode != "dev":
             raise NotFound(f"no route matches {request.url.path}")
         address = request.query_params.get("to", "").strip().lower()
         if "@" not in address:
             raise ValidationFailed("name the address: ?to=ann@example.com", fields={"to": "is required"})
-        rows = self._db.conn.execute(
-            "SELECT to_address, subject, body FROM _kiln_outbox WHERE lower(to_address) = ? ORDER BY id DESC",
-            [address],
-        ).fetchall()
-        return JSONResponse(
-            {"items": [{"to": to, "subject": subject, "text": text} for to, subject, text in rows]}
-        )
+        return JSONResponse({"items": outbox_items(self._db, self.host.projects, address)})
 
     async def mine(self, request: Request) -> Response:
         """The signed-in user's projects: ``{"items": [{"slug", "url"}]}``, by name."""

@@ -22,6 +22,7 @@ from kiln.errors import NotFound
 from kiln.hosting import api
 from kiln.hosting.lifespan import Lifespan
 from kiln.hosting.logs import for_project
+from kiln.hosting.mail import HostMail
 from kiln.hosting.projects import Projects
 from kiln.http.errors import envelope, exception_handlers
 from kiln.http.requestid import RequestIdMiddleware
@@ -39,7 +40,8 @@ _AUTH = "/_host/auth/"
 class Host:
     """The ASGI app of ``kiln host ROOT``: the control API and every project under ``ROOT``.
 
-    ``testing`` picks cheap password hashing.
+    ``smtp`` is where the host takes mail for its projects (port 0: any free one; ``None``:
+    nowhere); ``testing`` picks cheap password hashing.
     """
 
     def __init__(
@@ -50,6 +52,7 @@ class Host:
         mode: str = "dev",
         admin_token: str | None = None,
         outbound: str | None = None,
+        smtp: tuple[str, int] | None = None,
         testing: bool = False,
     ) -> None:
         self.root = root
@@ -64,6 +67,9 @@ class Host:
             data_dir, mode=mode, settings=settings, testing=testing, smtp=None
         )
         self.projects = Projects(root, mode=mode, testing=testing, smtp=None)
+        self._smtp = smtp
+        #: The SMTP listener for the projects' mail, with ``smtp``.
+        self.mail = HostMail(self.projects, self.domain)
         api_app = Starlette(routes=list(api.routes(self)), exception_handlers=exception_handlers())
         api_app.state.debug = False
         api_app.state.kiln = self.control  # what kiln's request helpers read (body limits, mode)
@@ -141,6 +147,8 @@ class Host:
         try:
             await self._lifespan.start()
             await self.projects.start_all()
+            if self._smtp is not None:
+                await self.mail.listen(*self._smtp)
         except Exception as exc:
             logger.exception("the host did not start")
             await send({"type": "lifespan.startup.failed", "message": str(exc)})
@@ -148,6 +156,7 @@ class Host:
         await send({"type": "lifespan.startup.complete"})
         message = await receive()
         assert message["type"] == "lifespan.shutdown"
+        await self.mail.close()
         await self.projects.stop_all()
         await self._lifespan.stop()
         await send({"type": "lifespan.shutdown.complete"})

@@ -203,7 +203,9 @@ def test_the_projects_log_has_its_requests_and_jobs_and_nobody_elses(
     admin = _project_token(host, deployed)
     assert host.post("/api/_cron/broken/trigger", headers=admin).status_code == 200
 
-    lines = host.get("/_host/projects/rt/logs", params={"since": "5m"}, headers=deployed.headers).json()["items"]
+    lines = host.get("/_host/projects/rt/logs", params={"since": "5m"}, headers=deployed.headers).json()[
+        "items"
+    ]
 
     ids = {line["request_id"] for line in lines}
     assert "rt-status-1" in ids
@@ -222,7 +224,9 @@ def test_the_projects_log_has_its_requests_and_jobs_and_nobody_elses(
 
 
 def test_a_bad_log_query_is_422(host: TestApp, deployed: Any) -> None:
-    response = host.get("/_host/projects/rt/logs", params={"since": "soon", "level": "loud"}, headers=deployed.headers)
+    response = host.get(
+        "/_host/projects/rt/logs", params={"since": "soon", "level": "loud"}, headers=deployed.headers
+    )
     error = assert_error(response, 422, "validation_failed")
     assert set(error["fields"]) == {"since", "level"}
     assert error["fields"]["level"] == "must be one of debug, info, warning, error"
