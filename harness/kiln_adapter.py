@@ -18,9 +18,10 @@ from kiln.auth.direct import create_user as create_kiln_user
 from kiln.clock import Clock
 from kiln.compiler import app_folder, compile_app
 from kiln.errors import KilnError
+from kiln.hosting.bundles import make_bundle
 from kiln.store import QueryLog
 
-__all__ = ["create_user", "inbox", "serve_folder", "settle", "smtp_port"]
+__all__ = ["bundle", "create_user", "inbox", "serve_folder", "settle", "smtp_port"]
 
 
 def serve_folder(
@@ -104,3 +105,8 @@ def inbox(served: Served) -> list[dict[str, Any]]:
     finally:
         conn.close()
     return [inbox_json(row) for row in rows]
+
+
+def bundle(folder: Path) -> bytes:
+    """``folder`` as the ``.tar.gz`` ``kiln deploy`` sends (for kiln-smoke)."""
+    return make_bundle(folder)

@@ -77,6 +77,9 @@ class Projects:
         self._clock = clock
         self._options = options
         self.running: dict[str, Project] = {}
+        #: Each project's clock, kept across restarts and redeploys (a dev clock that was moved
+        #: stays where it was put), dropped with a takedown.
+        self._clocks: dict[str, Clock] = {}
         #: The root log handler that writes each project's records to its own file.
         self.logs = ProjectLogs()
         self._lock = asyncio.Lock()
@@ -149,6 +152,8 @@ class Projects:
             if slug in self.running:
                 await self._stop(slug)
             (self.folder / slug).rename(self.folder / new)
+            if slug in self._clocks:
+                self._clocks[new] = self._clocks.pop(slug)
             self.running[new] = await self._start(new)
 
     async def restart(self, slug: str) -> Project:
@@ -165,6 +170,7 @@ class Projects:
             if slug in self.running:
                 await self._stop(slug)
             shutil.rmtree(self.folder / slug, ignore_errors=True)
+            self._clocks.pop(slug, None)
 
     async def _start(self, slug: str) -> Project:
         folder = self.folder / slug
@@ -173,7 +179,8 @@ class Projects:
         compiled.prepare(data_dir)
         self.logs.open(slug, data_dir / LOG_FILE)
         with for_project(slug):  # what the project starts (its runtime's tasks) logs as its own
-            app, state = compiled.instance(data_dir, clock=self._clock(), **self._options)
+            clock = self._clocks.setdefault(slug, self._clock())
+            app, state = compiled.instance(data_dir, clock=clock, **self._options)
             lifespan = Lifespan(app)
             await lifespan.start()
             logger.info("project %s serving from %s", slug, folder)

@@ -243,3 +243,11 @@ def test_cron_lists_the_jobs_with_their_last_runs(host: TestApp, deployed: Any) 
     assert by_name["tick"]["schedule"] == "*/5 * * * *"
     assert (by_name["tick"]["last_status"], by_name["tick"]["next_run"]) == ("ok", "2026-01-01T00:10:00.000Z")
     assert by_name["hold"]["last_run"] is None
+
+
+@pytest.mark.regression
+def test_a_moved_dev_clock_stays_put_when_a_secret_restarts_the_project(host: TestApp, deployed: Any) -> None:
+    host.post("/_host/projects/rt/clock", json={"set": "2026-01-01T00:00:00Z"}, headers=deployed.headers)
+    host.post("/_host/projects/rt/secrets", json={"name": "API_KEY", "value": "k"}, headers=deployed.headers)
+    now = host.post("/_host/projects/rt/clock", json={"advance": 0}, headers=deployed.headers).json()
+    assert now == {"now": "2026-01-01T00:00:00.000Z"}  # found by kiln-smoke: a restart took real time back
