@@ -250,6 +250,8 @@ def workflow_with_sleeps_and_dedup(instance: Instance) -> None:
     )
     again = _expect(instance.project("POST", "/api/_workflows/double-and-persist", json=body), 200)
     assert again["id"] == run_id
+    instance.advance(0)  # runs what is due now: the run, to its first sleep (whether or not the host had)
+    assert _expect(instance.project("GET", f"/api/_workflows/runs/{run_id}"), 200)["status"] == "sleeping"
     for _ in range(6):
         instance.advance(10)
     run = _expect(instance.project("GET", f"/api/_workflows/runs/{run_id}"), 200)

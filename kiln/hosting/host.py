@@ -104,8 +104,10 @@ class Host:
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if path.startswith(_AUTH) and scope["type"] == "http":
-            inner = dict(scope, path=path[len("/_host") :], raw_path=path[len("/_host") :].encode())
-            await self._control_app(inner, receive, send)
+            # mounted at /_host: routes see /auth/..., and links it mails (request.base_url) keep /_host
+            await self._control_app(
+                dict(scope, root_path=scope.get("root_path", "") + "/_host"), receive, send
+            )
             return
         await self._api(scope, receive, send)
 

@@ -138,6 +138,10 @@ def test_the_dev_clock_wakes_a_sleeping_workflow(host: TestApp, deployed: Any) -
         "/api/_workflows/double-and-persist", json={"input": {"n": 21}, "id": "smoke"}, headers=admin
     )
     assert started.status_code == 202, started.text
+    host.post(
+        "/_host/projects/rt/clock", json={"advance": 0}, headers=deployed.headers
+    )  # runs it to its first nap
+    assert host.get("/api/_workflows/runs/smoke", headers=admin).json()["status"] == "sleeping"
     for _ in range(6):
         host.post("/_host/projects/rt/clock", json={"advance": 10}, headers=deployed.headers)
 

@@ -246,3 +246,10 @@ def test_removing_users_needs_the_administrator_token(host: TestApp, sign_up: Ca
     wrong = {"Authorization": "Bearer admin-token-for-test"}
     assert_error(host.delete("/_host/users", params={"prefix": "st-"}, headers=wrong), 401, "unauthorized")
     assert host.get("/_host/projects", headers=user.headers).status_code == 200  # still there
+
+
+@pytest.mark.regression
+def test_the_verification_mail_names_the_hosts_own_verify_url(host: TestApp) -> None:
+    host.post("/_host/auth/register", json={"email": "cy@example.com", "password": "correct horse battery"})
+    [mail] = host.get("/_host/dev/outbox", params={"to": "cy@example.com"}).json()["items"]
+    assert f"POST {host.url}/_host/auth/verify with" in mail["text"]  # not /auth/verify, the project's
