@@ -131,7 +131,7 @@ def test_the_dev_clock_runs_cron_before_it_answers(host: TestApp, deployed: Any)
     assert ticks == [["tick", "2026-01-01T00:05:00.000Z"]]
 
 
-def test_the_dev_clock_wakes_a_sleeping_workflow(host: TestApp, deployed: Any) -> None:
+def test_the_dev_clock_wakes_a_sleeping_run(host: TestApp, deployed: Any) -> None:
     admin = _project_token(host, deployed)
     host.post("/_host/projects/rt/clock", json={"set": "2026-01-01T00:00:00Z"}, headers=deployed.headers)
     started = host.post(
