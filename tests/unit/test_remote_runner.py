@@ -40,7 +40,7 @@ def test_report_counts_what_ran_per_category_and_app(
     junit.write_text(JUNIT.format(extra=""))
     assert runner.report(junit) == (4, 2, [])
     out = capsys.readouterr().out
-    assert "remote: 2 of 4 integration tests ran against kiln serve (50.0%); 2 skipped" in out
+    assert "remote: 2 of 4 integration tests ran against kiln serve and kiln host (50.0%); 2 skipped" in out
     assert "category entity     ran    1  skipped    1" in out
     assert "category fk         ran    1  skipped    0" in out
     assert "app      blog-app         ran    1  skipped    0" in out

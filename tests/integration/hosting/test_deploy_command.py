@@ -29,7 +29,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "config"
 
 
-def _login(host: TestApp, monkeypatch: pytest.MonkeyPatch, email: str = "ann@example.com") -> int:
+def _login(host: TestApp, monkeypatch: pytest.MonkeyPatch, email: str) -> int:
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     return main(["login", email, "--host", host.url, "--password-stdin"])
 
@@ -37,12 +37,12 @@ def _login(host: TestApp, monkeypatch: pytest.MonkeyPatch, email: str = "ann@exa
 def test_login_keeps_the_token_owner_only_and_deploy_uses_it(
     host: TestApp, ann: Any, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    assert _login(host, monkeypatch) == 0
+    assert _login(host, monkeypatch, ann.email) == 0
     stored = config / "kiln" / "hosts.json"
-    assert f"logged in to {host.url} as ann@example.com; the token is in {stored}" in capsys.readouterr().out
+    assert f"logged in to {host.url} as {ann.email}; the token is in {stored}" in capsys.readouterr().out
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     entry = json.loads(stored.read_text())[host.url.lower()]
-    assert entry["email"] == "ann@example.com"
+    assert entry["email"] == ann.email
     assert (
         host.get("/_host/projects", headers={"Authorization": f"Bearer {entry['token']}"}).status_code == 200
     )
@@ -69,7 +69,7 @@ def test_login_with_a_wrong_password_stores_nothing(
     host: TestApp, ann: Any, config: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("not the password\n"))
-    assert main(["login", "ann@example.com", "--host", host.url, "--password-stdin"]) == 1
+    assert main(["login", ann.email, "--host", host.url, "--password-stdin"]) == 1
     assert "the email or the password is wrong (401 invalid_credentials)" in capsys.readouterr().err
     assert not (config / "kiln" / "hosts.json").exists()
 
@@ -91,7 +91,7 @@ def test_deploy_before_login_says_so(host: TestApp, config: Path, capsys: Any) -
 def test_deploy_of_a_broken_folder_sends_nothing(
     host: TestApp, ann: Any, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    assert _login(host, monkeypatch) == 0
+    assert _login(host, monkeypatch, ann.email) == 0
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "app.toml").write_text("[app]\nnmae = 'x'\n")
 
