@@ -10,6 +10,7 @@ there).
 from __future__ import annotations
 
 import hmac
+import sqlite3
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -146,16 +147,35 @@ class _Api:
         row = self._db.conn.execute("SELECT id, owner_id FROM projects WHERE slug = ?", [slug]).fetchone()
         if row is not None and row[1] != user["id"]:
             raise UniqueViolation(f"the name {slug!r} is another user's project", fields={"slug": "is taken"})
-        await self.host.projects.deploy(slug, bundle)
-        if row is None:
-            now = self._now()
+        if row is None:  # the name is claimed first, so two deploys of one new name cannot both win
+            project_id = self._claim(slug, user["id"])
+            try:
+                await self.host.projects.deploy(slug, bundle)
+            except BaseException:
+                with self._db.write() as conn:
+                    conn.execute("DELETE FROM projects WHERE id = ?", [project_id])
+                raise
+        else:
+            await self.host.projects.deploy(slug, bundle)
+        return JSONResponse(self._project(slug, request), 201 if row is None else 200)
+
+    def _claim(self, slug: str, owner_id: int) -> int:
+        """Record ``slug`` as ``owner_id``'s project; 409 if someone took it meanwhile."""
+        now = self._now()
+        try:
             with self._db.write() as conn:
                 conn.execute("DELETE FROM renames WHERE old = ?", [slug])  # the name is this project's now
-                conn.execute(
-                    "INSERT INTO projects (slug, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                    [slug, user["id"], now, now],
+                return int(
+                    conn.execute(
+                        "INSERT INTO projects (slug, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?) "
+                        "RETURNING id",
+                        [slug, owner_id, now, now],
+                    ).fetchone()[0]
                 )
-        return JSONResponse(self._project(slug, request), 201 if row is None else 200)
+        except sqlite3.IntegrityError:
+            raise UniqueViolation(
+                f"the name {slug!r} is another user's project", fields={"slug": "is taken"}
+            ) from None
 
     async def rename(self, request: Request) -> Response:
         """``{"slug": "new"}`` → ``{"slug", "url"}``; the old name answers 308 to the new one."""

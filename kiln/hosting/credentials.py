@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-__all__ = ["credentials_file", "forget_token", "load_token", "save_token"]
+__all__ = ["credentials_file", "load_token", "save_token"]
 
 
 def credentials_file() -> Path:
@@ -53,12 +53,3 @@ def load_token(host: str) -> str | None:
     """The token stored for ``host``, or ``None``."""
     entry = _read().get(_key(host))
     return entry.get("token") if isinstance(entry, dict) else None
-
-
-def forget_token(host: str) -> bool:
-    """Remove the token stored for ``host``; whether there was one."""
-    data = _read()
-    if data.pop(_key(host), None) is None:
-        return False
-    _write(data)
-    return True

@@ -321,3 +321,60 @@ def test_the_verification_mail_names_the_hosts_own_verify_url(
     host.post("/_host/auth/register", json={"email": cy, "password": "correct horse battery"})
     [mail] = host.get("/_host/dev/outbox", params={"to": cy}).json()["items"]
     assert f"POST {host.url}/_host/auth/verify with" in mail["text"]  # not /auth/verify, the project's
+
+
+def test_a_deploy_that_is_not_multipart_or_has_no_bundle_is_refused(
+    host: TestApp, ann: Any, slug: Callable[[str], str]
+) -> None:
+    name = slug("todo")
+    assert_error(host.post("/_host/projects", json={"slug": name}, headers=ann.headers), 400, "bad_request")
+    files = {"other": ("x.txt", b"x", "text/plain")}
+    error = assert_error(
+        host.post("/_host/projects", data={"slug": name}, files=files, headers=ann.headers),
+        422,
+        "validation_failed",
+    )
+    assert error["fields"] == {"bundle": "is required: a .tar.gz file"}
+    assert host.get("/_host/projects", headers=ann.headers).json() == {"items": []}
+
+
+def test_a_refused_bundle_leaves_the_new_name_free(
+    host: TestApp,
+    ann: Any,
+    sign_up: Callable[..., Any],
+    address: Callable[[str], str],
+    bundle: Callable[[str], bytes],
+    slug: Callable[[str], str],
+) -> None:
+    name = slug("todo")
+    assert_error(ann.deploy(name, b"not a tarball"), 422, "validation_failed")
+    assert host.get("/_host/projects", headers=ann.headers).json() == {"items": []}
+
+    eve = sign_up(address("eve"))
+    assert eve.deploy(name, bundle("todo-app")).status_code == 201  # the name was never Ann's
+
+
+@pytest.mark.parametrize("body", [{}, {"slug": "a", "extra": 1}, ["a"], {"slug": 3}])
+def test_a_rename_with_a_bad_body_is_422_and_changes_nothing(
+    host: TestApp, ann: Any, bundle: Callable[[str], bytes], slug: Callable[[str], str], body: Any
+) -> None:
+    name = slug("todo")
+    assert ann.deploy(name, bundle("todo-app")).status_code == 201
+    assert_error(
+        host.patch(f"/_host/projects/{name}", json=body, headers=ann.headers), 422, "validation_failed"
+    )
+    assert host.get("/api/todos", headers={"Host": f"{name}.localhost"}).status_code == 200
+
+
+def test_a_rename_to_its_own_name_changes_nothing(
+    host: TestApp, ann: Any, bundle: Callable[[str], bytes], slug: Callable[[str], str]
+) -> None:
+    name = slug("todo")
+    assert ann.deploy(name, bundle("todo-app")).status_code == 201
+    same = host.patch(f"/_host/projects/{name}", json={"slug": name}, headers=ann.headers)
+    assert same.status_code == 200
+    assert same.json()["slug"] == name
+    assert (
+        host.get("/api/todos", headers={"Host": f"{name}.localhost"}, follow_redirects=False).status_code
+        == 200
+    )
