@@ -43,8 +43,6 @@ class Instance:
     project_token: str | None = None
     #: The projects this instance deployed and has not taken down, for teardown.
     projects: list[str] = field(default_factory=list)
-    #: What each step left for the next (a run id, a todo id).
-    notes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def email(self) -> str:
