@@ -10,53 +10,28 @@ stores it, as it would under ``kiln serve``.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
 from typing import Any
 
 from kiln.hosting.logs import for_project
 from kiln.hosting.projects import Project, Projects
-from kiln.runtime.inbound import MAX_MESSAGE
+from kiln.runtime.inbound import SmtpListener
 
 __all__ = ["HostMail", "outbox_items"]
 
 logger = logging.getLogger("kiln.host.mail")
 
 
-class HostMail:
+class HostMail(SmtpListener):
     """The aiosmtpd handler of ``kiln host --smtp-port``."""
 
+    hostname = "kiln-host"
+
     def __init__(self, projects: Projects, domain: str) -> None:
+        super().__init__()
         self._projects = projects
         self._suffix = f".{domain.lower()}"
-        self.server: asyncio.Server | None = None
-
-    @property
-    def port(self) -> int | None:
-        """The port the listener is bound to, once it listens."""
-        if self.server is None or not self.server.sockets:
-            return None
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def listen(self, host: str, port: int) -> None:
-        """Take mail on ``host:port`` (0: any free port)."""
-        from aiosmtpd.smtp import SMTP
-
-        loop = asyncio.get_running_loop()
-        self.server = await loop.create_server(
-            lambda: SMTP(self, hostname="kiln-host", data_size_limit=MAX_MESSAGE, loop=loop),
-            host=host,
-            port=port,
-        )
-        logger.info("taking mail for the projects over SMTP on %s:%s", host, self.port)
-
-    async def close(self) -> None:
-        """Stop listening."""
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
-            self.server = None
 
     def _project_of(self, address: str) -> Project | None:
         domain = address.rpartition("@")[2].lower().rstrip(">")

@@ -109,20 +109,13 @@ def inbox_json(row: Any) -> dict[str, Any]:
     }
 
 
-class InboundMail:
-    """The aiosmtpd handler: ``handle_DATA`` parses, calls the app's handler and stores."""
+class SmtpListener:
+    """An aiosmtpd handler that listens itself: ``listen(host, port)``, ``port`` and ``close()``.
+    Subclasses set ``hostname`` (what the server says in its greeting) and handle the mail."""
 
-    def __init__(
-        self,
-        handler: Callable[..., Any],
-        database: Database,
-        clock: Clock,
-        context: Callable[[], HandlerContext],
-    ) -> None:
-        self._handler = handler
-        self._db = database
-        self._clock = clock
-        self._context = context
+    hostname = "kiln"
+
+    def __init__(self) -> None:
         self.server: asyncio.Server | None = None
 
     @property
@@ -138,7 +131,7 @@ class InboundMail:
 
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(
-            lambda: SMTP(self, hostname="kiln", data_size_limit=MAX_MESSAGE, loop=loop),
+            lambda: SMTP(self, hostname=self.hostname, data_size_limit=MAX_MESSAGE, loop=loop),
             host=host,
             port=port,
         )
@@ -150,6 +143,23 @@ class InboundMail:
             self.server.close()
             await self.server.wait_closed()
             self.server = None
+
+
+class InboundMail(SmtpListener):
+    """The aiosmtpd handler: ``handle_DATA`` parses, calls the app's handler and stores."""
+
+    def __init__(
+        self,
+        handler: Callable[..., Any],
+        database: Database,
+        clock: Clock,
+        context: Callable[[], HandlerContext],
+    ) -> None:
+        super().__init__()
+        self._handler = handler
+        self._db = database
+        self._clock = clock
+        self._context = context
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw: bytes = envelope.original_content or envelope.content
