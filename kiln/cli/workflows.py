@@ -111,11 +111,9 @@ def _start(args: argparse.Namespace) -> int:
         if engine is None:
             return 1
         try:
-            run, created = engine.start(args.name, given, args.id)
+            run, _ = asyncio.run(engine.start_and_run(args.name, given, args.id))
         except UnknownWorkflow as exc:
             return fail(str(exc))
-        if created:
-            asyncio.run(engine.run(run.id))
         current = engine.store.get(run.id)
         assert current is not None
         body = run_json(engine, current)

@@ -337,7 +337,8 @@ class _Execution:
 
 
 class Engine:
-    """Starts runs and runs them: ``start()``, then ``run(run_id)`` or ``run_due()`` on each worker.
+    """Starts runs and runs them: ``start()``, then ``run(run_id)`` or ``run_due()`` on each worker;
+    or ``start_and_run()``, which does both on this worker.
 
     Steps run in the caller's event loop: an async step may await, and a sync one should be quick
     (a database write), as it holds the loop while it runs.
@@ -369,6 +370,25 @@ class Engine:
 
     def start(self, name: str, input: Any = None, run_id: str | None = None) -> tuple[Run, bool]:
         """Start a run of ``name``; ``(run, True)``, or ``(existing, False)`` for a known ``run_id``."""
+        return self._create(name, input, run_id, held=False)
+
+    async def start_and_run(
+        self, name: str, input: Any = None, run_id: str | None = None
+    ) -> tuple[Run, bool]:
+        """Start a run of ``name`` and carry it as far as it goes now, as :meth:`start` then
+        :meth:`run` would, with a write fewer: the run is created held by this worker, so it needs
+        no claim (and has no history to read). ``(run as it then is, True)``; for a known
+        ``run_id``, ``(existing, False)`` after a :meth:`run` of it (which may find it held or
+        finished, and leave it so).
+
+        If this worker dies before the run's first write, the run waits out ``heartbeat_timeout``
+        before another worker takes it up, as it would after a claim."""
+        run, created = self._create(name, input, run_id, held=True)
+        if not created:
+            return await self.run(run.id) or run, False
+        return await self._carry(run, []), True
+
+    def _create(self, name: str, input: Any, run_id: str | None, *, held: bool) -> tuple[Run, bool]:
         if name not in self.workflows:
             raise UnknownWorkflow(
                 f"no workflow named {name!r} (workflows: {', '.join(self.workflows) or 'none'})"
@@ -378,6 +398,8 @@ class Engine:
             raise TypeError(problem)
         now = format_datetime(self.clock.now())
         run = Run(id=run_id or str(uuid.uuid4()), workflow=name, input=input, created_at=now, updated_at=now)
+        if held:
+            run = run.changed(owner=self.worker, lease_until=self._lease_end())
         return self.store.create(run, NewEvent("started", now, data={"input": input}))
 
     async def run(self, run_id: str) -> Run | None:
@@ -392,6 +414,11 @@ class Engine:
             if run is None or run.status in _FINAL or (run.due_at or "") > now:
                 return run
             return None
+        return await self._carry(current, None)
+
+    async def _carry(self, current: Run, events: list[Event] | None) -> Run:
+        """Execute a run this worker holds, from ``events`` (``None``: read them), and let it go."""
+        run_id = current.id
         self._running.add(run_id)
         execution: _Execution | None = None
         try:
@@ -401,8 +428,9 @@ class Engine:
                     "workflow run %s is of %r, which this app does not define", run_id, current.workflow
                 )
                 return current
+            history = self.store.events(run_id) if events is None else events
             with self._db() as db:
-                execution = _Execution(self, definition, current, self.store.events(run_id), db)
+                execution = _Execution(self, definition, current, history, db)
                 with contextlib.suppress(_Suspend, _Lost):
                     await execution.execute()
             return execution.run

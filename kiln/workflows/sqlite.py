@@ -66,13 +66,12 @@ class SqliteEventStore:
             self._conn.execute("COMMIT")
 
     def create(self, run: Run, started: NewEvent) -> tuple[Run, bool]:
+        stored = run.changed(last_seq=1)
         with self._transaction() as conn:
-            existing = conn.execute(f"SELECT {_COLUMNS} FROM _kiln_wf_runs WHERE id = ?", [run.id]).fetchone()
-            if existing is not None:
-                return _run(existing), False
-            stored = run.changed(last_seq=1)
-            conn.execute(
-                f"INSERT INTO _kiln_wf_runs ({_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+            # the insert is the check: a known id inserts nothing, and the run that has it answers
+            inserted = conn.execute(
+                f"INSERT INTO _kiln_wf_runs ({_COLUMNS}) VALUES ({', '.join('?' * 14)}) "
+                "ON CONFLICT (id) DO NOTHING",
                 [
                     stored.id,
                     stored.workflow,
@@ -89,7 +88,10 @@ class SqliteEventStore:
                     stored.lease_until,
                     1,
                 ],
-            )
+            ).rowcount
+            if not inserted:
+                existing = conn.execute(f"SELECT {_COLUMNS} FROM _kiln_wf_runs WHERE id = ?", [run.id])
+                return _run(existing.fetchone()), False
             _insert_events(conn, run.id, 0, [started])
             return stored, True
 
@@ -180,14 +182,18 @@ class SqliteEventStore:
             )
 
 
+_INSERT_EVENT = "INSERT INTO _kiln_wf_events (run_id, seq, type, step, data, at) VALUES (?, ?, ?, ?, ?, ?)"
+
+
 def _insert_events(conn: sqlite3.Connection, run_id: str, after: int, events: Sequence[NewEvent]) -> None:
-    conn.executemany(
-        "INSERT INTO _kiln_wf_events (run_id, seq, type, step, data, at) VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (run_id, after + offset, event.type, event.step, _dump(event.data), event.at)
-            for offset, event in enumerate(events, start=1)
-        ],
-    )
+    rows = [
+        (run_id, after + offset, event.type, event.step, _dump(event.data), event.at)
+        for offset, event in enumerate(events, start=1)
+    ]
+    if len(rows) == 1:  # the common case: execute costs less than executemany
+        conn.execute(_INSERT_EVENT, rows[0])
+    elif rows:
+        conn.executemany(_INSERT_EVENT, rows)
 
 
 def _dump(value: Any) -> str | None:

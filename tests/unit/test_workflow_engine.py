@@ -562,3 +562,83 @@ def test_a_step_before_a_failure_outside_any_step_is_recorded_with_the_failure(
         ("failed", None, {"error": "KeyError: 'missing'"}),
     ]
     assert (failed.status, failed.error, failed.attempts) == ("failed", "KeyError: 'missing'", 1)
+
+
+def test_start_and_run_carries_a_new_run_to_its_end_in_one_call(store: EventStore, clock: Clock) -> None:
+    results = Results()
+    engine = _engine(store, clock, double, db=lambda: contextlib.nullcontext(results), worker="w1")
+
+    run, created = asyncio.run(engine.start_and_run("double-and-persist", {"n": 4}, run_id="at-once"))
+
+    assert created is True
+    assert (run.status, run.due_at, run.owner, run.lease_until) == (
+        "sleeping",
+        "2026-01-01T00:00:10.000Z",
+        None,  # let go with the sleep's write, so any worker takes it up when it wakes
+        None,
+    )
+    assert [(e.seq, e.type, e.step) for e in store.events("at-once")] == [
+        (1, "started", None),
+        (2, "step_completed", "start"),
+        (3, "sleeping", "nap-0"),
+    ]
+    other = _engine(store, clock, double, db=lambda: contextlib.nullcontext(results), worker="w2")
+    for _ in range(6):
+        clock.advance(timedelta(seconds=10))
+        asyncio.run(other.run_due())
+    finished = store.get("at-once")
+    assert finished is not None
+    assert (finished.status, finished.output) == ("completed", 8)
+    assert results.rows == [{"run_id": "at-once", "n": 8}]
+
+
+def test_start_and_run_of_a_known_id_starts_nothing_and_runs_no_step_again(
+    store: EventStore, clock: Clock
+) -> None:
+    calls: list[str] = []
+
+    @workflow(f"once-{next(_names)}")
+    async def once(wf: Any, input: Any) -> str:
+        return str(await wf.step("only", lambda: calls.append("only") or "done"))
+
+    engine = _engine(store, clock, once)
+    name = definition_of(once).name  # type: ignore[union-attr]
+    first, first_created = asyncio.run(engine.start_and_run(name, run_id="dup"))
+    again, again_created = asyncio.run(engine.start_and_run(name, {"ignored": True}, run_id="dup"))
+
+    assert (first_created, again_created) == (True, False)
+    assert (first.status, first.output) == ("completed", "done")
+    assert (again.status, again.output, again.input) == ("completed", "done", None)
+    assert calls == ["only"]
+    assert [e.type for e in store.events("dup")] == ["started", "step_completed", "completed"]
+
+
+def test_a_run_begun_by_start_and_run_is_held_against_other_workers_while_its_step_runs(
+    store: EventStore, clock: Clock
+) -> None:
+    seen: list[Any] = []
+    other = None
+
+    @workflow(f"held-{next(_names)}")
+    async def held(wf: Any, input: Any) -> int:
+        async def look() -> int:
+            seen.append(await other.run("held"))  # type: ignore[union-attr]
+            return 1
+
+        return int(await wf.step("look", look))
+
+    first = _engine(store, clock, held, worker="first")
+    other = _engine(store, clock, held, worker="second")
+    run, _ = asyncio.run(first.start_and_run(definition_of(held).name, run_id="held"))  # type: ignore[union-attr]
+
+    assert seen == [None]  # the second worker could not take it up
+    assert (run.status, run.output, run.owner) == ("completed", 1, None)
+
+
+def test_start_and_run_refuses_an_unknown_workflow_and_stores_nothing(
+    store: EventStore, clock: Clock
+) -> None:
+    engine = _engine(store, clock, double)
+    with pytest.raises(UnknownWorkflow, match="no workflow named 'nope'"):
+        asyncio.run(engine.start_and_run("nope", run_id="never"))
+    assert store.get("never") is None
