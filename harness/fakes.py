@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.utils import getaddresses
 from types import TracebackType
 from typing import Any, Self
 
@@ -91,9 +92,19 @@ class FakeSMTP(_Waitable):
         """Accept messages again after :meth:`refuse`."""
         self._refuse = None
 
-    def wait_for(self, count: int = 1, timeout: float = _WAIT) -> list[EmailMessage]:
-        """Wait until ``count`` messages have arrived; returns all of them."""
-        return self._wait(count, lambda item: True, timeout, "messages")
+    def wait_for(
+        self, count: int = 1, timeout: float = _WAIT, *, to: str | None = None
+    ) -> list[EmailMessage]:
+        """Wait until ``count`` messages have arrived (to the address ``to``, when given, among
+        the message's ``To`` addresses); returns all of them, oldest first."""
+        if to is None:
+            return self._wait(count, lambda item: True, timeout, "messages")
+        wanted = to.strip().lower()
+
+        def addressed(message: EmailMessage) -> bool:
+            return any(address.lower() == wanted for _, address in getaddresses(message.get_all("To", [])))
+
+        return self._wait(count, addressed, timeout, f"messages to {to}")
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd's name
         if self._refuse is not None:

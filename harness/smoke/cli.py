@@ -1,7 +1,7 @@
 """``kiln-smoke``: Fling's deploy → smoke → teardown cycle against a ``kiln host``.
 
     kiln-smoke --host http://localhost:8000 [--instances N] [--fixture DIR] [--no-cleanup]
-               [--verbose] [--junit-xml FILE] [--admin-token T]
+               [--verbose] [--junit-xml FILE] [--admin-token T] [--smtp-port P]
     kiln-smoke --local [--instances N]
 
 Exit status: 0 when every instance passed, 1 when one failed, 2 for a usage error (no fixture,
@@ -30,6 +30,8 @@ from harness.smoke.runner import clean_stale_users, run_instances, write_junit
 __all__ = ["main"]
 
 DEFAULT_FIXTURE = Path("tests/fixtures/runtime-app")
+#: The line ``kiln host --smtp-port 0`` logs once its SMTP listener has a port.
+SMTP_LISTENING = r"taking mail over SMTP on \S+:(\d+)"
 ADMIN_VARIABLE = "KILN_HOST_ADMIN_TOKEN"
 
 
@@ -53,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="show teardown steps too")
     parser.add_argument("--junit-xml", type=Path, help="write the results as JUnit XML here")
     parser.add_argument("--admin-token", help=f"the host's administrator token (default: {ADMIN_VARIABLE})")
+    parser.add_argument(
+        "--smtp-port",
+        type=int,
+        help="the host's port for its projects' mail (kiln host --smtp-port), for the inbound mail step",
+    )
     return parser
 
 
@@ -69,13 +76,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.local:
         return _local(args, report)
     admin = args.admin_token or os.environ.get(ADMIN_VARIABLE)
-    return _run(
-        args.host, admin, args, report, evidence_root=Path(tempfile.mkdtemp(prefix="kiln-smoke-evidence-"))
-    )
+    evidence_root = Path(tempfile.mkdtemp(prefix="kiln-smoke-evidence-"))
+    return _run(args.host, admin, args, report, evidence_root=evidence_root, smtp_port=args.smtp_port)
 
 
 def _run(
-    host: str, admin: str | None, args: argparse.Namespace, report: Report, *, evidence_root: Path
+    host: str,
+    admin: str | None,
+    args: argparse.Namespace,
+    report: Report,
+    *,
+    evidence_root: Path,
+    smtp_port: int | None,
+    mailbox: FakeSMTP | None = None,
 ) -> int:
     client = SmokeClient(host)
     try:
@@ -94,6 +107,8 @@ def _run(
         evidence_root=evidence_root,
         keep=args.no_cleanup,
         progress=report.step,
+        smtp_port=smtp_port,
+        mailbox=mailbox,
     )
     for result in results:
         for warning in result.warnings:
@@ -155,9 +170,11 @@ def _local(args: argparse.Namespace, report: Report) -> int:
     admin = secrets.token_urlsafe(16)
     status = 1
     try:
-        with _local_host(folder, admin) as url:
-            report.note(f"kiln-smoke: started kiln host at {url} in {folder}")
-            status = _run(url, admin, args, report, evidence_root=folder / "evidence")
+        with _local_host(folder, admin) as (url, smtp, mailbox):
+            report.note(f"kiln-smoke: started kiln host at {url} (mail on port {smtp}) in {folder}")
+            status = _run(
+                url, admin, args, report, evidence_root=folder / "evidence", smtp_port=smtp, mailbox=mailbox
+            )
     finally:
         if status == 0 and not args.no_cleanup:
             shutil.rmtree(folder, ignore_errors=True)
@@ -167,8 +184,9 @@ def _local(args: argparse.Namespace, report: Report) -> int:
 
 
 @contextmanager
-def _local_host(folder: Path, admin: str) -> Iterator[str]:
-    """``kiln host`` in dev mode on a free port, its mail going to a FakeSMTP; its URL."""
+def _local_host(folder: Path, admin: str) -> Iterator[tuple[str, int, FakeSMTP]]:
+    """``kiln host`` in dev mode on free ports, its own mail going to a FakeSMTP: its URL, the
+    port it takes its projects' mail on, and that FakeSMTP."""
     with FakeSMTP() as smtp:
         env = {key: value for key, value in os.environ.items() if not key.startswith("KILN_")}
         argv = [sys.executable, "-m", "kiln", "host", str(folder / "root"), "--port", "0", "--mode", "dev"]
@@ -176,7 +194,9 @@ def _local_host(folder: Path, admin: str) -> Iterator[str]:
             [*argv, "--outbound", smtp.url, "--admin-token", admin, "--smtp-port", "0"], env=env
         )
         try:
-            yield server.expect(UVICORN_URL, timeout=60).group(1)
+            url = server.expect(UVICORN_URL, timeout=60).group(1)
+            smtp_port = int(server.expect(SMTP_LISTENING, timeout=5).group(1))
+            yield url, smtp_port, smtp
         finally:
             server.stop()
             (folder / "host.log").write_text(server.output)

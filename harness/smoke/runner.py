@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.fakes import FakeSMTP
 from harness.smoke.client import SmokeClient
 from harness.smoke.steps import PREFIX, SETUP, STEPS, TEARDOWN, Instance, Step, new_instance
 
@@ -70,10 +71,15 @@ def run_instance(
     keep: bool = False,
     progress: Progress = _quiet,
     steps: Sequence[Step] = STEPS,
+    smtp_port: int | None = None,
+    mailbox: FakeSMTP | None = None,
 ) -> InstanceResult:
     """Setup, every step in order, then teardown in a ``finally``; a failure skips the rest of
-    the steps, prints no traceback, and leaves diagnostics and the token in the evidence folder."""
-    instance = new_instance(client, fixture)
+    the steps, prints no traceback, and leaves diagnostics and the token in the evidence folder.
+
+    ``smtp_port`` is the host's port for its projects' mail; ``mailbox``, the FakeSMTP the host's
+    own mail goes to, when the runner started the host."""
+    instance = new_instance(client, fixture, smtp_port=smtp_port, mailbox=mailbox)
     result = InstanceResult(instance.id)
     failed = False
     try:
@@ -173,13 +179,24 @@ def run_instances(
     evidence_root: Path,
     keep: bool = False,
     progress: Progress = _quiet,
+    smtp_port: int | None = None,
+    mailbox: FakeSMTP | None = None,
 ) -> list[InstanceResult]:
-    """``count`` instances in parallel threads, each with a client of its own."""
+    """``count`` instances in parallel threads, each with a client of its own; they share the
+    ``mailbox`` (see :func:`run_instance`)."""
 
     def one(_: int) -> InstanceResult:
         client = SmokeClient(host)
         try:
-            return run_instance(client, fixture, evidence_root=evidence_root, keep=keep, progress=progress)
+            return run_instance(
+                client,
+                fixture,
+                evidence_root=evidence_root,
+                keep=keep,
+                progress=progress,
+                smtp_port=smtp_port,
+                mailbox=mailbox,
+            )
         finally:
             client.close()
 

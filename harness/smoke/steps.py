@@ -8,16 +8,21 @@ project end to end; teardown removes what the instance made, each part on its ow
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
+import smtplib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from harness.fakes import FakeSMTP
 from harness.kiln_adapter import bundle
 from harness.smoke.client import SmokeClient
 
@@ -25,6 +30,8 @@ __all__ = ["SETUP", "STEPS", "TEARDOWN", "Instance", "Refused", "Step", "new_ins
 
 #: Every test user's address starts so, and stale ones are removed by this prefix.
 PREFIX = "st-"
+#: How long a step waits for mail the host delivers after it answered, in seconds.
+MAIL_WAIT = 10.0
 
 
 class Refused(Exception):
@@ -41,6 +48,11 @@ class Instance:
     password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     host_token: str | None = None
     project_token: str | None = None
+    #: The host's SMTP port for its projects' mail (``kiln host --smtp-port``), when known.
+    smtp_port: int | None = None
+    #: Where the host's own mail goes when the runner started the host (its ``--outbound``);
+    #: ``None`` reads it from the dev outbox.
+    mailbox: FakeSMTP | None = None
     #: The projects this instance deployed and has not taken down, for teardown.
     projects: list[str] = field(default_factory=list)
 
@@ -77,9 +89,11 @@ class Instance:
         _expect(self.owner("POST", "clock", json={"advance": seconds}), 200)
 
 
-def new_instance(client: SmokeClient, fixture: Path) -> Instance:
+def new_instance(
+    client: SmokeClient, fixture: Path, *, smtp_port: int | None = None, mailbox: FakeSMTP | None = None
+) -> Instance:
     """An instance with a fresh id."""
-    return Instance(uuid.uuid4().hex[:8], client, fixture)
+    return Instance(uuid.uuid4().hex[:8], client, fixture, smtp_port=smtp_port, mailbox=mailbox)
 
 
 def _expect(response: httpx.Response, *statuses: int) -> Any:
@@ -97,12 +111,17 @@ def _expect(response: httpx.Response, *statuses: int) -> Any:
 
 
 def _mailed_token(instance: Instance, address: str, project: str | None = None) -> str:
-    """The token in the newest mail to ``address`` (from ``project``, or the host) in the dev outbox."""
-    items = _expect(instance.client.get("/_host/dev/outbox", params={"to": address}), 200)["items"]
-    mine = [item for item in items if item.get("project") == project]
-    assert mine, f"no mail to {address} from {project or 'the host'} in the dev outbox"
-    found = re.search(r"token: (\S+)", mine[0]["text"])
-    assert found, f"the mail to {address} has no token: {mine[0]['text'][:200]}"
+    """The token in the newest mail to ``address`` from ``project``, or from the host: read from
+    the runner's own FakeSMTP when the host's mail goes there, from the dev outbox otherwise."""
+    if project is None and instance.mailbox is not None:
+        text = str(instance.mailbox.wait_for(1, timeout=MAIL_WAIT, to=address)[-1].get_content())
+    else:
+        items = _expect(instance.client.get("/_host/dev/outbox", params={"to": address}), 200)["items"]
+        mine = [item for item in items if item.get("project") == project]
+        assert mine, f"no mail to {address} from {project or 'the host'} in the dev outbox"
+        text = mine[0]["text"]
+    found = re.search(r"token: (\S+)", text)
+    assert found, f"the mail to {address} has no token: {text[:200]}"
     return found.group(1)
 
 
@@ -163,6 +182,36 @@ def health_and_a_secret(instance: Instance) -> None:
     assert _expect(instance.project("GET", "/api/status"), 200) == {"secrets": {"API_KEY": True}}
 
 
+def static_files(instance: Instance) -> None:
+    """``/static/app.css`` with its type, ETag and cache header; 304 for its ETag; a path out of
+    ``static/`` is 404, and never the app's own files."""
+    css = instance.project("GET", "/static/app.css", admin=False)
+    _expect(css, 200)
+    assert css.headers["content-type"].startswith("text/css"), css.headers
+    assert "font-family" in css.text, css.text[:200]
+    assert css.headers["cache-control"] == "public, max-age=3600", css.headers
+    again = instance.project(
+        "GET", "/static/app.css", admin=False, headers={"If-None-Match": css.headers["etag"]}
+    )
+    assert again.status_code == 304, again.text
+    for escape in ("/static/%2e%2e/app.toml", "/static/..%2fhandlers.py"):
+        outside = instance.project("GET", escape, admin=False)
+        assert outside.status_code == 404, f"{escape} answered {outside.status_code}: {outside.text[:200]}"
+
+
+def spa_fallback(instance: Instance) -> None:
+    """A browser navigation no route answers gets ``static/index.html`` (no-cache); an API client
+    and a path under ``/api/`` keep their 404."""
+    page = instance.project("GET", "/boards/7/settings", admin=False, headers={"Accept": "text/html"})
+    _expect(page, 200)
+    assert "runtime-app: the single-page shell" in page.text, page.text[:200]
+    assert page.headers["cache-control"] == "no-cache", page.headers
+    for path, accept in (("/boards/7/settings", "application/json"), ("/api/nothing-here", "text/html")):
+        missing = instance.project("GET", path, admin=False, headers={"Accept": accept})
+        error = _expect(missing, 404)
+        assert error["error"]["code"] == "not_found", (path, accept, error)
+
+
 def crud_checked_through_sql(instance: Instance) -> None:
     """Create, read, update and delete a todo, the stored row checked through ``/sql`` each time."""
     created = _expect(instance.project("POST", "/api/todos", json={"title": f"smoke {instance.id}"}), 201)
@@ -181,6 +230,92 @@ def crud_checked_through_sql(instance: Instance) -> None:
 def wasm_adds(instance: Instance) -> None:
     """The fixture's WASM module: 5 + 7 = 12."""
     assert _expect(instance.project("GET", "/api/add", params={"a": 5, "b": 7}), 200) == {"result": 12}
+
+
+def files_upload_download_list_and_delete(instance: Instance) -> None:
+    """A file uploaded, downloaded byte for byte, listed, its row checked through ``/sql``, then
+    deleted: gone from the list, the table and its URL."""
+    content = f"smoke {instance.id}: a file of the smoke run\n".encode() * 64
+    upload = {"file": (f"notes-{instance.id}.txt", content, "text/plain")}
+    stored = _expect(instance.project("POST", "/api/_files", files=upload), 201)
+    assert (stored["name"], stored["size"]) == (f"notes-{instance.id}.txt", len(content)), stored
+    assert stored["sha256"] == hashlib.sha256(content).hexdigest(), stored
+    download = instance.project("GET", stored["url"])
+    _expect(download, 200)
+    assert download.content == content, f"the download differs: {len(download.content)} bytes"
+    assert download.headers["etag"].strip('"') == stored["sha256"], download.headers
+    listed = _expect(instance.project("GET", "/api/_files", params={"prefix": f"notes-{instance.id}"}), 200)
+    assert [item["id"] for item in listed["items"]] == [stored["id"]], listed
+    row = f"SELECT name, size FROM _kiln_files WHERE id = {int(stored['id'])}"
+    assert instance.sql(row) == [[f"notes-{instance.id}.txt", len(content)]]
+    deleted = _expect(instance.project("DELETE", f"/api/_files/{stored['id']}"), 200)
+    assert deleted["deleted"]["id"] == stored["id"], deleted
+    assert instance.sql(row) == []
+    gone = instance.project("GET", stored["url"])
+    assert gone.status_code == 404, gone.text[:200]
+    listed = _expect(instance.project("GET", "/api/_files", params={"prefix": f"notes-{instance.id}"}), 200)
+    assert listed["items"] == [], listed
+
+
+def presigned_put_and_get(instance: Instance) -> None:
+    """A presigned PUT stores a body with no token; a presigned GET serves it back; a tampered
+    signature is 403 ``forbidden``."""
+    name = f"reports/{instance.id}.csv"
+    body = f"run,id\nsmoke,{instance.id}\n".encode()
+
+    def presign(method: str) -> str:
+        signed = _expect(
+            instance.project(
+                "POST", "/api/_files/presign", json={"method": method, "name": name, "expires_in": 600}
+            ),
+            200,
+        )
+        assert signed["method"] == method, signed
+        url: str = signed["url"]
+        return url
+
+    put_url = presign("PUT")
+    stored = _expect(
+        instance.project("PUT", put_url, admin=False, content=body, headers={"Content-Type": "text/csv"}), 201
+    )
+    assert (stored["name"], stored["size"]) == (name, len(body)), stored
+    fetched = instance.project("GET", presign("GET"), admin=False)
+    _expect(fetched, 200)
+    assert fetched.content == body, fetched.content[:200]
+    tampered = re.sub(
+        r"signature=([0-9a-f])", lambda m: "signature=" + ("1" if m[1] != "1" else "2"), put_url
+    )
+    refused = instance.project("PUT", tampered, admin=False, content=b"not mine")
+    assert _expect(refused, 403)["error"]["code"] == "forbidden", refused.text
+    assert instance.sql(f"SELECT count(*) FROM _kiln_files WHERE name = '{name}'") == [[1]]
+
+
+def inbound_mail_received_parsed_and_stored(instance: Instance) -> None:
+    """A letter with an attachment sent to ``inbox@<slug>.<domain>`` over the host's SMTP port: in
+    the project's inbox, and stored by its handler."""
+    if instance.smtp_port is None:
+        raise AssertionError(
+            "the host's SMTP port is not known: start kiln host with --smtp-port P, "
+            "and pass kiln-smoke --smtp-port P"
+        )
+    letter = EmailMessage()
+    letter["From"] = f"{PREFIX}{instance.id}-sender@test.com"
+    letter["To"] = f"inbox@{instance.slug}.{instance.client.domain}"
+    letter["Subject"] = f"smoke {instance.id}"
+    letter.set_content("four words of smoke")
+    letter.add_attachment(b"a,b\n1,2\n", maintype="text", subtype="csv", filename="numbers.csv")
+    server = urlsplit(instance.client.base_url).hostname or "127.0.0.1"
+    with smtplib.SMTP(server, instance.smtp_port, timeout=10) as smtp:
+        smtp.send_message(letter)  # returns once the project's handler has run
+    inbox = _expect(instance.project("GET", "/api/_mail/inbox"), 200)["items"]
+    mine = [item for item in inbox if item["subject"] == f"smoke {instance.id}"]
+    assert len(mine) == 1, inbox
+    assert (mine[0]["from"], mine[0]["to"]) == (letter["From"], [letter["To"]]), mine[0]
+    assert [(a["name"], a["content_type"]) for a in mine[0]["attachments"]] == [("numbers.csv", "text/csv")]
+    stored = instance.sql(
+        f"SELECT sender, words, attachments FROM letters WHERE subject = 'smoke {instance.id}'"
+    )
+    assert stored == [[letter["From"], 4, 1]], stored
 
 
 def project_signup_and_password_reset(instance: Instance) -> None:
@@ -312,8 +447,13 @@ SETUP: list[Step] = [host_is_reachable, user_signs_up_and_verifies, fixture_depl
 #: The checks on the deployed project, in order.
 STEPS: list[Step] = [
     health_and_a_secret,
+    static_files,
+    spa_fallback,
     crud_checked_through_sql,
     wasm_adds,
+    files_upload_download_list_and_delete,
+    presigned_put_and_get,
+    inbound_mail_received_parsed_and_stored,
     project_signup_and_password_reset,
     unverified_deploy_refused,
     cron_trigger_history_and_a_failing_job,

@@ -146,6 +146,22 @@ def test_fake_smtp_wait_for_times_out_with_a_clear_error() -> None:
         server.wait_for(1, timeout=0.05)
 
 
+def test_fake_smtp_wait_for_to_counts_only_mail_to_that_address() -> None:
+    with FakeSMTP() as server, smtplib.SMTP(server.host, server.port, timeout=5) as smtp:
+        smtp.send_message(_mail("For Bob"))
+        for_carol = _mail("For Carol")
+        for_carol.replace_header("To", "Carol <Carol@Example.com>, dave@example.com")
+        smtp.send_message(for_carol)
+        smtp.send_message(_mail("Bob again"))
+        to_bob = server.wait_for(2, to="bob@example.com")
+        to_carol = server.wait_for(1, to="carol@example.com")
+        with pytest.raises(HarnessError, match=r"for 1 messages to erin@example.com; 0 arrived"):
+            server.wait_for(1, timeout=0.05, to="erin@example.com")
+
+    assert [m["Subject"] for m in to_bob] == ["For Bob", "Bob again"]
+    assert [m["Subject"] for m in to_carol] == ["For Carol"]
+
+
 def test_a_closed_fake_smtp_refuses_connections() -> None:
     with FakeSMTP() as server:
         port = server.port

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from harness import TestApp
+from harness.fakes import FakeSMTP
 from harness.smoke import cli, runner, steps
 from harness.smoke.client import SmokeClient, backoff
 from harness.smoke.steps import Instance
@@ -26,8 +27,13 @@ EVERY_STEP = [
     "user_signs_up_and_verifies",
     "fixture_deployed",
     "health_and_a_secret",
+    "static_files",
+    "spa_fallback",
     "crud_checked_through_sql",
     "wasm_adds",
+    "files_upload_download_list_and_delete",
+    "presigned_put_and_get",
+    "inbound_mail_received_parsed_and_stored",
     "project_signup_and_password_reset",
     "unverified_deploy_refused",
     "cron_trigger_history_and_a_failing_job",
@@ -40,10 +46,29 @@ EVERY_STEP = [
 
 
 @pytest.fixture
-def host(test_app: Any) -> TestApp:
-    """A dev kiln host in this process."""
-    app: TestApp = test_app(lambda root: Host(root, admin_token=ADMIN, testing=True))
-    return app
+def served(test_app: Any) -> tuple[TestApp, Host]:
+    """A dev kiln host in this process, taking its projects' mail on a free port, and the Host."""
+    made: list[Host] = []
+
+    def factory(root: Path) -> Host:
+        made.append(Host(root, admin_token=ADMIN, testing=True, smtp=("127.0.0.1", 0)))
+        return made[0]
+
+    app: TestApp = test_app(factory)
+    return app, made[0]
+
+
+@pytest.fixture
+def host(served: tuple[TestApp, Host]) -> TestApp:
+    return served[0]
+
+
+@pytest.fixture
+def smtp_port(served: tuple[TestApp, Host]) -> int:
+    """The port the host takes its projects' mail on."""
+    port = served[1].mail.port
+    assert port is not None
+    return port
 
 
 @pytest.fixture
@@ -59,7 +84,7 @@ def _users(host: TestApp) -> list[str]:
 
 
 def test_every_step_passes_in_order_and_teardown_takes_the_projects_down(
-    host: TestApp, client: SmokeClient, tmp_path: Path
+    host: TestApp, client: SmokeClient, tmp_path: Path, smtp_port: int
 ) -> None:
     seen: list[tuple[str, str, str]] = []
     result = runner.run_instance(
@@ -67,6 +92,7 @@ def test_every_step_passes_in_order_and_teardown_takes_the_projects_down(
         FIXTURE,
         evidence_root=tmp_path,
         progress=lambda i, step: seen.append((i, step.name, step.status)),
+        smtp_port=smtp_port,
     )
 
     assert result.passed, [(step.name, step.error) for step in result.steps if step.error]
@@ -126,7 +152,7 @@ def test_a_teardown_failure_is_a_warning_and_the_rest_of_teardown_goes_on(
 
 
 def test_the_command_runs_n_instances_prints_the_summary_writes_junit_and_removes_its_users(
-    host: TestApp, tmp_path: Path, capsys: Any
+    host: TestApp, tmp_path: Path, capsys: Any, smtp_port: int
 ) -> None:
     junit = tmp_path / "smoke.xml"
     status = cli.main(
@@ -141,6 +167,8 @@ def test_the_command_runs_n_instances_prints_the_summary_writes_junit_and_remove
             ADMIN,
             "--junit-xml",
             str(junit),
+            "--smtp-port",
+            str(smtp_port),
         ]
     )
 
@@ -154,6 +182,38 @@ def test_the_command_runs_n_instances_prints_the_summary_writes_junit_and_remove
     assert [case.get("name") for case in suites[0].findall("testcase")] == EVERY_STEP
     assert {suite.get("failures") for suite in suites} == {"0"}
     assert [email for email in _users(host) if email.startswith("st-")] == []
+
+
+def test_without_the_hosts_smtp_port_the_inbound_mail_step_fails_and_says_what_to_pass(
+    client: SmokeClient, tmp_path: Path
+) -> None:
+    result = runner.run_instance(
+        client, FIXTURE, evidence_root=tmp_path, steps=[steps.inbound_mail_received_parsed_and_stored]
+    )
+
+    [step] = result.steps[3:]
+    assert (step.name, step.status) == ("inbound_mail_received_parsed_and_stored", "failed")
+    assert step.error == (
+        "the host's SMTP port is not known: start kiln host with --smtp-port P, and pass kiln-smoke --smtp-port P"
+    )
+
+
+def test_with_a_mailbox_the_verification_token_is_read_from_it_and_not_the_dev_outbox(
+    test_app: Any, fake_smtp: FakeSMTP, tmp_path: Path
+) -> None:
+    mailing: TestApp = test_app(lambda root: Host(root, testing=True, outbound=fake_smtp.url))
+    client = SmokeClient(mailing.url)
+    try:
+        result = runner.run_instance(client, FIXTURE, evidence_root=tmp_path, steps=[], mailbox=fake_smtp)
+    finally:
+        client.close()
+
+    assert result.passed, [(step.name, step.error) for step in result.steps if step.error]
+    [verification] = fake_smtp.wait_for(1, to=f"st-{result.id}@test.com")
+    assert verification["Subject"] == "Verify your email address"
+    asked = [(method, path) for method, path, _ in client.history]
+    assert ("POST", "/_host/auth/verify") in asked
+    assert ("GET", "/_host/dev/outbox") not in asked
 
 
 def test_stale_test_users_of_an_earlier_run_are_removed_first(host: TestApp, client: SmokeClient) -> None:
