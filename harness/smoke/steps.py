@@ -318,11 +318,29 @@ def inbound_mail_received_parsed_and_stored(instance: Instance) -> None:
     assert stored == [[letter["From"], 4, 1]], stored
 
 
-def project_signup_and_password_reset(instance: Instance) -> None:
-    """A project user signs up, asks for a reset, follows the mailed token and signs in anew."""
-    address = f"{PREFIX}{instance.id}-member@test.com"
+def _member(instance: Instance) -> str:
+    """The instance's project user."""
+    return f"{PREFIX}{instance.id}-member@test.com"
+
+
+def project_signup_then_verification(instance: Instance) -> None:
+    """A project user signs up (no token: the project verifies email), follows the mailed token,
+    and is verified when they sign in."""
+    address = _member(instance)
     body = {"email": address, "password": instance.password}
-    _expect(instance.project("POST", "/auth/register", admin=False, json=body), 201)
+    registered = _expect(instance.project("POST", "/auth/register", admin=False, json=body), 201)
+    assert (registered["user"]["verified"], "token" in registered) == (False, False), registered
+    token = _mailed_token(instance, address, project=instance.slug)
+    verified = _expect(instance.project("POST", "/auth/verify", admin=False, json={"token": token}), 200)
+    assert verified["user"]["verified"] is True, verified
+    login = _expect(instance.project("POST", "/auth/login", admin=False, json=body), 200)
+    assert (login["user"]["email"], login["user"]["verified"]) == (address, True), login
+
+
+def project_password_reset(instance: Instance) -> None:
+    """The project user asks for a reset, follows the mailed token, and signs in with the new
+    password; the old one no longer works."""
+    address = _member(instance)
     _expect(instance.project("POST", "/auth/forgot", admin=False, json={"email": address}), 202)
     token = _mailed_token(instance, address, project=instance.slug)
     fresh = f"{instance.password}-new"
@@ -331,6 +349,10 @@ def project_signup_and_password_reset(instance: Instance) -> None:
     )
     login = instance.project("POST", "/auth/login", admin=False, json={"email": address, "password": fresh})
     assert _expect(login, 200)["user"]["email"] == address
+    old = {"email": address, "password": instance.password}
+    assert _expect(instance.project("POST", "/auth/login", admin=False, json=old), 401)["error"]["code"] == (
+        "invalid_credentials"
+    )
 
 
 def unverified_deploy_refused(instance: Instance) -> None:
@@ -454,7 +476,8 @@ STEPS: list[Step] = [
     files_upload_download_list_and_delete,
     presigned_put_and_get,
     inbound_mail_received_parsed_and_stored,
-    project_signup_and_password_reset,
+    project_signup_then_verification,
+    project_password_reset,
     unverified_deploy_refused,
     cron_trigger_history_and_a_failing_job,
     logs_show_the_project,

@@ -63,13 +63,20 @@ def test_the_dev_outbox_needs_an_address(runtime_app: TestApp) -> None:
         assert error["fields"] == {"to": "is required"}
 
 
-def test_a_password_reset_goes_through_the_outbox(runtime_app: TestApp) -> None:
+def test_verification_and_a_password_reset_go_through_the_outbox(runtime_app: TestApp) -> None:
     ann = _address("ann")
-    assert runtime_app.post("/auth/register", json={"email": ann, "password": PASSWORD}).status_code == 201
+    registered = runtime_app.post("/auth/register", json={"email": ann, "password": PASSWORD})
+    assert registered.status_code == 201
+    assert "token" not in registered.json()  # verify_email: the token comes by mail
+    [verification] = runtime_app.mail.sent_to(ann)
+    token = re.search(r"token: (\S+)", verification.body).group(1)  # type: ignore[union-attr]
+    verified = runtime_app.post("/auth/verify", json={"token": token})
+    assert (verified.status_code, verified.json()["user"]["verified"]) == (200, True)
     assert runtime_app.post("/auth/forgot", json={"email": ann}).status_code == 202
 
-    [mail] = runtime_app.mail.sent_to(ann)  # runtime-app sends no verification mail
-    token = re.search(r"token: (\S+)", mail.body).group(1)  # type: ignore[union-attr]
+    sent = runtime_app.mail.sent_to(ann)
+    assert [mail.subject for mail in sent] == ["Verify your email address", "Reset your password"]
+    token = re.search(r"token: (\S+)", sent[1].body).group(1)  # type: ignore[union-attr]
     reset = runtime_app.post("/auth/reset", json={"token": token, "password": "a newer passphrase"})
 
     assert reset.status_code == 200
