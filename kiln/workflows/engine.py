@@ -169,7 +169,6 @@ class _Execution:
         self._pending_update: dict[str, Any] = {}
         self._last_time: datetime | None = None
         self._last_stamp = ""
-        self.context = WorkflowContext(self)
 
     def now(self) -> str:
         """The clock's time as a stamp; formatted once for each moment (a frozen clock, or events
@@ -324,7 +323,9 @@ class _Execution:
         # the run reads "running" from its first append on (a quick sync step's own, or the one an
         # awaiting step makes before it waits), which spares a write for each run
         try:
-            output = await self.definition.function(self.context, self.run.input)
+            # the context refers to the execution, and not the other way round: no cycle, so an
+            # execution is freed as soon as it ends, not at the next garbage collection
+            output = await self.definition.function(WorkflowContext(self), self.run.input)
         except (_Suspend, _Lost):
             raise
         except Exception as exc:  # outside any step: the workflow's own code broke

@@ -16,6 +16,8 @@ from kiln.workflows.events import Event, NewEvent, Run, SequenceConflict, Unknow
 __all__ = ["MemoryEventStore"]
 
 _FINAL = ("completed", "failed")
+#: ``(seq, type, at, step, data as JSON text)``.
+_StoredEvent = tuple[int, str, str, str | None, str]
 
 
 class MemoryEventStore:
@@ -23,7 +25,7 @@ class MemoryEventStore:
 
     def __init__(self) -> None:
         self._runs: dict[str, Run] = {}
-        self._events: dict[str, list[Event]] = {}
+        self._events: dict[str, list[_StoredEvent]] = {}  # by run, in seq order from 1
         self._order: dict[str, int] = {}  # creation order, for newest-first listings
         self._lock = threading.Lock()
 
@@ -34,7 +36,7 @@ class MemoryEventStore:
                 return existing, False
             stored = run.changed(last_seq=1, scratchpad=_copy(run.scratchpad), input=_copy(run.input))
             self._runs[run.id] = stored
-            self._events[run.id] = [_stored(run.id, 1, started)]
+            self._events[run.id] = [_stored(started, 1)]
             self._order[run.id] = len(self._order)
             return stored, True
 
@@ -51,7 +53,7 @@ class MemoryEventStore:
                 raise SequenceConflict(run_id, expected_seq, run.last_seq)
             stream = self._events[run_id]
             for offset, event in enumerate(events, start=1):
-                stream.append(_stored(run_id, expected_seq + offset, event))
+                stream.append(_stored(event, expected_seq + offset))
             for name in ("output", "scratchpad"):  # the JSON values; the rest are strings and numbers
                 if name in update:
                     update[name] = _copy(update[name])
@@ -61,7 +63,10 @@ class MemoryEventStore:
 
     def events(self, run_id: str, after: int = 0) -> list[Event]:
         with self._lock:
-            return [event for event in self._events.get(run_id, []) if event.seq > after]
+            stream = self._events.get(run_id, [])[max(after, 0) :]  # event n is at index n - 1
+        return [
+            Event(run_id, seq, kind, at, step, orjson.loads(data)) for seq, kind, at, step, data in stream
+        ]
 
     def get(self, run_id: str) -> Run | None:
         with self._lock:
@@ -109,10 +114,19 @@ class MemoryEventStore:
         """Nothing to close: the runs live as long as the store object."""
 
 
-def _stored(run_id: str, seq: int, event: NewEvent) -> Event:
-    return Event(run_id, seq, event.type, event.at, event.step, _copy(event.data))
+def _stored(event: NewEvent, seq: int) -> _StoredEvent:
+    """An event as the store keeps it: a tuple of strings and numbers, its data as JSON text. The
+    garbage collector has nothing to follow in it, and a read gives a fresh copy of the data.
+    (Text, not orjson's bytes: those are slow to keep, thousands at a time.)"""
+    return (seq, event.type, event.at, event.step, orjson.dumps(event.data).decode())
 
 
 def _copy(value: Any) -> Any:
-    """The store's own copy of a JSON value, as the SQLite store would give it back."""
+    """The store's own copy of a JSON value, as the SQLite store would give it back (a string,
+    number, boolean or null is its own copy)."""
+    if value is None or type(value) in _SCALARS:
+        return value
     return orjson.loads(orjson.dumps(value))
+
+
+_SCALARS = frozenset({str, int, bool})  # not float: NaN is null in JSON
