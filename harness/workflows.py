@@ -189,6 +189,10 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         store.append("r1", 1, [_step("a", 1), _step("b", 2), _step("c", 3)])
         assert [e.step for e in store.events("r1", after=2)] == ["b", "c"]
         assert store.events("r1", after=4) == []
+        assert [e.seq for e in store.events("r1", after=-1)] == [1, 2, 3, 4]
+        read = store.events("r1")
+        read[1].data["result"] = "changed by a reader"  # each read is the reader's own copy
+        assert [e.data for e in store.events("r1", after=1)] == [{"result": 1}, {"result": 2}, {"result": 3}]
 
     def runs_are_listed_newest_first_and_filtered() -> None:
         store = store_factory()

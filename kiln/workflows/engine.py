@@ -27,7 +27,7 @@ import orjson
 from kiln.clock import Clock
 from kiln.fieldtypes.times import format_datetime
 from kiln.workflows.definition import NonRetryableError, Workflow
-from kiln.workflows.events import Event, NewEvent, Run, SequenceConflict
+from kiln.workflows.events import Event, NewEvent, Run, SequenceConflict, copy_json
 from kiln.workflows.store import EventStore
 
 __all__ = ["Engine", "UnknownWorkflow", "WorkflowContext", "backoff"]
@@ -126,9 +126,6 @@ class Scratchpad(dict[str, Any]):
     def __delitem__(self, key: str) -> None:
         raise TypeError("scratchpad entries cannot be deleted; set them to None")
 
-    def _replayed(self, key: str, value: Any) -> None:
-        super().__setitem__(key, value)
-
 
 class WorkflowContext:
     """``wf``: what a workflow function gets: ``step``, ``sleep``, ``scratchpad``, ``run_id``,
@@ -137,7 +134,7 @@ class WorkflowContext:
     def __init__(self, execution: _Execution) -> None:
         self._execution = execution
         self.run_id = execution.run.id
-        self.input = execution.run.input
+        self.input = execution.input
         self.db = execution.db
         self.clock = execution.clock
         self.scratchpad = Scratchpad(execution.write_scratchpad)
@@ -160,6 +157,9 @@ class _Execution:
         self.definition = definition
         self.run = run
         self.seq = run.last_seq
+        #: The input as this execution's own copy: a workflow that changes it changes no store's
+        #: (a store may answer its own objects), and each replay starts from the input as started.
+        self.input = copy_json(run.input)
         self.history = _History(events)
         self.clock = engine.clock
         self.db = db
@@ -325,7 +325,7 @@ class _Execution:
         try:
             # the context refers to the execution, and not the other way round: no cycle, so an
             # execution is freed as soon as it ends, not at the next garbage collection
-            output = await self.definition.function(WorkflowContext(self), self.run.input)
+            output = await self.definition.function(WorkflowContext(self), self.input)
         except (_Suspend, _Lost):
             raise
         except Exception as exc:  # outside any step: the workflow's own code broke

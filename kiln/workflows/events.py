@@ -11,6 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 __all__ = [
     "EVENT_TYPES",
     "STATUSES",
@@ -20,6 +22,7 @@ __all__ = [
     "SequenceConflict",
     "UnknownRun",
     "WorkflowStoreError",
+    "copy_json",
 ]
 
 #: Every event type, in the contract's words.
@@ -146,6 +149,14 @@ class Run:
         return copy
 
 
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value, as a store would give it back (a string, integer, boolean or
+    null is its own copy; not a float, as NaN comes back null)."""
+    if value is None or type(value) in _SCALARS:
+        return value
+    return orjson.loads(orjson.dumps(value))
+
+
 def check_update(update: dict[str, Any]) -> None:
     """Refuse an append's run update that names a field an append may not change."""
     if _UPDATABLE.issuperset(update) and update.get("status", "running") in STATUSES:
@@ -161,3 +172,4 @@ def check_update(update: dict[str, Any]) -> None:
 
 _RUN_FIELDS = frozenset(field.name for field in dataclasses.fields(Run))
 _UPDATABLE = frozenset(UPDATABLE)
+_SCALARS = frozenset({str, int, bool})

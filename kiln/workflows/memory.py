@@ -11,7 +11,15 @@ from typing import Any
 
 import orjson
 
-from kiln.workflows.events import Event, NewEvent, Run, SequenceConflict, UnknownRun, check_update
+from kiln.workflows.events import (
+    Event,
+    NewEvent,
+    Run,
+    SequenceConflict,
+    UnknownRun,
+    check_update,
+    copy_json,
+)
 
 __all__ = ["MemoryEventStore"]
 
@@ -34,7 +42,7 @@ class MemoryEventStore:
             existing = self._runs.get(run.id)
             if existing is not None:
                 return existing, False
-            stored = run.changed(last_seq=1, scratchpad=_copy(run.scratchpad), input=_copy(run.input))
+            stored = run.changed(last_seq=1, scratchpad=copy_json(run.scratchpad), input=copy_json(run.input))
             self._runs[run.id] = stored
             self._events[run.id] = [_stored(started, 1)]
             self._order[run.id] = len(self._order)
@@ -56,7 +64,7 @@ class MemoryEventStore:
                 stream.append(_stored(event, expected_seq + offset))
             for name in ("output", "scratchpad"):  # the JSON values; the rest are strings and numbers
                 if name in update:
-                    update[name] = _copy(update[name])
+                    update[name] = copy_json(update[name])
             changed = run.changed(last_seq=expected_seq + len(events), **update)
             self._runs[run_id] = changed
             return changed
@@ -119,14 +127,3 @@ def _stored(event: NewEvent, seq: int) -> _StoredEvent:
     garbage collector has nothing to follow in it, and a read gives a fresh copy of the data.
     (Text, not orjson's bytes: those are slow to keep, thousands at a time.)"""
     return (seq, event.type, event.at, event.step, orjson.dumps(event.data).decode())
-
-
-def _copy(value: Any) -> Any:
-    """The store's own copy of a JSON value, as the SQLite store would give it back (a string,
-    number, boolean or null is its own copy)."""
-    if value is None or type(value) in _SCALARS:
-        return value
-    return orjson.loads(orjson.dumps(value))
-
-
-_SCALARS = frozenset({str, int, bool})  # not float: NaN is null in JSON

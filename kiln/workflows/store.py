@@ -8,6 +8,9 @@
 - ``claim`` gives a run that is due and not finished to one worker until a time, and answers
   the run as held; another worker gets it only once that time has passed (takeover after a
   missed heartbeat). The owner renews by claiming again.
+- The runs a store answers are for reading: a store may answer its own objects (the memory store
+  does), so a caller copies a run's JSON values before it changes them (the engine copies the
+  input it hands a workflow). Events are the reader's own.
 
 The conformance suite (``harness.workflows.conformance``) checks all of this against any store.
 """

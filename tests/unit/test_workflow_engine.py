@@ -506,6 +506,32 @@ def test_the_context_gives_the_input_the_clock_and_the_run_id(store: EventStore,
     }
 
 
+def test_a_workflow_that_changes_its_input_changes_nothing_stored_and_replays_from_the_start(
+    store: EventStore, clock: Clock
+) -> None:
+    seen: list[list[str]] = []
+
+    @workflow(f"mutating-{next(_names)}")
+    async def mutating(wf: Any, input: Any) -> list[str]:
+        seen.append(list(input["tags"]))
+        input["tags"].append("added by the workflow")
+        await wf.sleep("nap", seconds=10)
+        return list(input["tags"])
+
+    engine = _engine(store, clock, mutating)
+    name = definition_of(mutating).name  # type: ignore[union-attr]
+    asyncio.run(engine.start_and_run(name, {"tags": ["a"]}, run_id="mut"))
+    clock.advance(timedelta(seconds=10))
+    [done] = asyncio.run(engine.run_due())
+
+    assert seen == [["a"], ["a"]]  # the replay saw the input as it was started
+    assert done.output == ["a", "added by the workflow"]
+    stored = store.get("mut")
+    assert stored is not None
+    assert stored.input == {"tags": ["a"]}
+    assert store.events("mut")[0].data == {"input": {"tags": ["a"]}}
+
+
 def test_updated_at_is_the_time_of_the_last_write(store: EventStore, clock: Clock) -> None:
     flaky = _flaky(failures=1)
     engine = _engine(store, clock, flaky)
