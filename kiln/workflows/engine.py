@@ -41,6 +41,7 @@ _LET_GO = {"owner": None, "lease_until": None}
 #: and setting one to what it is already can be left out of the write. (Not ``owner`` and
 #: ``lease_until``: claims change those, so the view may be stale.)
 _UNCHANGED_IF_EQUAL = frozenset({"status", "attempts", "error", "due_at", "output"})
+_NO_TIME, _MILLISECOND = timedelta(0), timedelta(milliseconds=1)
 
 
 class UnknownWorkflow(LookupError):
@@ -53,10 +54,6 @@ class _Suspend(Exception):
 
 class _Lost(Exception):
     """Another worker recorded this run meanwhile; this execution stops without writing."""
-
-
-def _unobserved(run_id: str, step: str) -> None:
-    """The observer when nobody observes."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -171,10 +168,14 @@ class _Execution:
         self._last_stamp = ""
 
     def now(self) -> str:
-        """The clock's time as a stamp; formatted once for each moment (a frozen clock, or events
-        written together, share one)."""
+        """The clock's time as a stamp (milliseconds), formatted once for each millisecond: the
+        events of a quick run, or of a frozen clock, share one."""
         when = self.clock.now()
-        if when != self._last_time:
+        last = self._last_time
+        # less than a millisecond on, with the same millisecond digits: the same stamp
+        if last is None or not (
+            _NO_TIME <= when - last < _MILLISECOND and when.microsecond // 1000 == last.microsecond // 1000
+        ):
             self._last_time, self._last_stamp = when, format_datetime(when)
         return self._last_stamp
 
@@ -256,14 +257,16 @@ class _Execution:
     async def _call(self, name: str, function: Callable[[], Any]) -> Any:
         """Run the step's function: a sync one now; an async one after saying the run is running,
         and with heartbeats while it awaits. The observer hears of it when its body runs."""
-        observe = self.engine.observer or _unobserved
+        observe = self.engine.observer
         try:
             result = function()
         except BaseException:
-            observe(self.run.id, name)  # its body ran, and raised
+            if observe is not None:
+                observe(self.run.id, name)  # its body ran, and raised
             raise
         if not hasattr(result, "__await__"):  # inspect.isawaitable, without its cost
-            observe(self.run.id, name)
+            if observe is not None:
+                observe(self.run.id, name)
             return result
         if self.run.status != "running":  # it may take long: say so while it does
             try:
@@ -272,7 +275,8 @@ class _Execution:
                 if inspect.iscoroutine(result):
                     result.close()  # never started: its body did not run
                 raise
-        observe(self.run.id, name)
+        if observe is not None:
+            observe(self.run.id, name)
         async with self.engine.heartbeat(self.run.id):
             return await result
 
@@ -397,10 +401,17 @@ class Engine:
         problem = _json(input, "a workflow's input")
         if problem:
             raise TypeError(problem)
-        now = format_datetime(self.clock.now())
-        run = Run(id=run_id or str(uuid.uuid4()), workflow=name, input=input, created_at=now, updated_at=now)
-        if held:
-            run = run.changed(owner=self.worker, lease_until=self._lease_end())
+        when = self.clock.now()
+        now = format_datetime(when)
+        run = Run(
+            id=run_id or str(uuid.uuid4()),
+            workflow=name,
+            input=input,
+            created_at=now,
+            updated_at=now,
+            owner=self.worker if held else None,
+            lease_until=self._lease_end(when) if held else None,
+        )
         return self.store.create(run, NewEvent("started", now, data={"input": input}))
 
     async def run(self, run_id: str) -> Run | None:
@@ -481,5 +492,6 @@ class Engine:
         runs, _ = self.store.runs(status=status, limit=1000)
         yield from runs
 
-    def _lease_end(self) -> str:
-        return format_datetime(self.clock.now() + timedelta(seconds=self.heartbeat_timeout))
+    def _lease_end(self, now: datetime | None = None) -> str:
+        """When a hold taken at ``now`` (the clock's time by default) runs out."""
+        return format_datetime((now or self.clock.now()) + timedelta(seconds=self.heartbeat_timeout))

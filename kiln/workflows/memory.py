@@ -59,13 +59,14 @@ class MemoryEventStore:
                 raise UnknownRun(run_id)
             if run.last_seq != expected_seq:
                 raise SequenceConflict(run_id, expected_seq, run.last_seq)
-            stream = self._events[run_id]
-            for offset, event in enumerate(events, start=1):
-                stream.append(_stored(event, expected_seq + offset))
+            self._events[run_id].extend(
+                [_stored(event, seq) for seq, event in enumerate(events, start=expected_seq + 1)]
+            )
             for name in ("output", "scratchpad"):  # the JSON values; the rest are strings and numbers
                 if name in update:
                     update[name] = copy_json(update[name])
-            changed = run.changed(last_seq=expected_seq + len(events), **update)
+            update["last_seq"] = expected_seq + len(events)
+            changed = run.changed(**update)
             self._runs[run_id] = changed
             return changed
 

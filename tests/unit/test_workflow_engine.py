@@ -532,6 +532,33 @@ def test_a_workflow_that_changes_its_input_changes_nothing_stored_and_replays_fr
     assert store.events("mut")[0].data == {"input": {"tags": ["a"]}}
 
 
+def test_each_event_has_the_millisecond_of_its_own_time(store: EventStore, clock: Clock) -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    times = {
+        "a": start + timedelta(microseconds=100),
+        "b": start + timedelta(microseconds=900),  # the same millisecond as a
+        "c": start + timedelta(microseconds=1000),  # the next one
+        "d": start + timedelta(seconds=1, microseconds=1500),  # a second on, the same digits as c
+        "e": start + timedelta(microseconds=500),  # the clock set back
+    }
+
+    @workflow(f"stamps-{next(_names)}")
+    async def stamps(wf: Any, input: Any) -> None:
+        for name, when in times.items():
+            await wf.step(name, lambda when=when: clock.set(when))
+
+    engine = _engine(store, clock, stamps)
+    asyncio.run(engine.start_and_run(definition_of(stamps).name, run_id="stamps"))  # type: ignore[union-attr]
+
+    assert [(event.step, event.at) for event in store.events("stamps") if event.type == "step_completed"] == [
+        ("a", "2026-01-01T00:00:00.000Z"),
+        ("b", "2026-01-01T00:00:00.000Z"),
+        ("c", "2026-01-01T00:00:00.001Z"),
+        ("d", "2026-01-01T00:00:01.001Z"),
+        ("e", "2026-01-01T00:00:00.000Z"),
+    ]
+
+
 def test_updated_at_is_the_time_of_the_last_write(store: EventStore, clock: Clock) -> None:
     flaky = _flaky(failures=1)
     engine = _engine(store, clock, flaky)
