@@ -112,7 +112,7 @@ def _worker(path: str, runs: int, offset: int, ready: Any, go: Any) -> None:
 
 def _two_processes(path: Path, runs: int, offset: int) -> float:
     """Two processes, each starting and running half the workflows on one SQLite file."""
-    SqliteEventStore(path).close()  # made once: two first connections race to switch it to WAL
+    SqliteEventStore(path).close()  # the file and its schema, made before the two workers open it
     context = multiprocessing.get_context("spawn")
     go = context.Event()
     halves = [runs // 2, runs - runs // 2]
