@@ -194,6 +194,26 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         read[1].data["result"] = "changed by a reader"  # each read is the reader's own copy
         assert [e.data for e in store.events("r1", after=1)] == [{"result": 1}, {"result": 2}, {"result": 3}]
 
+    def runs_read_back_are_the_readers_own() -> None:
+        store = store_factory()
+        created, _ = store.create(_run(input={"tags": ["a"]}), _started())
+        store.append("r1", 1, [], {"output": {"n": [1]}, "scratchpad": {"seen": ["x"]}})
+        created.input["tags"].append("changed by the creator")
+        readers = [
+            store.get("r1"),
+            store.runs()[0][0],
+            store.due("2026-01-02T00:00:00.000Z")[0],
+            store.claim("r1", "w1", "2026-01-03T00:00:00.000Z", "2026-01-02T00:00:00.000Z"),
+        ]
+        for run in readers:
+            assert run is not None
+            run.input["tags"].append("changed by a reader")
+            run.output["n"].append(2)
+            run.scratchpad["seen"].append("y")
+        again = store.get("r1")
+        assert again is not None
+        assert (again.input, again.output, again.scratchpad) == ({"tags": ["a"]}, {"n": [1]}, {"seen": ["x"]})
+
     def runs_are_listed_newest_first_and_filtered() -> None:
         store = store_factory()
         for index, (workflow, stamp) in enumerate([("double", T0), ("triple", T1), ("double", T2)]):
@@ -285,6 +305,7 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         append_cannot_change_what_is_not_its_to_change,
         json_values_come_back_as_they_went_in,
         events_after_a_sequence_number,
+        runs_read_back_are_the_readers_own,
         runs_are_listed_newest_first_and_filtered,
         due_runs_are_the_unfinished_ones_whose_time_came,
         a_claim_holds_a_run_for_one_owner_until_it_runs_out,

@@ -8,9 +8,10 @@
 - ``claim`` gives a run that is due and not finished to one worker until a time, and answers
   the run as held; another worker gets it only once that time has passed (takeover after a
   missed heartbeat). The owner renews by claiming again.
-- The runs a store answers are for reading: a store may answer its own objects (the memory store
-  does), so a caller copies a run's JSON values before it changes them (the engine copies the
-  input it hands a workflow). Events are the reader's own.
+- What ``create``, ``get``, ``runs``, ``due``, ``claim`` and ``events`` answer is the caller's own:
+  changing it changes nothing stored. The run ``append`` answers is for reading (the memory store
+  answers its stored run there, as a copy would cost a tenth of a run); the engine only reads it,
+  and copies the input it hands a workflow.
 
 The conformance suite (``harness.workflows.conformance``) checks all of this against any store.
 """
