@@ -170,13 +170,15 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         store = store_factory()
         store.create(_run(), _started())
         value: dict[str, Any] = {"list": [1, 2.5, "three", None, True], "nested": {"deep": ["é", {"x": -1}]}}
+        pad: dict[str, Any] = {"n": 42, "seen": ["a"]}
         store.append(
             "r1",
             1,
             [_step("start", value)],
-            {"output": value, "scratchpad": {"n": 42, "seen": ["a"]}, "error": "boom", "status": "completed"},
+            {"output": value, "scratchpad": pad, "error": "boom", "status": "completed"},
         )
-        value["list"].append("changed after the append")  # the store keeps its own copy
+        value["list"].append("changed after the append")  # the store keeps its own copies
+        pad["seen"].append("changed after the append")
         run = store.get("r1")
         assert run is not None
         assert run.output == {"list": [1, 2.5, "three", None, True], "nested": {"deep": ["é", {"x": -1}]}}
@@ -196,9 +198,15 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
 
     def runs_read_back_are_the_readers_own() -> None:
         store = store_factory()
-        created, _ = store.create(_run(input={"tags": ["a"]}), _started())
-        store.append("r1", 1, [], {"output": {"n": [1]}, "scratchpad": {"seen": ["x"]}})
+        given = _run(input={"tags": ["a"]}, scratchpad={"seen": ["x"]})
+        created, _ = store.create(given, _started())
+        given.input["tags"].append("changed by the creator")
+        given.scratchpad["seen"].append("changed by the creator")
         created.input["tags"].append("changed by the creator")
+        first = store.get("r1")
+        assert first is not None
+        assert (first.input, first.scratchpad) == ({"tags": ["a"]}, {"seen": ["x"]})
+        store.append("r1", 1, [], {"output": {"n": [1]}})
         readers = [
             store.get("r1"),
             store.runs()[0][0],
@@ -228,6 +236,15 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         assert store.runs(status="completed") == ([store.get("r2")], 1)
         page, total = store.runs(limit=1, offset=1)
         assert ([run.id for run in page], total) == (["r1"], 3)
+
+    def runs_made_at_one_time_are_listed_last_made_first_fifty_at_most() -> None:
+        store = store_factory()
+        for index in range(51):
+            store.create(_run(f"r{index:02d}"), _started())  # every one created at T0
+        listed, total = store.runs()
+        assert (len(listed), total) == (50, 51)
+        assert [run.id for run in listed[:3]] == ["r50", "r49", "r48"]
+        assert [run.id for run in store.due(T0)][:3] == ["r00", "r01", "r02"]  # due: first made first
 
     def due_runs_are_the_unfinished_ones_whose_time_came() -> None:
         store = store_factory()
@@ -306,6 +323,7 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         json_values_come_back_as_they_went_in,
         events_after_a_sequence_number,
         runs_read_back_are_the_readers_own,
+        runs_made_at_one_time_are_listed_last_made_first_fifty_at_most,
         runs_are_listed_newest_first_and_filtered,
         due_runs_are_the_unfinished_ones_whose_time_came,
         a_claim_holds_a_run_for_one_owner_until_it_runs_out,
