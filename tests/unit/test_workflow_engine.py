@@ -213,6 +213,10 @@ def test_a_non_retryable_error_fails_the_run_at_once(store: EventStore, clock: C
     run, _ = engine.start(definition_of(refuses).name, {"amount": 5})  # type: ignore[union-attr]
     done = _run(engine, run.id)
     assert (done.status, done.attempts, done.error) == ("failed", 1, "the card was declined")
+    assert [(e.type, e.step, e.data) for e in store.events(run.id)][1:] == [
+        ("step_failed", "charge", {"error": "the card was declined", "attempt": 1}),
+        ("failed", None, {"error": "the card was declined"}),
+    ]
 
 
 def test_a_step_result_that_is_not_json_fails_the_step_clearly(store: EventStore, clock: Clock) -> None:
