@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -201,7 +202,9 @@ def test_a_step_that_keeps_failing_fails_the_run_after_max_attempts(store: Event
     assert asyncio.run(engine.run_due()) == []  # a failed run is never due
 
 
-def test_a_non_retryable_error_fails_the_run_at_once(store: EventStore, clock: Clock) -> None:
+def test_a_non_retryable_error_fails_the_run_at_once(
+    store: EventStore, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
     @workflow(f"refuses-{next(_names)}", max_attempts=5)
     async def refuses(wf: Any, input: Any) -> None:
         def charge() -> None:
@@ -210,9 +213,13 @@ def test_a_non_retryable_error_fails_the_run_at_once(store: EventStore, clock: C
         await wf.step("charge", charge)
 
     engine = _engine(store, clock, refuses)
-    run, _ = engine.start(definition_of(refuses).name, {"amount": 5})  # type: ignore[union-attr]
-    done = _run(engine, run.id)
+    run, _ = engine.start(definition_of(refuses).name, {"amount": 5}, run_id="declined")  # type: ignore[union-attr]
+    with caplog.at_level(logging.WARNING, logger="kiln.workflows"):
+        done = _run(engine, run.id)
     assert (done.status, done.attempts, done.error) == ("failed", 1, "the card was declined")
+    assert [record.getMessage() for record in caplog.records] == [
+        f"workflow run declined ({definition_of(refuses).name}) failed: the card was declined"  # type: ignore[union-attr]
+    ]
     assert [(e.type, e.step, e.data) for e in store.events(run.id)][1:] == [
         ("step_failed", "charge", {"error": "the card was declined", "attempt": 1}),
         ("failed", None, {"error": "the card was declined"}),
@@ -229,7 +236,10 @@ def test_a_step_result_that_is_not_json_fails_the_step_clearly(store: EventStore
     done = _run(engine, run.id)
     assert done.status == "failed"
     assert done.error.startswith("the result of step 'make' must be JSON, but it is set: ")
-    assert [e.type for e in store.events(run.id)] == ["started", "step_failed", "failed"]
+    assert [(e.type, e.step, e.data) for e in store.events(run.id)][1:] == [
+        ("step_failed", "make", {"error": done.error, "attempt": 1}),
+        ("failed", None, {"error": done.error}),
+    ]
 
 
 def test_code_that_no_longer_matches_its_history_fails_with_nondeterminism(
