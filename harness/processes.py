@@ -1,5 +1,6 @@
-"""Servers in child processes: ``kiln serve`` or ``kiln host`` started for a test or a smoke run,
-their stderr read line by line on a thread, so a caller can wait for a line with a timeout.
+"""Servers in child processes: ``kiln serve`` or ``kiln host`` started for a test or a smoke run
+(or a command that follows a log, such as ``kiln logs --follow``), their stderr or stdout read
+line by line on a thread, so a caller can wait for a line with a timeout.
 
     server = ServerProcess(["kiln", "host", str(root), "--port", "0"])
     url = server.expect(r"Uvicorn running on (http://127\\.0\\.0\\.1:\\d+)").group(1)
@@ -22,18 +23,24 @@ UVICORN_URL = r"Uvicorn running on (http://127\.0\.0\.1:\d+)"
 
 
 class ServerProcess:
-    """A child process whose stderr lines are kept; ``stop()`` terminates it (kills it after 10 s)."""
+    """A child process whose stderr lines (or stdout's, with ``read="stdout"``) are kept; the
+    other stream is discarded. ``stop()`` terminates it (kills it after 10 s)."""
 
-    def __init__(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, read: str = "stderr"
+    ) -> None:
+        if read not in ("stderr", "stdout"):
+            raise ValueError(f"read is 'stderr' or 'stdout', not {read!r}")
         self.argv = list(argv)
         self.process = subprocess.Popen(
             self.argv,
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE if read == "stdout" else subprocess.DEVNULL,
+            stderr=subprocess.PIPE if read == "stderr" else subprocess.DEVNULL,
             text=True,
             env=dict(env) if env is not None else None,
         )
+        self._pipe = self.process.stdout if read == "stdout" else self.process.stderr
         #: Every line read so far.
         self.seen: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -41,8 +48,8 @@ class ServerProcess:
         self._reader.start()
 
     def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
+        assert self._pipe is not None
+        for line in self._pipe:
             self._queue.put(line)
         self._queue.put(None)  # the end
 
@@ -85,6 +92,6 @@ class ServerProcess:
                 self.process.kill()
                 self.process.wait()
         self._reader.join(timeout=10)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
+        if self._pipe is not None:
+            self._pipe.close()
         return self.process.returncode

@@ -9,23 +9,21 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import re
 import shutil
 import smtplib
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
 
 from harness.fakes import FakeHTTP
+from harness.processes import UVICORN_URL, ServerProcess
 
 pytestmark = pytest.mark.local_only  # these start servers of their own
 
@@ -34,71 +32,23 @@ PASSWORD = "the admin's passphrase"
 WAIT = 30.0
 
 
-class _Lines:
-    """The lines a child process writes to one of its pipes, readable with a timeout."""
-
-    def __init__(self, pipe: IO[str]) -> None:
-        self.seen: list[str] = []
-        self._pipe = pipe
-        self._queue: queue.Queue[str] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        for line in self._pipe:
-            self._queue.put(line)
-
-    def close(self) -> None:
-        """Once the process has ended: let the reader reach the end, and close the pipe."""
-        self._reader.join(timeout=10)
-        self._pipe.close()
-
-    def expect(self, pattern: str, timeout: float = WAIT) -> re.Match[str]:
-        """The first line from now (or already read) that matches ``pattern``."""
-        for line in self.seen:
-            found = re.search(pattern, line)
-            if found:
-                return found
-        while True:
-            try:
-                line = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                raise AssertionError(f"no line matched {pattern!r}; saw:\n{''.join(self.seen)}") from None
-            self.seen.append(line)
-            found = re.search(pattern, line)
-            if found:
-                return found
-
-
 class _Server:
     """One ``kiln serve`` child process; ``url`` and ``smtp_port`` come from its log."""
 
     def __init__(self, folder: Path, data: Path, env: dict[str, str]) -> None:
         command = [sys.executable, "-m", "kiln", "serve", str(folder), "--data", str(data)]
-        self.process = subprocess.Popen(
-            [*command, "--port", "0", "--smtp-port", "0"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
+        self.process = ServerProcess([*command, "--port", "0", "--smtp-port", "0"], env=env)
+        self.smtp_port = int(
+            self.process.expect(r"taking mail over SMTP on 127\.0\.0\.1:(\d+)", WAIT).group(1)
         )
-        assert self.process.stderr is not None
-        self.log = _Lines(self.process.stderr)
-        self.smtp_port = int(self.log.expect(r"taking mail over SMTP on 127\.0\.0\.1:(\d+)").group(1))
-        self.url = self.log.expect(r"Uvicorn running on (http://127\.0\.0\.1:\d+)").group(1)
+        self.url = self.process.expect(UVICORN_URL, WAIT).group(1)
 
     def client(self, token: str) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"}
         return httpx.Client(base_url=self.url, headers=headers, trust_env=False, timeout=WAIT)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+        self.process.stop()
 
 
 @pytest.fixture
@@ -204,21 +154,12 @@ def test_mail_sent_with_smtplib_reaches_the_inbox_and_kiln_logs_shows_it_and_a_t
 def test_kiln_logs_follow_prints_a_requests_lines_as_they_come(site: dict[str, Any]) -> None:
     server = site["serve"]()
     command = [sys.executable, "-m", "kiln", "logs", str(FIXTURE), "--data", str(site["data"])]
-    follower = subprocess.Popen(
-        [*command, "--follow", "--json", "--request-id", "follow-me"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert follower.stdout is not None
-    lines = _Lines(follower.stdout)
+    follower = ServerProcess([*command, "--follow", "--json", "--request-id", "follow-me"], read="stdout")
     try:
         with httpx.Client(base_url=server.url, trust_env=False, timeout=WAIT) as client:
             assert client.get("/api/status", headers={"X-Request-ID": "follow-me"}).status_code == 200
-        line = json.loads(lines.expect(r'"request_id": "follow-me"').string)
+        line = json.loads(follower.expect(r'"request_id": "follow-me"', WAIT).string)
         assert line["logger"] == "uvicorn.access"
         assert '"GET /api/status HTTP/1.1" 200' in line["message"]
     finally:
-        follower.terminate()
-        follower.wait(timeout=10)
-        lines.close()
+        follower.stop()
