@@ -185,6 +185,21 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         assert (run.scratchpad, run.error, run.status) == ({"n": 42, "seen": ["a"]}, "boom", "completed")
         assert store.events("r1")[1].data == {"result": run.output}
 
+    def a_value_that_is_not_json_is_refused_and_stores_nothing() -> None:
+        store = store_factory()
+        with pytest.raises(TypeError):
+            store.create(_run("bad", input={"when": object()}), _started())
+        assert (store.get("bad"), store.events("bad")) == (None, [])
+        store.create(_run(), _started())
+        with pytest.raises(TypeError):
+            store.append("r1", 1, [_step("a", 1)], {"output": {1, 2}, "status": "completed"})
+        with pytest.raises(TypeError):
+            store.append("r1", 1, [_step("a", {1, 2})], {"status": "completed"})
+        run = store.get("r1")
+        assert run is not None
+        assert (run.status, run.output, run.last_seq) == ("pending", None, 1)
+        assert [event.type for event in store.events("r1")] == ["started"]
+
     def events_after_a_sequence_number() -> None:
         store = store_factory()
         store.create(_run(), _started())
@@ -321,6 +336,7 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         append_to_an_unknown_run_is_refused,
         append_cannot_change_what_is_not_its_to_change,
         json_values_come_back_as_they_went_in,
+        a_value_that_is_not_json_is_refused_and_stores_nothing,
         events_after_a_sequence_number,
         runs_read_back_are_the_readers_own,
         runs_made_at_one_time_are_listed_last_made_first_fifty_at_most,

@@ -44,9 +44,11 @@ class MemoryEventStore:
             existing = self._runs.get(run.id)
             if existing is not None:
                 return _own(existing), False
+            # everything that can fail (a value that is not JSON) before anything is stored
             stored = run.changed(last_seq=1, scratchpad=copy_json(run.scratchpad), input=copy_json(run.input))
+            first = _stored(started, 1)
             self._runs[run.id] = stored
-            self._events[run.id] = [_stored(started, 1)]
+            self._events[run.id] = [first]
             self._order[run.id] = len(self._order)
             return run.changed(last_seq=1), True  # the caller's values, as it gave them
 
@@ -61,14 +63,14 @@ class MemoryEventStore:
                 raise UnknownRun(run_id)
             if run.last_seq != expected_seq:
                 raise SequenceConflict(run_id, expected_seq, run.last_seq)
-            self._events[run_id].extend(
-                [_stored(event, seq) for seq, event in enumerate(events, start=expected_seq + 1)]
-            )
+            # everything that can fail (a value that is not JSON) before anything is stored
+            new = [_stored(event, seq) for seq, event in enumerate(events, start=expected_seq + 1)]
             for name in ("output", "scratchpad"):  # the JSON values; the rest are strings and numbers
                 if name in update:
                     update[name] = copy_json(update[name])
             update["last_seq"] = expected_seq + len(events)
             changed = run.changed(**update)
+            self._events[run_id].extend(new)
             self._runs[run_id] = changed
             return changed
 
