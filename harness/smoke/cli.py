@@ -170,10 +170,16 @@ def _local(args: argparse.Namespace, report: Report) -> int:
     admin = secrets.token_urlsafe(16)
     status = 1
     try:
-        with _local_host(folder, admin) as (url, smtp, mailbox):
-            report.note(f"kiln-smoke: started kiln host at {url} (mail on port {smtp}) in {folder}")
+        with _local_host(folder, admin) as (url, smtp_port, mailbox):
+            report.note(f"kiln-smoke: started kiln host at {url} (mail on port {smtp_port}) in {folder}")
             status = _run(
-                url, admin, args, report, evidence_root=folder / "evidence", smtp_port=smtp, mailbox=mailbox
+                url,
+                admin,
+                args,
+                report,
+                evidence_root=folder / "evidence",
+                smtp_port=smtp_port,
+                mailbox=mailbox,
             )
     finally:
         if status == 0 and not args.no_cleanup:
