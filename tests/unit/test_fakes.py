@@ -152,9 +152,12 @@ def test_fake_smtp_wait_for_to_counts_only_mail_to_that_address() -> None:
         for_carol = _mail("For Carol")
         for_carol.replace_header("To", "Carol <Carol@Example.com>, dave@example.com")
         smtp.send_message(for_carol)
+        no_to = _mail("Blind copy")
+        del no_to["To"]
+        smtp.sendmail("ann@example.com", ["erin@example.com"], no_to.as_bytes())  # no To header at all
         smtp.send_message(_mail("Bob again"))
         to_bob = server.wait_for(2, to="bob@example.com")
-        to_carol = server.wait_for(1, to="carol@example.com")
+        to_carol = server.wait_for(to="carol@example.com")  # one, by default
         with pytest.raises(HarnessError, match=r"for 1 messages to erin@example.com; 0 arrived"):
             server.wait_for(1, timeout=0.05, to="erin@example.com")
 

@@ -24,6 +24,30 @@ def test_a_connection_is_wal_with_foreign_keys_and_a_busy_timeout(tmp_path: Path
     assert settings == ["wal", 1, 5000, 1]  # synchronous 1 is NORMAL
 
 
+def test_a_connection_commits_each_statement_and_is_for_its_own_thread_unless_told(tmp_path: Path) -> None:
+    own, shared = connect(tmp_path / "kiln.db"), connect(tmp_path / "kiln.db", check_same_thread=False)
+    try:
+        own.execute("CREATE TABLE notes (text TEXT)")
+        own.execute("INSERT INTO notes VALUES ('kept')")
+        assert own.in_transaction is False  # autocommit: nothing held open between statements
+        seen: list[Any] = []
+
+        def elsewhere() -> None:
+            seen.append(shared.execute("SELECT text FROM notes").fetchall())
+            try:
+                own.execute("SELECT 1")
+            except sqlite3.ProgrammingError as exc:
+                seen.append(type(exc).__name__)
+
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join(10)
+    finally:
+        own.close()
+        shared.close()
+    assert seen == [[("kept",)], "ProgrammingError"]
+
+
 def test_connections_opening_one_new_file_at_once_all_get_wal(tmp_path: Path) -> None:
     failures: list[str] = []
     for attempt in range(40):
