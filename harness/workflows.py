@@ -108,12 +108,15 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
     def append_numbers_events_and_updates_the_run() -> None:
         store = store_factory()
         store.create(_run(), _started())
-        run = store.append(
+        last = store.append(
             "r1",
             1,
             [_step("start", 42), NewEvent("sleeping", T1, step="nap", data={"until": T3})],
             {"status": "sleeping", "due_at": T3, "updated_at": T1, "attempts": 1},
         )
+        assert last == 3
+        run = store.get("r1")
+        assert run is not None
         assert (run.last_seq, run.status, run.due_at, run.updated_at, run.attempts) == (
             3,
             "sleeping",
@@ -126,7 +129,33 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
             (2, "step_completed", "start"),
             (3, "sleeping", "nap"),
         ]
-        assert store.get("r1") == run
+
+    def updated_at_is_what_the_last_append_that_set_it_set() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        seen: list[tuple[int, str, str]] = []
+        for events, update in (
+            ([_step("a", 1, at=T1)], {"updated_at": T1}),  # an event at its time: the engine's step
+            ([_step("b", 2, at=T2)], {}),  # an event, and the time left as it was
+            ([], {"updated_at": T3, "status": "running"}),  # no event
+            ([_step("c", 3, at=T2)], {"updated_at": T2}),  # a time earlier than the last
+            ([_step("d", 4, at=T3)], {"updated_at": T1}),  # a time other than the event's
+            ([_step("e", 5, at=T3)], {"updated_at": T3}),
+        ):
+            last = store.append("r1", seen[-1][0] if seen else 1, events, update)
+            run = store.get("r1")
+            assert run is not None
+            assert last == run.last_seq
+            seen.append((run.last_seq, run.updated_at, run.status))
+        assert seen == [
+            (2, T1, "pending"),
+            (3, T1, "pending"),
+            (3, T3, "running"),
+            (4, T2, "running"),
+            (5, T1, "running"),
+            (6, T3, "running"),
+        ]
+        assert [run.updated_at for run in store.runs()[0]] == [T3]
 
     def append_after_a_stale_sequence_is_refused_and_appends_nothing() -> None:
         store = store_factory()
@@ -142,12 +171,22 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         store = store_factory()
         store.create(_run(), _started())
         results = _together(8, lambda i: store.append("r1", 1, [_step("start", i)], {"attempts": i}))
-        winners = [result for result in results if isinstance(result, Run)]
-        assert len(winners) == 1, results
-        assert all(isinstance(r, SequenceConflict) for r in results if not isinstance(r, Run))
+        assert results.count(2) == 1, results
+        assert all(isinstance(r, SequenceConflict) for r in results if r != 2), results
+        run = store.get("r1")
+        assert run is not None
         events = store.events("r1")
         assert len(events) == 2
-        assert events[1].data == {"result": winners[0].attempts}
+        assert events[1].data == {"result": run.attempts}
+        assert run.attempts == results.index(2)
+
+    def concurrent_event_only_appends_at_one_sequence_record_one() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        results = _together(8, lambda i: store.append("r1", 1, [_step(f"s{i}", i)], {"updated_at": T1}))
+        assert results.count(2) == 1, results
+        assert all(isinstance(r, SequenceConflict) for r in results if r != 2), results
+        assert [event.step for event in store.events("r1")] == [None, "s" + str(results.index(2))]
 
     def append_to_an_unknown_run_is_refused() -> None:
         store = store_factory()
@@ -331,8 +370,10 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         create_of_an_existing_id_changes_nothing,
         concurrent_creates_of_one_id_make_one_run,
         append_numbers_events_and_updates_the_run,
+        updated_at_is_what_the_last_append_that_set_it_set,
         append_after_a_stale_sequence_is_refused_and_appends_nothing,
         concurrent_appends_at_one_sequence_record_one,
+        concurrent_event_only_appends_at_one_sequence_record_one,
         append_to_an_unknown_run_is_refused,
         append_cannot_change_what_is_not_its_to_change,
         json_values_come_back_as_they_went_in,

@@ -191,10 +191,11 @@ class _Execution:
             if run[name] == update[name]:  # as it is: not written (an indexed one costs a page)
                 del update[name]
         try:
-            self.run = self.engine.store.append(self.run.id, self.seq, events, update)
+            self.seq = self.engine.store.append(self.run.id, self.seq, events, update)
         except SequenceConflict:
             raise _Lost from None
-        self.seq = self.run.last_seq
+        # the run as stored now (but for a lease renewed meanwhile by this worker's heartbeat)
+        self.run = self.run.changed(**update, last_seq=self.seq)
 
     def _command(self, kind: str, name: str) -> bool:
         """Take the next command; ``True`` if the history has it already (replay)."""
@@ -381,10 +382,10 @@ class Engine:
         self, name: str, input: Any = None, run_id: str | None = None
     ) -> tuple[Run, bool]:
         """Start a run of ``name`` and carry it as far as it goes now, as :meth:`start` then
-        :meth:`run` would, with a write fewer: the run is created held by this worker, so it needs
-        no claim (and has no history to read). ``(run as it then is, True)``; for a known
-        ``run_id``, ``(existing, False)`` after a :meth:`run` of it (which may find it held or
-        finished, and leave it so).
+        :meth:`run` would, with a write fewer: the run is created held by this worker (and
+        ``running``), so it needs no claim (and has no history to read). ``(run as it then is,
+        True)``; for a known ``run_id``, ``(existing, False)`` after a :meth:`run` of it (which
+        may find it held or finished, and leave it so).
 
         If this worker dies before the run's first write, the run waits out ``heartbeat_timeout``
         before another worker takes it up, as it would after a claim."""
@@ -409,6 +410,9 @@ class Engine:
             input=input,
             created_at=now,
             updated_at=now,
+            # held, it is running from the start: its first step's write need not say so (the
+            # status is in the index of due runs, so a change of it costs a page)
+            status="running" if held else "pending",
             owner=self.worker if held else None,
             lease_until=self._lease_end(when) if held else None,
         )

@@ -83,15 +83,15 @@ class _Mortal:
 
     def append(
         self, run_id: str, expected_seq: int, events: Sequence[NewEvent], update: dict[str, Any] | None = None
-    ) -> Run:
+    ) -> int:
         if self.dead:
             raise _Crashed
-        run = self._store.append(run_id, expected_seq, events, update)
+        last = self._store.append(run_id, expected_seq, events, update)
         if self._rng.random() < CRASH_RATE:
             self.dead = True
-            self._trace.append(f"crash {self._name} after event #{run.last_seq} of {run_id}")
+            self._trace.append(f"crash {self._name} after event #{last} of {run_id}")
             raise _Crashed
-        return run
+        return last
 
     def claim(self, run_id: str, owner: str, until: str, now: str) -> Run | None:
         return None if self.dead else self._store.claim(run_id, owner, until, now)

@@ -1,9 +1,18 @@
 """``SqliteEventStore``: the event store in a SQLite file (the app's database, in kiln).
 
-Two tables, made when the store opens: ``_kiln_wf_runs`` (a row per run) and ``_kiln_wf_events``
-(``(run_id, seq)`` is the primary key). An append is one ``BEGIN IMMEDIATE`` transaction that
-checks the run's last event, inserts the new ones and updates the run, so it is atomic among
-threads and among processes sharing the file. WAL, as everywhere in kiln.
+Two tables, made when the store opens: ``_kiln_wf_events``, the streams (``(run_id, seq)`` is the
+primary key, so a sequence number is taken once), and ``_kiln_wf_runs``, a row per run with what
+its appends set (status, output, who holds it...). The events are the check of every append: an
+append inserts event ``expected_seq + 1``, which only works once and only after event
+``expected_seq``. An append that only records events (a step's result, the common case) is that one
+``INSERT``, atomic by itself; one that changes the run too is a ``BEGIN IMMEDIATE`` transaction.
+Either way it is atomic among threads and among processes sharing the file. WAL, as everywhere
+in kiln.
+
+A run's ``last_seq`` is its last event's number, and its ``updated_at`` the time of its last
+append: the row's ``updated_at`` if the row was changed at that append (``updated_seq`` says at
+which one it last was), else the last event's ``at``. So an append that changes nothing but its
+events writes one page, not three.
 """
 
 from __future__ import annotations
@@ -26,16 +35,35 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS _kiln_wf_runs (id TEXT PRIMARY KEY, workflow TEXT NOT NULL, "
     "status TEXT NOT NULL, input TEXT, output TEXT, error TEXT, attempts INTEGER NOT NULL DEFAULT 0, "
     "scratchpad TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
-    "due_at TEXT, owner TEXT, lease_until TEXT, last_seq INTEGER NOT NULL)",
+    "due_at TEXT, owner TEXT, lease_until TEXT, updated_seq INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS _kiln_wf_runs_due ON _kiln_wf_runs (status, due_at)",
-    "CREATE INDEX IF NOT EXISTS _kiln_wf_runs_listed ON _kiln_wf_runs (workflow, created_at)",
     "CREATE TABLE IF NOT EXISTS _kiln_wf_events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, "
     "type TEXT NOT NULL, step TEXT, data TEXT, at TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID",
 )
+#: What a store made before updated_seq becomes: its last_seq counted every append, so it is the
+#: number of the event at which the row last changed. Its index of listings cost every run a page.
+_MIGRATIONS = (
+    ("last_seq", "ALTER TABLE _kiln_wf_runs RENAME COLUMN last_seq TO updated_seq"),
+    (None, "DROP INDEX IF EXISTS _kiln_wf_runs_listed"),
+)
+_LAST_EVENT = "(SELECT {} FROM _kiln_wf_events WHERE run_id = _kiln_wf_runs.id ORDER BY seq DESC LIMIT 1)"
 _COLUMNS = (
     "id, workflow, status, input, output, error, attempts, scratchpad, created_at, updated_at, "
-    "due_at, owner, lease_until, last_seq"
+    f"updated_seq, due_at, owner, lease_until, {_LAST_EVENT.format('seq')}, {_LAST_EVENT.format('at')}"
 )
+_INSERT_RUN = (
+    "INSERT INTO _kiln_wf_runs (id, workflow, status, input, output, error, attempts, scratchpad, "
+    "created_at, updated_at, updated_seq, due_at, owner, lease_until) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+)
+_INSERT_EVENT = "INSERT INTO _kiln_wf_events (run_id, seq, type, step, data, at) VALUES (?, ?, ?, ?, ?, ?)"
+#: One event after event ?7, in one statement: nothing if ?7 is not there, a constraint error if
+#: event ?2 is (someone appended first).
+_INSERT_NEXT_EVENT = (
+    "INSERT INTO _kiln_wf_events (run_id, seq, type, step, data, at) SELECT ?1, ?2, ?3, ?4, ?5, ?6 "
+    "WHERE EXISTS (SELECT 1 FROM _kiln_wf_events WHERE run_id = ?1 AND seq = ?7)"
+)
+_LAST_SEQ = "SELECT max(seq) FROM _kiln_wf_events WHERE run_id = ?"
 _JSON_FIELDS = ("output", "scratchpad")
 
 
@@ -46,7 +74,12 @@ class SqliteEventStore:
         self.path = Path(path)
         self._conn = connect(self.path, check_same_thread=False)
         self._lock = threading.Lock()  # one connection, used by one thread at a time
+        self._updates: dict[tuple[str, ...], str] = {}  # the UPDATE for each set of changed fields
         with self._transaction() as conn:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(_kiln_wf_runs)")}
+            for column, statement in _MIGRATIONS:
+                if column is None or column in columns:
+                    conn.execute(statement)
             for statement in _SCHEMA:
                 conn.execute(statement)
 
@@ -67,55 +100,103 @@ class SqliteEventStore:
 
     def create(self, run: Run, started: NewEvent) -> tuple[Run, bool]:
         stored = run.changed(last_seq=1)
+        values = [
+            stored.id,
+            stored.workflow,
+            stored.status,
+            _dump(stored.input),
+            _dump(stored.output),
+            stored.error,
+            stored.attempts,
+            _dump(stored.scratchpad),
+            stored.created_at,
+            stored.updated_at,
+            stored.due_at,
+            stored.owner,
+            stored.lease_until,
+        ]
+        event = (run.id, 1, started.type, started.step, _dump(started.data), started.at)
         with self._transaction() as conn:
             # the insert is the check: a known id inserts nothing, and the run that has it answers
-            inserted = conn.execute(
-                f"INSERT INTO _kiln_wf_runs ({_COLUMNS}) VALUES ({', '.join('?' * 14)}) "
-                "ON CONFLICT (id) DO NOTHING",
-                [
-                    stored.id,
-                    stored.workflow,
-                    stored.status,
-                    _dump(stored.input),
-                    _dump(stored.output),
-                    stored.error,
-                    stored.attempts,
-                    _dump(stored.scratchpad),
-                    stored.created_at,
-                    stored.updated_at,
-                    stored.due_at,
-                    stored.owner,
-                    stored.lease_until,
-                    1,
-                ],
-            ).rowcount
-            if not inserted:
+            if not conn.execute(_INSERT_RUN, values).rowcount:
                 existing = conn.execute(f"SELECT {_COLUMNS} FROM _kiln_wf_runs WHERE id = ?", [run.id])
                 return _run(existing.fetchone()), False
-            _insert_events(conn, run.id, 0, [started])
+            conn.execute(_INSERT_EVENT, event)
             return stored, True
 
     def append(
         self, run_id: str, expected_seq: int, events: Sequence[NewEvent], update: dict[str, Any] | None = None
-    ) -> Run:
-        update = dict(update or {})
+    ) -> int:
+        update = update or {}
         check_update(update)
-        values = {name: _dump(value) if name in _JSON_FIELDS else value for name, value in update.items()}
-        values["last_seq"] = expected_seq + len(events)
-        assignments = ", ".join(f"{name} = ?" for name in values)
-        with self._transaction() as conn:
-            # the update is the check: it changes the row only if its last event is the expected one
-            changed = conn.execute(
-                f"UPDATE _kiln_wf_runs SET {assignments} WHERE id = ? AND last_seq = ? RETURNING {_COLUMNS}",
-                [*values.values(), run_id, expected_seq],
-            ).fetchone()
-            if changed is None:
-                row = conn.execute("SELECT last_seq FROM _kiln_wf_runs WHERE id = ?", [run_id]).fetchone()
-                if row is None:
-                    raise UnknownRun(run_id)
-                raise SequenceConflict(run_id, expected_seq, row[0])
-            _insert_events(conn, run_id, expected_seq, events)
-            return _run(changed)
+        last = expected_seq + len(events)
+        # everything that can fail (a value that is not JSON) before anything is written
+        rows = [
+            (run_id, seq, event.type, event.step, _dump(event.data), event.at)
+            for seq, event in enumerate(events, start=expected_seq + 1)
+        ]
+        if len(rows) == 1 and update.keys() == {"updated_at"} and update["updated_at"] == rows[0][5]:
+            # only an event, at the time of the append: one statement, and the run's row as it is
+            with self._lock:
+                self._insert_events(run_id, expected_seq, rows)
+            return last
+        names = tuple(update)
+        values = [_dump(update[name]) if name in _JSON_FIELDS else update[name] for name in names]
+        statement = self._updates.get(names) or self._update_for(names)
+        with self._lock:  # _transaction, spelt out: this is the hot path
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if rows:
+                    self._insert_events(run_id, expected_seq, rows)
+                else:
+                    self._refuse(run_id, expected_seq)
+                conn.execute(statement, [*values, last, expected_seq, run_id])
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        return last
+
+    def _insert_events(self, run_id: str, expected_seq: int, rows: list[tuple[Any, ...]]) -> None:
+        """Insert the rows of events numbered from ``expected_seq + 1``, the first only if the run's
+        last event is ``expected_seq`` (else :class:`SequenceConflict` or :class:`UnknownRun`)."""
+        conn = self._conn
+        try:
+            inserted = conn.execute(_INSERT_NEXT_EVENT, (*rows[0], expected_seq)).rowcount
+        except sqlite3.IntegrityError:
+            self._refuse(run_id, expected_seq)
+            raise  # not a later event: a value the table refuses
+        if not inserted:
+            self._refuse(run_id, expected_seq)
+            raise AssertionError("unreachable: no event after the expected one, and none inserted")
+        if len(rows) > 1:
+            conn.executemany(_INSERT_EVENT, rows[1:])
+
+    def _update_for(self, names: tuple[str, ...]) -> str:
+        """The UPDATE of a run's row that sets ``names``; its parameters are their values, then
+        the run's last event now, the one before the append, and the run's id."""
+        count = len(names)
+        assignments = [f"{name} = ?{number}" for number, name in enumerate(names, start=1)]
+        if "updated_at" not in names:  # as it was: the row's, or the last event's before this
+            before = f"?{count + 2}"
+            assignments.append(
+                f"updated_at = CASE WHEN updated_seq >= {before} THEN updated_at ELSE (SELECT at FROM "
+                f"_kiln_wf_events WHERE run_id = _kiln_wf_runs.id AND seq = {before}) END"
+            )
+        assignments.append(f"updated_seq = ?{count + 1}")
+        statement = f"UPDATE _kiln_wf_runs SET {', '.join(assignments)} WHERE id = ?{count + 3}"
+        self._updates[names] = statement
+        return statement
+
+    def _refuse(self, run_id: str, expected_seq: int) -> None:
+        """Raise what an append after ``expected_seq`` met, an unknown run or another last event;
+        nothing if the run's last event is ``expected_seq``."""
+        actual = self._conn.execute(_LAST_SEQ, [run_id]).fetchone()[0]
+        if actual is None:
+            raise UnknownRun(run_id)
+        if actual != expected_seq:
+            raise SequenceConflict(run_id, expected_seq, actual)
 
     def events(self, run_id: str, after: int = 0) -> list[Event]:
         with self._lock:
@@ -182,20 +263,6 @@ class SqliteEventStore:
             )
 
 
-_INSERT_EVENT = "INSERT INTO _kiln_wf_events (run_id, seq, type, step, data, at) VALUES (?, ?, ?, ?, ?, ?)"
-
-
-def _insert_events(conn: sqlite3.Connection, run_id: str, after: int, events: Sequence[NewEvent]) -> None:
-    rows = [
-        (run_id, after + offset, event.type, event.step, _dump(event.data), event.at)
-        for offset, event in enumerate(events, start=1)
-    ]
-    if len(rows) == 1:  # the common case: execute costs less than executemany
-        conn.execute(_INSERT_EVENT, rows[0])
-    elif rows:
-        conn.executemany(_INSERT_EVENT, rows)
-
-
 def _dump(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
@@ -205,14 +272,15 @@ def _load(text: str | None) -> Any:
 
 
 def _run(row: Sequence[Any]) -> Run:
-    (run_id, workflow, status, raw_input, output, error, attempts, scratchpad, created, updated, due,
-     owner, lease, last_seq) = row  # fmt: skip
+    (run_id, workflow, status, raw_input, output, error, attempts, scratchpad, created, updated,
+     updated_seq, due, owner, lease, last_seq, last_at) = row  # fmt: skip
     return Run(
         id=run_id,
         workflow=workflow,
         input=_load(raw_input),
         created_at=created,
-        updated_at=updated,
+        # the row's time if the last append changed it; else that append was only its event
+        updated_at=updated if updated_seq >= last_seq else last_at,
         status=status,
         output=_load(output),
         error=error,

@@ -8,10 +8,13 @@
 - ``claim`` gives a run that is due and not finished to one worker until a time, and answers
   the run as held; another worker gets it only once that time has passed (takeover after a
   missed heartbeat). The owner renews by claiming again.
+- ``append`` answers the number of the run's last event after it (``expected_seq`` plus the
+  events appended), the ``expected_seq`` of the next append: not the run, which the caller knows
+  already (it gave the update), and which would cost a store a read for every step.
+- A run's ``last_seq`` is the number of its last event, and its ``updated_at`` what the last
+  append that set it set it to (the engine sets it at every append).
 - What ``create``, ``get``, ``runs``, ``due``, ``claim`` and ``events`` answer is the caller's own:
-  changing it changes nothing stored. The run ``append`` answers is for reading (the memory store
-  answers its stored run there, as a copy would cost a tenth of a run); the engine only reads it,
-  and copies the input it hands a workflow.
+  changing it changes nothing stored.
 
 The conformance suite (``harness.workflows.conformance``) checks all of this against any store.
 """
@@ -35,9 +38,10 @@ class EventStore(Protocol):
 
     def append(
         self, run_id: str, expected_seq: int, events: Sequence[NewEvent], update: dict[str, Any] | None = None
-    ) -> Run:
+    ) -> int:
         """Append ``events`` after event ``expected_seq`` and apply ``update`` to the run, atomically;
-        returns the run as it now is. :class:`SequenceConflict` or :class:`UnknownRun` otherwise."""
+        returns the number of the run's last event now. :class:`SequenceConflict` or
+        :class:`UnknownRun` otherwise."""
         ...
 
     def events(self, run_id: str, after: int = 0) -> list[Event]:
