@@ -4,6 +4,7 @@ its data outlives the store, and two stores on one file still record a step once
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,6 +78,55 @@ def test_a_sqlite_store_reopened_has_everything(tmp_path: Path) -> None:
     assert (run.status, run.output, run.input, run.last_seq) == ("completed", 2, [1], 2)
     assert [e.type for e in reopened.events("r1")] == ["started", "completed"]
     reopened.close()
+
+
+def test_a_sqlite_store_made_before_updated_seq_opens_with_its_runs_as_they_were(tmp_path: Path) -> None:
+    # the tables as the store made them before: last_seq on the row, and an index of listings
+    conn = sqlite3.connect(tmp_path / "kiln.db")
+    conn.executescript(
+        """
+        CREATE TABLE _kiln_wf_runs (id TEXT PRIMARY KEY, workflow TEXT NOT NULL, status TEXT NOT NULL,
+          input TEXT, output TEXT, error TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+          scratchpad TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+          due_at TEXT, owner TEXT, lease_until TEXT, last_seq INTEGER NOT NULL);
+        CREATE INDEX _kiln_wf_runs_due ON _kiln_wf_runs (status, due_at);
+        CREATE INDEX _kiln_wf_runs_listed ON _kiln_wf_runs (workflow, created_at);
+        CREATE TABLE _kiln_wf_events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
+          step TEXT, data TEXT, at TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+        INSERT INTO _kiln_wf_runs (id, workflow, status, input, attempts, created_at, updated_at, last_seq)
+          VALUES ('r1', 'w', 'running', '[1]', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:09.000Z', 2);
+        INSERT INTO _kiln_wf_events VALUES ('r1', 1, 'started', NULL, NULL, '2026-01-01T00:00:00.000Z'),
+          ('r1', 2, 'step_completed', 'a', '{"result":5}', '2026-01-01T00:00:05.000Z');
+        """
+    )
+    conn.close()
+
+    store = SqliteEventStore(tmp_path / "kiln.db")
+    run = store.get("r1")
+    assert run is not None
+    assert (run.status, run.input, run.attempts, run.last_seq, run.updated_at) == (
+        "running",
+        [1],
+        1,
+        2,
+        "2026-01-01T00:00:09.000Z",  # the row's: it changed at the last append
+    )
+    later = "2026-01-01T00:00:10.000Z"
+    assert store.append("r1", 2, [NewEvent("step_completed", later, step="b", data={"result": 6})]) == 3
+    again = store.get("r1")
+    assert again is not None
+    assert (again.last_seq, again.updated_at) == (3, "2026-01-01T00:00:09.000Z")
+    assert store.append("r1", 3, [NewEvent("step_completed", later, step="c")], {"updated_at": later}) == 4
+    assert store.get("r1") == again.changed(last_seq=4, updated_at=later)
+    store.close()
+
+    conn = sqlite3.connect(tmp_path / "kiln.db")
+    indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(_kiln_wf_runs)")]
+    conn.close()
+    assert sorted(name for name in indexes if name.startswith("_kiln_wf")) == ["_kiln_wf_runs_due"]
+    assert ("last_seq" in columns, columns[-1]) == (False, "updated_seq")
+    SqliteEventStore(tmp_path / "kiln.db").close()  # and it opens again, migrated once
 
 
 def test_two_sqlite_stores_on_one_file_record_a_step_once(tmp_path: Path) -> None:
