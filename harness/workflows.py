@@ -88,6 +88,23 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
             {"input": {"n": 21}},
         )
 
+    def create_stores_every_field_of_the_run_as_given() -> None:
+        store = store_factory()
+        given = _run(
+            status="running",
+            output={"kept": [1]},
+            error="an earlier try",
+            attempts=2,
+            scratchpad={"seen": True},
+            due_at=T2,
+            owner="w1",
+            lease_until=T3,
+        ).changed(updated_at=T1)
+        run, created = store.create(given, _started())
+        assert created is True
+        assert run == given.changed(last_seq=1)
+        assert store.get("r1") == given.changed(last_seq=1)
+
     def create_of_an_existing_id_changes_nothing() -> None:
         store = store_factory()
         store.create(_run(), _started())
@@ -166,6 +183,16 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         assert (conflict.value.run_id, conflict.value.expected, conflict.value.actual) == ("r1", 1, 2)
         assert [e.data for e in store.events("r1")][1:] == [{"result": 42}]
         assert store.get("r1").status == "pending"  # type: ignore[union-attr]
+
+    def append_after_a_sequence_not_yet_reached_is_refused_and_appends_nothing() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        for update in ({"updated_at": T1}, {"status": "running"}):  # an event alone, and with a change
+            with pytest.raises(SequenceConflict) as conflict:
+                store.append("r1", 3, [_step("later", 1, at=T1)], update)
+            assert (conflict.value.run_id, conflict.value.expected, conflict.value.actual) == ("r1", 3, 1)
+        assert [e.seq for e in store.events("r1")] == [1]
+        assert store.get("r1") == store.create(_run(), _started())[0]
 
     def concurrent_appends_at_one_sequence_record_one() -> None:
         store = store_factory()
@@ -288,17 +315,20 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         assert ([run.id for run in listed], total) == (["r2", "r1", "r0"], 3)
         assert [run.id for run in store.runs(workflow="double")[0]] == ["r2", "r0"]
         assert store.runs(status="completed") == ([store.get("r2")], 1)
+        assert store.runs(workflow="double", status="pending") == ([store.get("r0")], 1)
+        assert store.runs(workflow="triple", status="completed") == ([], 0)
         page, total = store.runs(limit=1, offset=1)
         assert ([run.id for run in page], total) == (["r1"], 3)
 
-    def runs_made_at_one_time_are_listed_last_made_first_fifty_at_most() -> None:
+    def runs_made_at_one_time_are_listed_last_made_first_fifty_at_most_due_a_hundred() -> None:
         store = store_factory()
-        for index in range(51):
-            store.create(_run(f"r{index:02d}"), _started())  # every one created at T0
+        for index in range(101):
+            store.create(_run(f"r{index:03d}"), _started())  # every one created at T0
         listed, total = store.runs()
-        assert (len(listed), total) == (50, 51)
-        assert [run.id for run in listed[:3]] == ["r50", "r49", "r48"]
-        assert [run.id for run in store.due(T0)][:3] == ["r00", "r01", "r02"]  # due: first made first
+        assert (len(listed), total) == (50, 101)
+        assert [run.id for run in listed[:3]] == ["r100", "r099", "r098"]
+        due = [run.id for run in store.due(T0)]
+        assert (len(due), due[:3], due[-1]) == (100, ["r000", "r001", "r002"], "r099")  # first made first
 
     def due_runs_are_the_unfinished_ones_whose_time_came() -> None:
         store = store_factory()
@@ -367,11 +397,13 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
 
     return [
         create_stores_the_run_and_its_started_event,
+        create_stores_every_field_of_the_run_as_given,
         create_of_an_existing_id_changes_nothing,
         concurrent_creates_of_one_id_make_one_run,
         append_numbers_events_and_updates_the_run,
         updated_at_is_what_the_last_append_that_set_it_set,
         append_after_a_stale_sequence_is_refused_and_appends_nothing,
+        append_after_a_sequence_not_yet_reached_is_refused_and_appends_nothing,
         concurrent_appends_at_one_sequence_record_one,
         concurrent_event_only_appends_at_one_sequence_record_one,
         append_to_an_unknown_run_is_refused,
@@ -380,7 +412,7 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         a_value_that_is_not_json_is_refused_and_stores_nothing,
         events_after_a_sequence_number,
         runs_read_back_are_the_readers_own,
-        runs_made_at_one_time_are_listed_last_made_first_fifty_at_most,
+        runs_made_at_one_time_are_listed_last_made_first_fifty_at_most_due_a_hundred,
         runs_are_listed_newest_first_and_filtered,
         due_runs_are_the_unfinished_ones_whose_time_came,
         a_claim_holds_a_run_for_one_owner_until_it_runs_out,

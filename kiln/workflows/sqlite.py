@@ -12,7 +12,7 @@ in kiln.
 A run's ``last_seq`` is its last event's number, and its ``updated_at`` the time of its last
 append: the row's ``updated_at`` if the row was changed at that append (``updated_seq`` says at
 which one it last was), else the last event's ``at``. So an append that changes nothing but its
-events writes one page, not three.
+events writes one page, not two.
 """
 
 from __future__ import annotations
@@ -37,15 +37,14 @@ _SCHEMA = (
     "scratchpad TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
     "due_at TEXT, owner TEXT, lease_until TEXT, updated_seq INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS _kiln_wf_runs_due ON _kiln_wf_runs (status, due_at)",
+    # a run's workflow and creation time never change: the start writes this index, no step does
+    "CREATE INDEX IF NOT EXISTS _kiln_wf_runs_listed ON _kiln_wf_runs (workflow, created_at)",
     "CREATE TABLE IF NOT EXISTS _kiln_wf_events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, "
     "type TEXT NOT NULL, step TEXT, data TEXT, at TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID",
 )
 #: What a store made before updated_seq becomes: its last_seq counted every append, so it is the
-#: number of the event at which the row last changed. Its index of listings cost every run a page.
-_MIGRATIONS = (
-    ("last_seq", "ALTER TABLE _kiln_wf_runs RENAME COLUMN last_seq TO updated_seq"),
-    (None, "DROP INDEX IF EXISTS _kiln_wf_runs_listed"),
-)
+#: number of the event at which the row last changed.
+_MIGRATIONS = (("last_seq", "ALTER TABLE _kiln_wf_runs RENAME COLUMN last_seq TO updated_seq"),)
 _LAST_EVENT = "(SELECT {} FROM _kiln_wf_events WHERE run_id = _kiln_wf_runs.id ORDER BY seq DESC LIMIT 1)"
 _COLUMNS = (
     "id, workflow, status, input, output, error, attempts, scratchpad, created_at, updated_at, "
@@ -78,7 +77,7 @@ class SqliteEventStore:
         with self._transaction() as conn:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(_kiln_wf_runs)")}
             for column, statement in _MIGRATIONS:
-                if column is None or column in columns:
+                if column in columns:
                     conn.execute(statement)
             for statement in _SCHEMA:
                 conn.execute(statement)

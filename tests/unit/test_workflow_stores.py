@@ -124,9 +124,49 @@ def test_a_sqlite_store_made_before_updated_seq_opens_with_its_runs_as_they_were
     indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     columns = [row[1] for row in conn.execute("PRAGMA table_info(_kiln_wf_runs)")]
     conn.close()
-    assert sorted(name for name in indexes if name.startswith("_kiln_wf")) == ["_kiln_wf_runs_due"]
+    assert sorted(name for name in indexes if name.startswith("_kiln_wf")) == [
+        "_kiln_wf_runs_due",
+        "_kiln_wf_runs_listed",
+    ]
     assert ("last_seq" in columns, columns[-1]) == (False, "updated_seq")
     SqliteEventStore(tmp_path / "kiln.db").close()  # and it opens again, migrated once
+
+
+def test_a_sqlite_append_of_an_event_alone_is_one_insert_and_one_with_changes_a_transaction(
+    tmp_path: Path,
+) -> None:
+    store = SqliteEventStore(tmp_path / "kiln.db")
+    store.create(
+        Run(id="r1", workflow="w", input=None, created_at=T0, updated_at=T0), NewEvent("started", T0)
+    )
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)  # what the store sends SQLite
+    at = "2026-01-01T00:00:01.000Z"
+
+    store.append("r1", 1, [NewEvent("step_completed", at, step="a", data={"result": 1})], {"updated_at": at})
+    assert [statement.split(" (")[0] for statement in statements] == ["INSERT INTO _kiln_wf_events"]
+    statements.clear()
+    later = "2026-01-01T00:00:02.000Z"  # not the event's time: the row says it
+    store.append(
+        "r1", 2, [NewEvent("step_completed", at, step="b", data={"result": 2})], {"updated_at": later}
+    )
+    assert [statement.split(" ")[0] for statement in statements] == ["BEGIN", "INSERT", "UPDATE", "COMMIT"]
+    statements.clear()
+    store.append(
+        "r1", 3, [NewEvent("step_completed", at, step="c"), NewEvent("completed", at)], {"updated_at": at}
+    )
+    assert [statement.split(" ")[0] for statement in statements] == [
+        "BEGIN",
+        "INSERT",
+        "INSERT",
+        "UPDATE",
+        "COMMIT",
+    ]
+    store._conn.set_trace_callback(None)
+    run = store.get("r1")
+    assert run is not None
+    assert (run.last_seq, run.updated_at) == (5, at)
+    store.close()
 
 
 def test_two_sqlite_stores_on_one_file_record_a_step_once(tmp_path: Path) -> None:
