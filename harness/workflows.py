@@ -174,6 +174,30 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         ]
         assert [run.updated_at for run in store.runs()[0]] == [T3]
 
+    def attempts_are_what_the_last_append_that_set_them_set() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        seen: list[int] = []
+        last = 1
+        for events, update in (
+            ([_step("a", 1, at=T1)], {"updated_at": T1, "attempts": 3, "status": "running"}),
+            ([_step("b", 2, at=T1)], {"updated_at": T1, "attempts": 1}),  # the engine's first try
+            ([NewEvent("sleeping", T2, step="nap")], {"updated_at": T2, "status": "sleeping"}),
+            ([_step("c", 3, at=T2)], {"updated_at": T2, "attempts": 2}),
+            ([_step("d", 4, at=T2)], {"updated_at": T2}),  # an event, the tries left as they were
+            ([], {"status": "running"}),
+            ([_step("e", 5, at=T3)], {"updated_at": T3, "attempts": 1}),
+            ([_step("f", 6, at=T3)], {"updated_at": T3, "attempts": 1}),
+            ([], {"status": "completed", "updated_at": T3}),
+        ):
+            last = store.append("r1", last, events, update)
+            run = store.get("r1")
+            assert run is not None
+            seen.append(run.attempts)
+        assert seen == [3, 1, 1, 2, 2, 2, 1, 1, 1]
+        [listed], _ = store.runs()
+        assert (listed.attempts, listed.status, listed.last_seq) == (1, "completed", 8)
+
     def append_after_a_stale_sequence_is_refused_and_appends_nothing() -> None:
         store = store_factory()
         store.create(_run(), _started())
@@ -187,7 +211,8 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
     def append_after_a_sequence_not_yet_reached_is_refused_and_appends_nothing() -> None:
         store = store_factory()
         store.create(_run(), _started())
-        for update in ({"updated_at": T1}, {"status": "running"}):  # an event alone, and with a change
+        # an event alone (a first try), one with its time only, and one with a change
+        for update in ({"updated_at": T1, "attempts": 1}, {"updated_at": T1}, {"status": "running"}):
             with pytest.raises(SequenceConflict) as conflict:
                 store.append("r1", 3, [_step("later", 1, at=T1)], update)
             assert (conflict.value.run_id, conflict.value.expected, conflict.value.actual) == ("r1", 3, 1)
@@ -210,7 +235,9 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
     def concurrent_event_only_appends_at_one_sequence_record_one() -> None:
         store = store_factory()
         store.create(_run(), _started())
-        results = _together(8, lambda i: store.append("r1", 1, [_step(f"s{i}", i)], {"updated_at": T1}))
+        results = _together(
+            8, lambda i: store.append("r1", 1, [_step(f"s{i}", i)], {"updated_at": T1, "attempts": 1})
+        )
         assert results.count(2) == 1, results
         assert all(isinstance(r, SequenceConflict) for r in results if r != 2), results
         assert [event.step for event in store.events("r1")] == [None, "s" + str(results.index(2))]
@@ -402,6 +429,7 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         concurrent_creates_of_one_id_make_one_run,
         append_numbers_events_and_updates_the_run,
         updated_at_is_what_the_last_append_that_set_it_set,
+        attempts_are_what_the_last_append_that_set_them_set,
         append_after_a_stale_sequence_is_refused_and_appends_nothing,
         append_after_a_sequence_not_yet_reached_is_refused_and_appends_nothing,
         concurrent_appends_at_one_sequence_record_one,

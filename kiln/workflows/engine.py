@@ -39,8 +39,9 @@ _FINAL = ("completed", "failed")
 _LET_GO = {"owner": None, "lease_until": None}
 #: The fields of a run only appends change, so this execution's view of them is the stored one,
 #: and setting one to what it is already can be left out of the write. (Not ``owner`` and
-#: ``lease_until``: claims change those, so the view may be stale.)
-_UNCHANGED_IF_EQUAL = frozenset({"status", "attempts", "error", "due_at", "output"})
+#: ``lease_until``: claims change those, so the view may be stale. Nor ``attempts``: a step's
+#: record always says its tries, which lets a store keep a first try with its event alone.)
+_UNCHANGED_IF_EQUAL = frozenset({"status", "error", "due_at", "output"})
 _NO_TIME, _MILLISECOND = timedelta(0), timedelta(milliseconds=1)
 
 

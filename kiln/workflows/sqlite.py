@@ -7,18 +7,23 @@ append inserts event ``expected_seq + 1``, which only works once and only after 
 ``expected_seq``. An append that only records events (a step's result, the common case) is that one
 ``INSERT``, atomic by itself; one that changes the run too is a ``BEGIN IMMEDIATE`` transaction.
 Either way it is atomic among threads and among processes sharing the file. WAL, as everywhere
-in kiln.
+in kiln; its checkpoints run on a thread of their own (:mod:`kiln.store.checkpoint`), not in
+one step's write in every hundred.
 
-A run's ``last_seq`` is its last event's number, and its ``updated_at`` the time of its last
-append: the row's ``updated_at`` if the row was changed at that append (``updated_seq`` says at
-which one it last was), else the last event's ``at``. So an append that changes nothing but its
-events writes one page, not two.
+The row holds the run as of the append that last changed it (``updated_seq`` says which); the
+appends after it, if any, recorded one event each and nothing else, but for a time and a first
+try. So a run's ``last_seq`` is its last event's number; its ``updated_at`` the row's if the row
+is current, else the last event's ``at``; and its ``attempts`` the row's if the row is current,
+else 1. A step that succeeds at its first try (the common case) is then one event, one page, with
+no write of the row: that is what an append of one event whose update sets its time and
+``attempts`` 1, and nothing else, is.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +32,7 @@ from typing import Any
 import orjson
 
 from kiln.store import connect
+from kiln.store.checkpoint import Checkpointer
 from kiln.workflows.events import Event, NewEvent, Run, SequenceConflict, UnknownRun, check_update
 
 __all__ = ["SqliteEventStore"]
@@ -74,6 +80,9 @@ class SqliteEventStore:
         self._conn = connect(self.path, check_same_thread=False)
         self._lock = threading.Lock()  # one connection, used by one thread at a time
         self._updates: dict[tuple[str, ...], str] = {}  # the UPDATE for each set of changed fields
+        self.checkpointer = Checkpointer(self.path)
+        self.checkpointer.take_over(self._conn)
+        weakref.finalize(self, self.checkpointer.close)  # a store never closed leaves no thread
         with self._transaction() as conn:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(_kiln_wf_runs)")}
             for column, statement in _MIGRATIONS:
@@ -83,7 +92,8 @@ class SqliteEventStore:
                 conn.execute(statement)
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection, and stop the checkpoints."""
+        self.checkpointer.close()
         self._conn.close()
 
     @contextmanager
@@ -96,6 +106,7 @@ class SqliteEventStore:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+            self.checkpointer.committed()
 
     def create(self, run: Run, started: NewEvent) -> tuple[Run, bool]:
         stored = run.changed(last_seq=1)
@@ -134,10 +145,12 @@ class SqliteEventStore:
             (run_id, seq, event.type, event.step, _dump(event.data), event.at)
             for seq, event in enumerate(events, start=expected_seq + 1)
         ]
-        if len(rows) == 1 and update.keys() == {"updated_at"} and update["updated_at"] == rows[0][5]:
-            # only an event, at the time of the append: one statement, and the run's row as it is
+        if len(rows) == 1 and update == {"updated_at": rows[0][5], "attempts": 1}:
+            # an event at the time of the append, after a first try: one statement, and the run's
+            # row as it is (its reading gives the time and the one try; see the module)
             with self._lock:
                 self._insert_events(run_id, expected_seq, rows)
+                self.checkpointer.committed()
             return last
         names = tuple(update)
         values = [_dump(update[name]) if name in _JSON_FIELDS else update[name] for name in names]
@@ -155,6 +168,7 @@ class SqliteEventStore:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            self.checkpointer.committed()
         return last
 
     def _insert_events(self, run_id: str, expected_seq: int, rows: list[tuple[Any, ...]]) -> None:
@@ -177,12 +191,14 @@ class SqliteEventStore:
         the run's last event now, the one before the append, and the run's id."""
         count = len(names)
         assignments = [f"{name} = ?{number}" for number, name in enumerate(names, start=1)]
+        before = f"?{count + 2}"
         if "updated_at" not in names:  # as it was: the row's, or the last event's before this
-            before = f"?{count + 2}"
             assignments.append(
                 f"updated_at = CASE WHEN updated_seq >= {before} THEN updated_at ELSE (SELECT at FROM "
                 f"_kiln_wf_events WHERE run_id = _kiln_wf_runs.id AND seq = {before}) END"
             )
+        if "attempts" not in names:  # as it was: the row's, or the one try of an append since
+            assignments.append(f"attempts = CASE WHEN updated_seq >= {before} THEN attempts ELSE 1 END")
         assignments.append(f"updated_seq = ?{count + 1}")
         statement = f"UPDATE _kiln_wf_runs SET {', '.join(assignments)} WHERE id = ?{count + 3}"
         self._updates[names] = statement
@@ -252,6 +268,7 @@ class SqliteEventStore:
                 f"AND (owner IS NULL OR owner = ? OR coalesce(lease_until, '') <= ?) RETURNING {_COLUMNS}",
                 [owner, until, run_id, now, owner, now],
             ).fetchone()
+            self.checkpointer.committed()
         return _run(row) if row is not None else None
 
     def release(self, run_id: str, owner: str) -> None:
@@ -260,6 +277,7 @@ class SqliteEventStore:
                 "UPDATE _kiln_wf_runs SET owner = NULL, lease_until = NULL WHERE id = ? AND owner = ?",
                 [run_id, owner],
             )
+            self.checkpointer.committed()
 
 
 def _dump(value: Any) -> str | None:
@@ -278,12 +296,13 @@ def _run(row: Sequence[Any]) -> Run:
         workflow=workflow,
         input=_load(raw_input),
         created_at=created,
-        # the row's time if the last append changed it; else that append was only its event
+        # the row's time and tries if the last append changed it; else appends since were only
+        # their events, each after a first try (see the module)
         updated_at=updated if updated_seq >= last_seq else last_at,
         status=status,
         output=_load(output),
         error=error,
-        attempts=attempts,
+        attempts=attempts if updated_seq >= last_seq else 1,
         scratchpad=_load(scratchpad) or {},
         due_at=due,
         owner=owner,

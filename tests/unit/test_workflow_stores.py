@@ -143,17 +143,21 @@ def test_a_sqlite_append_of_an_event_alone_is_one_insert_and_one_with_changes_a_
     store._conn.set_trace_callback(statements.append)  # what the store sends SQLite
     at = "2026-01-01T00:00:01.000Z"
 
-    store.append("r1", 1, [NewEvent("step_completed", at, step="a", data={"result": 1})], {"updated_at": at})
+    first_try = {"updated_at": at, "attempts": 1}
+    store.append("r1", 1, [NewEvent("step_completed", at, step="a", data={"result": 1})], first_try)
     assert [statement.split(" (")[0] for statement in statements] == ["INSERT INTO _kiln_wf_events"]
+    statements.clear()
+    store.append("r1", 2, [NewEvent("step_completed", at, step="a2", data={"result": 1})], {"updated_at": at})
+    assert [statement.split(" ")[0] for statement in statements] == ["BEGIN", "INSERT", "UPDATE", "COMMIT"]
     statements.clear()
     later = "2026-01-01T00:00:02.000Z"  # not the event's time: the row says it
     store.append(
-        "r1", 2, [NewEvent("step_completed", at, step="b", data={"result": 2})], {"updated_at": later}
+        "r1", 3, [NewEvent("step_completed", at, step="b", data={"result": 2})], {"updated_at": later}
     )
     assert [statement.split(" ")[0] for statement in statements] == ["BEGIN", "INSERT", "UPDATE", "COMMIT"]
     statements.clear()
     store.append(
-        "r1", 3, [NewEvent("step_completed", at, step="c"), NewEvent("completed", at)], {"updated_at": at}
+        "r1", 4, [NewEvent("step_completed", at, step="c"), NewEvent("completed", at)], {"updated_at": at}
     )
     assert [statement.split(" ")[0] for statement in statements] == [
         "BEGIN",
@@ -165,7 +169,7 @@ def test_a_sqlite_append_of_an_event_alone_is_one_insert_and_one_with_changes_a_
     store._conn.set_trace_callback(None)
     run = store.get("r1")
     assert run is not None
-    assert (run.last_seq, run.updated_at) == (5, at)
+    assert (run.last_seq, run.updated_at, run.attempts) == (6, at, 1)
     store.close()
 
 
