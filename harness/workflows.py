@@ -198,6 +198,21 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         [listed], _ = store.runs()
         assert (listed.attempts, listed.status, listed.last_seq) == (1, "completed", 8)
 
+    def an_append_of_many_events_numbers_them_all_in_order() -> None:
+        store = store_factory()
+        store.create(_run(), _started())
+        many = [_step(f"s{number}", number) for number in range(120)]
+        assert store.append("r1", 1, many, {"status": "running"}) == 121
+        events = store.events("r1")
+        assert [(event.seq, event.step, event.data) for event in events[1:]] == [
+            (number + 2, f"s{number}", {"result": number}) for number in range(120)
+        ]
+        with pytest.raises(SequenceConflict):  # stale, with as many again: none of them goes in
+            store.append("r1", 1, many, {"status": "completed"})
+        run = store.get("r1")
+        assert run is not None
+        assert (run.last_seq, run.status, len(store.events("r1"))) == (121, "running", 121)
+
     def append_after_a_stale_sequence_is_refused_and_appends_nothing() -> None:
         store = store_factory()
         store.create(_run(), _started())
@@ -430,6 +445,7 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         append_numbers_events_and_updates_the_run,
         updated_at_is_what_the_last_append_that_set_it_set,
         attempts_are_what_the_last_append_that_set_them_set,
+        an_append_of_many_events_numbers_them_all_in_order,
         append_after_a_stale_sequence_is_refused_and_appends_nothing,
         append_after_a_sequence_not_yet_reached_is_refused_and_appends_nothing,
         concurrent_appends_at_one_sequence_record_one,

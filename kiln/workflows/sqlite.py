@@ -24,8 +24,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +68,8 @@ _INSERT_NEXT_EVENT = (
     "WHERE EXISTS (SELECT 1 FROM _kiln_wf_events WHERE run_id = ?1 AND seq = ?7)"
 )
 _LAST_SEQ = "SELECT max(seq) FROM _kiln_wf_events WHERE run_id = ?"
+#: Events in one INSERT at most (six parameters each, far below SQLite's limit of them).
+_ROWS_PER_INSERT = 50
 _JSON_FIELDS = ("output", "scratchpad")
 
 
@@ -83,7 +84,9 @@ class SqliteEventStore:
         self.checkpointer = Checkpointer(self.path)
         self.checkpointer.take_over(self._conn)
         weakref.finalize(self, self.checkpointer.close)  # a store never closed leaves no thread
-        with self._transaction() as conn:
+        self._write = _Write(self._conn, self._lock, self.checkpointer.committed)
+        self._inserts: dict[int, str] = {}  # the INSERT of each number of events after the first
+        with self._write as conn:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(_kiln_wf_runs)")}
             for column, statement in _MIGRATIONS:
                 if column in columns:
@@ -96,20 +99,8 @@ class SqliteEventStore:
         self.checkpointer.close()
         self._conn.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-            self.checkpointer.committed()
-
     def create(self, run: Run, started: NewEvent) -> tuple[Run, bool]:
-        stored = run.changed(last_seq=1)
+        stored = run if run.last_seq == 1 else run.changed(last_seq=1)
         values = [
             stored.id,
             stored.workflow,
@@ -126,7 +117,7 @@ class SqliteEventStore:
             stored.lease_until,
         ]
         event = (run.id, 1, started.type, started.step, _dump(started.data), started.at)
-        with self._transaction() as conn:
+        with self._write as conn:
             # the insert is the check: a known id inserts nothing, and the run that has it answers
             if not conn.execute(_INSERT_RUN, values).rowcount:
                 existing = conn.execute(f"SELECT {_COLUMNS} FROM _kiln_wf_runs WHERE id = ?", [run.id])
@@ -155,36 +146,44 @@ class SqliteEventStore:
         names = tuple(update)
         values = [_dump(update[name]) if name in _JSON_FIELDS else update[name] for name in names]
         statement = self._updates.get(names) or self._update_for(names)
-        with self._lock:  # _transaction, spelt out: this is the hot path
-            conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if rows:
-                    self._insert_events(run_id, expected_seq, rows)
-                else:
-                    self._refuse(run_id, expected_seq)
-                conn.execute(statement, [*values, last, expected_seq, run_id])
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            self.checkpointer.committed()
+        with self._write as conn:
+            if rows:
+                self._insert_events(run_id, expected_seq, rows)
+            else:
+                self._refuse(run_id, expected_seq)
+            conn.execute(statement, [*values, last, expected_seq, run_id])
         return last
 
     def _insert_events(self, run_id: str, expected_seq: int, rows: list[tuple[Any, ...]]) -> None:
         """Insert the rows of events numbered from ``expected_seq + 1``, the first only if the run's
-        last event is ``expected_seq`` (else :class:`SequenceConflict` or :class:`UnknownRun`)."""
-        conn = self._conn
-        try:
-            inserted = conn.execute(_INSERT_NEXT_EVENT, (*rows[0], expected_seq)).rowcount
-        except sqlite3.IntegrityError:
-            self._refuse(run_id, expected_seq)
-            raise  # not a later event: a value the table refuses
-        if not inserted:
-            self._refuse(run_id, expected_seq)
-            raise AssertionError("unreachable: no event after the expected one, and none inserted")
-        if len(rows) > 1:
-            conn.executemany(_INSERT_EVENT, rows[1:])
+        last event is ``expected_seq`` (else :class:`SequenceConflict` or :class:`UnknownRun`): in
+        one statement, or for many events one per :data:`_ROWS_PER_INSERT`, each after the last."""
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start : start + _ROWS_PER_INSERT]
+            after = expected_seq + start
+            if len(chunk) == 1:
+                statement, values = _INSERT_NEXT_EVENT, (*chunk[0], after)
+            else:
+                statement = self._inserts.get(len(chunk)) or self._insert_for(len(chunk))
+                values = (*[value for row in chunk for value in row], run_id, after)
+            try:
+                inserted = self._conn.execute(statement, values).rowcount
+            except sqlite3.IntegrityError:
+                self._refuse(run_id, expected_seq)
+                raise  # not a later event: a value the table refuses
+            if not inserted:
+                self._refuse(run_id, expected_seq)
+                raise AssertionError("unreachable: no event after the expected one, and none inserted")
+
+    def _insert_for(self, count: int) -> str:
+        """The INSERT of ``count`` events after the one a run has last, or of none if it has not."""
+        rows = ", ".join(["(?, ?, ?, ?, ?, ?)"] * count)
+        statement = (
+            f"INSERT INTO _kiln_wf_events (run_id, seq, type, step, data, at) SELECT * FROM (VALUES {rows}) "
+            "WHERE EXISTS (SELECT 1 FROM _kiln_wf_events WHERE run_id = ? AND seq = ?)"
+        )
+        self._inserts[count] = statement
+        return statement
 
     def _update_for(self, names: tuple[str, ...]) -> str:
         """The UPDATE of a run's row that sets ``names``; its parameters are their values, then
@@ -278,6 +277,40 @@ class SqliteEventStore:
                 [run_id, owner],
             )
             self.checkpointer.committed()
+
+
+class _Write:
+    """``with store._write as conn``: a ``BEGIN IMMEDIATE`` transaction, under the store's lock;
+    committed and counted for the checkpoints, or rolled back if the block (or the commit) raised.
+    A class rather than a generator: it is on the path of every step that changes its run."""
+
+    __slots__ = ("_committed", "_conn", "_lock")
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.Lock, committed: Callable[[], None]) -> None:
+        self._conn, self._lock, self._committed = conn, lock, committed
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+        return self._conn
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is None:
+                try:
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._committed()
+            else:
+                self._conn.execute("ROLLBACK")
+        finally:
+            self._lock.release()
 
 
 def _dump(value: Any) -> str | None:
