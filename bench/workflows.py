@@ -73,31 +73,36 @@ def _by_hand_in_sqlite(path: Path, runs: int) -> float:
     at, lease = "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:30.000Z"
     create = (
         "INSERT INTO _kiln_wf_runs (id, workflow, status, input, created_at, updated_at, updated_seq, owner, "
-        "lease_until) VALUES (?, 'three-steps', 'running', ?, ?, ?, 1, 'w', ?) ON CONFLICT (id) DO NOTHING"
+        "lease_until, first_type, first_data, first_at) VALUES (?, 'three-steps', 'running', ?, ?, ?, 1, 'w', "
+        "?, 'started', ?, ?) ON CONFLICT (id) DO NOTHING"
     )
-    event = "INSERT INTO _kiln_wf_events (run_id, seq, type, step, data, at) VALUES (?, ?, ?, ?, ?, ?)"
-    next_event = (
-        "INSERT INTO _kiln_wf_events (run_id, seq, type, step, data, at) SELECT ?, ?, ?, ?, ?, ? "
-        "WHERE EXISTS (SELECT 1 FROM _kiln_wf_events WHERE run_id = ? AND seq = ?)"
+    columns = "INSERT INTO _kiln_wf_events (run_id, seq, type, step, data, at)"
+    # event ?{after} of run ?1 is there: in the table, or (the first) in the run's row
+    there = (
+        "EXISTS (SELECT 1 FROM _kiln_wf_events WHERE run_id = ?1 AND seq = ?{after}) "
+        "OR EXISTS (SELECT 1 FROM _kiln_wf_runs WHERE id = ?1 AND ?{after} = 1)"
+    )
+    next_event = f"{columns} SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE {there.format(after=7)}"
+    last_two = (
+        f"{columns} SELECT * FROM (VALUES (?1, ?2, ?3, ?4, ?5, ?6), (?1, ?7, ?8, ?9, ?10, ?11)) "
+        f"WHERE {there.format(after=12)}"
     )
     checkpointer = Checkpointer(path)
     checkpointer.take_over(conn)
     began = time.perf_counter()
     for index in range(runs):
         run_id = f"r-{index}"
-        conn.execute("BEGIN IMMEDIATE")  # the run, held by its worker, with its started event
-        conn.execute(create, [run_id, '{"n":1}', at, at, lease])
-        conn.execute(event, [run_id, 1, "started", None, '{"input":{"n":1}}', at])
-        conn.execute("COMMIT")
+        # the run, held by its worker, with its started event: one statement
+        conn.execute(create, [run_id, '{"n":1}', at, at, lease, '{"input":{"n":1}}', at])
         checkpointer.committed()
         # steps a and b: only their events, one statement each
-        conn.execute(next_event, [run_id, 2, "step_completed", "a", '{"result":{"n":2}}', at, run_id, 1])
+        conn.execute(next_event, [run_id, 2, "step_completed", "a", '{"result":{"n":2}}', at, 1])
         checkpointer.committed()
-        conn.execute(next_event, [run_id, 3, "step_completed", "b", '{"result":{"n":4}}', at, run_id, 2])
+        conn.execute(next_event, [run_id, 3, "step_completed", "b", '{"result":{"n":4}}', at, 2])
         checkpointer.committed()
         conn.execute("BEGIN IMMEDIATE")  # step c and the end
-        conn.execute(next_event, [run_id, 4, "step_completed", "c", '{"result":{"n":1}}', at, run_id, 3])
-        conn.execute(event, [run_id, 5, "completed", None, '{"output":1}', at])
+        step_c = [4, "step_completed", "c", '{"result":{"n":1}}', at]
+        conn.execute(last_two, [run_id, *step_c, 5, "completed", None, '{"output":1}', at, 3])
         conn.execute(
             "UPDATE _kiln_wf_runs SET status = 'completed', attempts = 1, output = '1', owner = NULL, "
             "lease_until = NULL, updated_at = ?, updated_seq = 5 WHERE id = ?",

@@ -71,6 +71,39 @@ def _json(value: Any, what: str) -> str | None:
     return None
 
 
+class _Stamps:
+    """Kiln's stamps of the clock's instants, and of the end of a hold taken at one, each formatted
+    once for each millisecond: the events of a quick run, or of a frozen clock, share one."""
+
+    def __init__(self, hold: timedelta) -> None:
+        self._hold = hold
+        #: The last instant stamped, its stamp, and the stamp of a hold's end then (if asked).
+        self._last: tuple[datetime | None, str, str | None] = (None, "", None)
+
+    def at(self, when: datetime) -> str:
+        """The stamp of ``when`` (milliseconds)."""
+        return self._for(when)[1]
+
+    def hold_until(self, when: datetime) -> str:
+        """The stamp of the end of a hold taken at ``when``."""
+        before, stamp, until = self._for(when)
+        if until is None:
+            until = format_datetime(when + self._hold)
+            self._last = (before, stamp, until)
+        return until
+
+    def _for(self, when: datetime) -> tuple[datetime | None, str, str | None]:
+        last = self._last
+        before = last[0]
+        # less than a millisecond on, with the same millisecond digits: the same stamps
+        if before is None or not (
+            _NO_TIME <= when - before < _MILLISECOND
+            and when.microsecond // 1000 == before.microsecond // 1000
+        ):
+            last = self._last = (when, format_datetime(when), None)  # one assignment: no torn read
+        return last
+
+
 class _History:
     """What the events of a run say: its commands in order, step results and failures, sleeps."""
 
@@ -165,20 +198,11 @@ class _Execution:
         #: A finished step's record, written with the execution's next write (see :meth:`step`).
         self._pending: list[NewEvent] = []
         self._pending_update: dict[str, Any] = {}
-        self._last_time: datetime | None = None
-        self._last_stamp = ""
+        self._stamps = engine.stamps
 
     def now(self) -> str:
-        """The clock's time as a stamp (milliseconds), formatted once for each millisecond: the
-        events of a quick run, or of a frozen clock, share one."""
-        when = self.clock.now()
-        last = self._last_time
-        # less than a millisecond on, with the same millisecond digits: the same stamp
-        if last is None or not (
-            _NO_TIME <= when - last < _MILLISECOND and when.microsecond // 1000 == last.microsecond // 1000
-        ):
-            self._last_time, self._last_stamp = when, format_datetime(when)
-        return self._last_stamp
+        """The clock's time as a stamp (milliseconds)."""
+        return self._stamps.at(self.clock.now())
 
     def append(self, events: list[NewEvent], **update: Any) -> None:
         if self._pending:  # a step's record goes first, in the same write
@@ -367,6 +391,7 @@ class Engine:
         self.workflows = dict(workflows)
         self.worker = worker or f"worker-{uuid.uuid4().hex[:8]}"
         self.heartbeat_timeout = heartbeat_timeout
+        self.stamps = _Stamps(timedelta(seconds=heartbeat_timeout))
         #: Real seconds between renewals of the hold on a run while an async step awaits.
         self.heartbeat_interval = heartbeat_timeout / 3 if heartbeat_interval is None else heartbeat_interval
         #: Opens ``wf.db`` for one execution (the app's database; nothing without one).
@@ -404,7 +429,7 @@ class Engine:
         if problem:
             raise TypeError(problem)
         when = self.clock.now()
-        now = format_datetime(when)
+        now = self.stamps.at(when)
         run = Run(
             id=run_id or str(uuid.uuid4()),
             workflow=name,
@@ -415,7 +440,8 @@ class Engine:
             # status is in the index of due runs, so a change of it costs a page)
             status="running" if held else "pending",
             owner=self.worker if held else None,
-            lease_until=self._lease_end(when) if held else None,
+            lease_until=self.stamps.hold_until(when) if held else None,
+            last_seq=1,  # as the store will have it
         )
         return self.store.create(run, NewEvent("started", now, data={"input": input}))
 
@@ -499,4 +525,4 @@ class Engine:
 
     def _lease_end(self, now: datetime | None = None) -> str:
         """When a hold taken at ``now`` (the clock's time by default) runs out."""
-        return format_datetime((now or self.clock.now()) + timedelta(seconds=self.heartbeat_timeout))
+        return self.stamps.hold_until(now or self.clock.now())

@@ -1,14 +1,16 @@
 """``SqliteEventStore``: the event store in a SQLite file (the app's database, in kiln).
 
-Two tables, made when the store opens: ``_kiln_wf_events``, the streams (``(run_id, seq)`` is the
-primary key, so a sequence number is taken once), and ``_kiln_wf_runs``, a row per run with what
-its appends set (status, output, who holds it...). The events are the check of every append: an
-append inserts event ``expected_seq + 1``, which only works once and only after event
-``expected_seq``. An append that only records events (a step's result, the common case) is that one
-``INSERT``, atomic by itself; one that changes the run too is a ``BEGIN IMMEDIATE`` transaction.
-Either way it is atomic among threads and among processes sharing the file. WAL, as everywhere
-in kiln; its checkpoints run on a thread of their own (:mod:`kiln.store.checkpoint`), not in
-one step's write in every hundred.
+Two tables, made when the store opens: ``_kiln_wf_runs``, a row per run with what its appends
+set (status, output, who holds it...) and its first event, ``started``; and ``_kiln_wf_events``,
+the rest of each stream (``(run_id, seq)`` is the primary key, so a sequence number is taken
+once). So a start is one ``INSERT`` of the row, atomic by itself, which a known id refuses.
+
+The events are the check of every append: an append inserts event ``expected_seq + 1``, which
+only works once and only after event ``expected_seq`` (the row, for event 1). An append that only
+records an event (a step's result, the common case) is that one ``INSERT``, atomic by itself; one
+that changes the run too is a ``BEGIN IMMEDIATE`` transaction. Either way it is atomic among
+threads and among processes sharing the file. WAL, as everywhere in kiln; its checkpoints run on
+a thread of their own (:mod:`kiln.store.checkpoint`), not in one step's write in every hundred.
 
 The row holds the run as of the append that last changed it (``updated_seq`` says which); the
 appends after it, if any, recorded one event each and nothing else, but for a time and a first
@@ -40,7 +42,8 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS _kiln_wf_runs (id TEXT PRIMARY KEY, workflow TEXT NOT NULL, "
     "status TEXT NOT NULL, input TEXT, output TEXT, error TEXT, attempts INTEGER NOT NULL DEFAULT 0, "
     "scratchpad TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
-    "due_at TEXT, owner TEXT, lease_until TEXT, updated_seq INTEGER NOT NULL)",
+    "due_at TEXT, owner TEXT, lease_until TEXT, updated_seq INTEGER NOT NULL, "
+    "first_type TEXT, first_step TEXT, first_data TEXT, first_at TEXT)",
     "CREATE INDEX IF NOT EXISTS _kiln_wf_runs_due ON _kiln_wf_runs (status, due_at)",
     # a run's workflow and creation time never change: the start writes this index, no step does
     "CREATE INDEX IF NOT EXISTS _kiln_wf_runs_listed ON _kiln_wf_runs (workflow, created_at)",
@@ -49,25 +52,46 @@ _SCHEMA = (
 )
 #: What a store made before updated_seq becomes: its last_seq counted every append, so it is the
 #: number of the event at which the row last changed.
-_MIGRATIONS = (("last_seq", "ALTER TABLE _kiln_wf_runs RENAME COLUMN last_seq TO updated_seq"),)
-_LAST_EVENT = "(SELECT {} FROM _kiln_wf_events WHERE run_id = _kiln_wf_runs.id ORDER BY seq DESC LIMIT 1)"
+_RENAME_LAST_SEQ = "ALTER TABLE _kiln_wf_runs RENAME COLUMN last_seq TO updated_seq"
+#: What a store made before the first event moved into the row becomes.
+_MOVE_FIRST_EVENTS = (
+    *(f"ALTER TABLE _kiln_wf_runs ADD COLUMN first_{name} TEXT" for name in ("type", "step", "data", "at")),
+    "UPDATE _kiln_wf_runs SET (first_type, first_step, first_data, first_at) = (SELECT type, step, data, "
+    "at FROM _kiln_wf_events WHERE run_id = _kiln_wf_runs.id AND seq = 1)",
+    "DELETE FROM _kiln_wf_events WHERE seq = 1",
+)
+_LAST_EVENT = (
+    "coalesce((SELECT {} FROM _kiln_wf_events WHERE run_id = _kiln_wf_runs.id ORDER BY seq DESC LIMIT 1), {})"
+)
 _COLUMNS = (
-    "id, workflow, status, input, output, error, attempts, scratchpad, created_at, updated_at, "
-    f"updated_seq, due_at, owner, lease_until, {_LAST_EVENT.format('seq')}, {_LAST_EVENT.format('at')}"
+    "id, workflow, status, input, output, error, attempts, scratchpad, created_at, updated_at, updated_seq, "
+    f"due_at, owner, lease_until, {_LAST_EVENT.format('seq', 1)}, {_LAST_EVENT.format('at', 'first_at')}"
 )
 _INSERT_RUN = (
     "INSERT INTO _kiln_wf_runs (id, workflow, status, input, output, error, attempts, scratchpad, "
-    "created_at, updated_at, updated_seq, due_at, owner, lease_until) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+    "created_at, updated_at, updated_seq, due_at, owner, lease_until, first_type, first_step, first_data, "
+    "first_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
 )
-_INSERT_EVENT = "INSERT INTO _kiln_wf_events (run_id, seq, type, step, data, at) VALUES (?, ?, ?, ?, ?, ?)"
+#: Event ``{after}`` of run ``{run}`` is there: in the table, or (the first) in the run's row.
+_EVENT_IS_THERE = (
+    "EXISTS (SELECT 1 FROM _kiln_wf_events WHERE run_id = {run} AND seq = {after}) "
+    "OR EXISTS (SELECT 1 FROM _kiln_wf_runs WHERE id = {run} AND {after} = 1)"
+)
 #: One event after event ?7, in one statement: nothing if ?7 is not there, a constraint error if
 #: event ?2 is (someone appended first).
 _INSERT_NEXT_EVENT = (
     "INSERT INTO _kiln_wf_events (run_id, seq, type, step, data, at) SELECT ?1, ?2, ?3, ?4, ?5, ?6 "
-    "WHERE EXISTS (SELECT 1 FROM _kiln_wf_events WHERE run_id = ?1 AND seq = ?7)"
+    f"WHERE {_EVENT_IS_THERE.format(run='?1', after='?7')}"
 )
-_LAST_SEQ = "SELECT max(seq) FROM _kiln_wf_events WHERE run_id = ?"
+_EVENTS = (
+    "SELECT 1, first_type, first_at, first_step, first_data FROM _kiln_wf_runs WHERE id = ?1 AND ?2 < 1 "
+    "UNION ALL SELECT seq, type, at, step, data FROM _kiln_wf_events WHERE run_id = ?1 AND seq > ?2 "
+    "ORDER BY 1"
+)
+_LAST_SEQ = (
+    "SELECT coalesce((SELECT max(seq) FROM _kiln_wf_events WHERE run_id = ?1), 1) FROM _kiln_wf_runs "
+    "WHERE id = ?1"
+)
 #: Events in one INSERT at most (six parameters each, far below SQLite's limit of them).
 _ROWS_PER_INSERT = 50
 _JSON_FIELDS = ("output", "scratchpad")
@@ -88,8 +112,10 @@ class SqliteEventStore:
         self._inserts: dict[int, str] = {}  # the INSERT of each number of events after the first
         with self._write as conn:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(_kiln_wf_runs)")}
-            for column, statement in _MIGRATIONS:
-                if column in columns:
+            if "last_seq" in columns:
+                conn.execute(_RENAME_LAST_SEQ)
+            if columns and "first_type" not in columns:
+                for statement in _MOVE_FIRST_EVENTS:
                     conn.execute(statement)
             for statement in _SCHEMA:
                 conn.execute(statement)
@@ -115,15 +141,18 @@ class SqliteEventStore:
             stored.due_at,
             stored.owner,
             stored.lease_until,
+            started.type,
+            started.step,
+            _dump(started.data),
+            started.at,
         ]
-        event = (run.id, 1, started.type, started.step, _dump(started.data), started.at)
-        with self._write as conn:
+        with self._lock:
             # the insert is the check: a known id inserts nothing, and the run that has it answers
-            if not conn.execute(_INSERT_RUN, values).rowcount:
-                existing = conn.execute(f"SELECT {_COLUMNS} FROM _kiln_wf_runs WHERE id = ?", [run.id])
-                return _run(existing.fetchone()), False
-            conn.execute(_INSERT_EVENT, event)
-            return stored, True
+            if self._conn.execute(_INSERT_RUN, values).rowcount:
+                self.checkpointer.committed()
+                return stored, True
+            existing = self._conn.execute(f"SELECT {_COLUMNS} FROM _kiln_wf_runs WHERE id = ?", [run.id])
+            return _run(existing.fetchone()), False
 
     def append(
         self, run_id: str, expected_seq: int, events: Sequence[NewEvent], update: dict[str, Any] | None = None
@@ -178,9 +207,10 @@ class SqliteEventStore:
     def _insert_for(self, count: int) -> str:
         """The INSERT of ``count`` events after the one a run has last, or of none if it has not."""
         rows = ", ".join(["(?, ?, ?, ?, ?, ?)"] * count)
+        there = _EVENT_IS_THERE.format(run=f"?{6 * count + 1}", after=f"?{6 * count + 2}")
         statement = (
             f"INSERT INTO _kiln_wf_events (run_id, seq, type, step, data, at) SELECT * FROM (VALUES {rows}) "
-            "WHERE EXISTS (SELECT 1 FROM _kiln_wf_events WHERE run_id = ? AND seq = ?)"
+            f"WHERE {there}"
         )
         self._inserts[count] = statement
         return statement
@@ -191,7 +221,8 @@ class SqliteEventStore:
         count = len(names)
         assignments = [f"{name} = ?{number}" for number, name in enumerate(names, start=1)]
         before = f"?{count + 2}"
-        if "updated_at" not in names:  # as it was: the row's, or the last event's before this
+        if "updated_at" not in names:  # as it was: the row's, or the last event's before this (an
+            # event after the first: the row is current at the first)
             assignments.append(
                 f"updated_at = CASE WHEN updated_seq >= {before} THEN updated_at ELSE (SELECT at FROM "
                 f"_kiln_wf_events WHERE run_id = _kiln_wf_runs.id AND seq = {before}) END"
@@ -206,19 +237,16 @@ class SqliteEventStore:
     def _refuse(self, run_id: str, expected_seq: int) -> None:
         """Raise what an append after ``expected_seq`` met, an unknown run or another last event;
         nothing if the run's last event is ``expected_seq``."""
-        actual = self._conn.execute(_LAST_SEQ, [run_id]).fetchone()[0]
-        if actual is None:
+        row = self._conn.execute(_LAST_SEQ, [run_id]).fetchone()
+        if row is None:
             raise UnknownRun(run_id)
+        actual = row[0]
         if actual != expected_seq:
             raise SequenceConflict(run_id, expected_seq, actual)
 
     def events(self, run_id: str, after: int = 0) -> list[Event]:
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT seq, type, at, step, data FROM _kiln_wf_events "
-                "WHERE run_id = ? AND seq > ? ORDER BY seq",
-                [run_id, after],
-            ).fetchall()
+            rows = self._conn.execute(_EVENTS, [run_id, after]).fetchall()
         return [Event(run_id, seq, kind, at, step, _load(data)) for seq, kind, at, step, data in rows]
 
     def get(self, run_id: str) -> Run | None:

@@ -95,8 +95,11 @@ def test_a_sqlite_store_made_before_updated_seq_opens_with_its_runs_as_they_were
           step TEXT, data TEXT, at TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
         INSERT INTO _kiln_wf_runs (id, workflow, status, input, attempts, created_at, updated_at, last_seq)
           VALUES ('r1', 'w', 'running', '[1]', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:09.000Z', 2);
+        INSERT INTO _kiln_wf_runs (id, workflow, status, input, attempts, created_at, updated_at, last_seq)
+          VALUES ('r2', 'w', 'pending', '[2]', 0, '2026-01-01T00:00:01.000Z', '2026-01-01T00:00:01.000Z', 1);
         INSERT INTO _kiln_wf_events VALUES ('r1', 1, 'started', NULL, NULL, '2026-01-01T00:00:00.000Z'),
-          ('r1', 2, 'step_completed', 'a', '{"result":5}', '2026-01-01T00:00:05.000Z');
+          ('r1', 2, 'step_completed', 'a', '{"result":5}', '2026-01-01T00:00:05.000Z'),
+          ('r2', 1, 'started', NULL, '{"input":[2]}', '2026-01-01T00:00:01.000Z');
         """
     )
     conn.close()
@@ -111,6 +114,12 @@ def test_a_sqlite_store_made_before_updated_seq_opens_with_its_runs_as_they_were
         2,
         "2026-01-01T00:00:09.000Z",  # the row's: it changed at the last append
     )
+    assert [(e.seq, e.type, e.step, e.data, e.at) for e in store.events("r2")] == [
+        (1, "started", None, {"input": [2]}, "2026-01-01T00:00:01.000Z")  # from the row, where it moved
+    ]
+    [first_only] = [listed for listed in store.runs()[0] if listed.id == "r2"]
+    assert (first_only.last_seq, first_only.updated_at) == (1, "2026-01-01T00:00:01.000Z")
+    assert store.append("r2", 1, [NewEvent("step_completed", T0, step="a")], {"attempts": 1}) == 2
     later = "2026-01-01T00:00:10.000Z"
     assert store.append("r1", 2, [NewEvent("step_completed", later, step="b", data={"result": 6})]) == 3
     again = store.get("r1")
@@ -118,29 +127,44 @@ def test_a_sqlite_store_made_before_updated_seq_opens_with_its_runs_as_they_were
     assert (again.last_seq, again.updated_at) == (3, "2026-01-01T00:00:09.000Z")
     assert store.append("r1", 3, [NewEvent("step_completed", later, step="c")], {"updated_at": later}) == 4
     assert store.get("r1") == again.changed(last_seq=4, updated_at=later)
+    assert [(e.seq, e.type, e.step) for e in store.events("r1")] == [
+        (1, "started", None),
+        (2, "step_completed", "a"),
+        (3, "step_completed", "b"),
+        (4, "step_completed", "c"),
+    ]
     store.close()
 
     conn = sqlite3.connect(tmp_path / "kiln.db")
     indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     columns = [row[1] for row in conn.execute("PRAGMA table_info(_kiln_wf_runs)")]
+    stored = conn.execute("SELECT run_id, seq FROM _kiln_wf_events ORDER BY run_id, seq").fetchall()
     conn.close()
+    assert stored == [("r1", 2), ("r1", 3), ("r1", 4), ("r2", 2)]  # the first events are in the rows
     assert sorted(name for name in indexes if name.startswith("_kiln_wf")) == [
         "_kiln_wf_runs_due",
         "_kiln_wf_runs_listed",
     ]
-    assert ("last_seq" in columns, columns[-1]) == (False, "updated_seq")
+    assert ("last_seq" in columns, columns[-5:]) == (
+        False,
+        ["updated_seq", "first_type", "first_step", "first_data", "first_at"],
+    )
     SqliteEventStore(tmp_path / "kiln.db").close()  # and it opens again, migrated once
 
 
-def test_a_sqlite_append_of_an_event_alone_is_one_insert_and_one_with_changes_a_transaction(
+def test_a_sqlite_start_and_an_append_of_an_event_alone_are_one_insert_and_one_with_changes_a_transaction(
     tmp_path: Path,
 ) -> None:
     store = SqliteEventStore(tmp_path / "kiln.db")
-    store.create(
-        Run(id="r1", workflow="w", input=None, created_at=T0, updated_at=T0), NewEvent("started", T0)
-    )
     statements: list[str] = []
     store._conn.set_trace_callback(statements.append)  # what the store sends SQLite
+    run = Run(id="r1", workflow="w", input=None, created_at=T0, updated_at=T0)
+    assert store.create(run, NewEvent("started", T0))[1] is True
+    assert [statement.split(" (")[0] for statement in statements] == ["INSERT INTO _kiln_wf_runs"]
+    statements.clear()
+    assert store.create(run, NewEvent("started", T0))[1] is False  # refused, and the run read
+    assert [statement.split(" ")[0] for statement in statements] == ["INSERT", "SELECT"]
+    statements.clear()
     at = "2026-01-01T00:00:01.000Z"
 
     first_try = {"updated_at": at, "attempts": 1}
