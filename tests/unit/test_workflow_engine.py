@@ -709,3 +709,40 @@ def test_start_and_run_refuses_an_unknown_workflow_and_stores_nothing(
     with pytest.raises(UnknownWorkflow, match="no workflow named 'nope'"):
         asyncio.run(engine.start_and_run("nope", run_id="never"))
     assert store.get("never") is None
+
+
+def test_runs_started_in_one_millisecond_share_its_stamp_and_the_end_of_their_hold(
+    store: EventStore, clock: Clock
+) -> None:
+    holds: dict[str, str | None] = {}
+
+    @workflow(f"held-{next(_names)}")
+    async def held(wf: Any, input: Any) -> None:
+        run = store.get(wf.run_id)
+        holds[wf.run_id] = run.lease_until if run is not None else None
+
+    engine = _engine(store, clock, held, heartbeat_timeout=5.0)
+    name = definition_of(held).name  # type: ignore[union-attr]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for run_id, when in (
+        ("first", start + timedelta(microseconds=100)),
+        ("same-ms", start + timedelta(microseconds=900)),
+        ("next-ms", start + timedelta(microseconds=1000)),
+        ("set-back", start + timedelta(microseconds=200)),
+    ):
+        clock.set(when)
+        asyncio.run(engine.start_and_run(name, run_id=run_id))
+
+    created = {run_id: store.get(run_id).created_at for run_id in holds}  # type: ignore[union-attr]
+    assert created == {
+        "first": "2026-01-01T00:00:00.000Z",
+        "same-ms": "2026-01-01T00:00:00.000Z",
+        "next-ms": "2026-01-01T00:00:00.001Z",
+        "set-back": "2026-01-01T00:00:00.000Z",
+    }
+    assert holds == {
+        "first": "2026-01-01T00:00:05.000Z",
+        "same-ms": "2026-01-01T00:00:05.000Z",
+        "next-ms": "2026-01-01T00:00:05.001Z",
+        "set-back": "2026-01-01T00:00:05.000Z",
+    }
