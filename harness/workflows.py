@@ -152,7 +152,9 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         store.create(_run(), _started())
         seen: list[tuple[int, str, str]] = []
         for events, update in (
-            ([_step("a", 1, at=T1)], {"updated_at": T1}),  # an event at its time: the engine's step
+            ([_step("a", 1, at=T1)], {"updated_at": T1, "attempts": 1}),  # the engine's step, a first try
+            ([_step("a2", 1, at=T2)], {"updated_at": T2, "attempts": 1}),  # and another
+            ([_step("a3", 1, at=T1)], {"updated_at": T1}),  # an event at its time
             ([_step("b", 2, at=T2)], {}),  # an event, and the time left as it was
             ([], {"updated_at": T3, "status": "running"}),  # no event
             ([_step("c", 3, at=T2)], {"updated_at": T2}),  # a time earlier than the last
@@ -166,11 +168,13 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
             seen.append((run.last_seq, run.updated_at, run.status))
         assert seen == [
             (2, T1, "pending"),
-            (3, T1, "pending"),
-            (3, T3, "running"),
-            (4, T2, "running"),
-            (5, T1, "running"),
-            (6, T3, "running"),
+            (3, T2, "pending"),
+            (4, T1, "pending"),
+            (5, T1, "pending"),
+            (5, T3, "running"),
+            (6, T2, "running"),
+            (7, T1, "running"),
+            (8, T3, "running"),
         ]
         assert [run.updated_at for run in store.runs()[0]] == [T3]
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from harness.workflows import conformance
+from kiln.store import connect
 from kiln.workflows import EventStore, MemoryEventStore, NewEvent, Run, SequenceConflict, SqliteEventStore
+from kiln.workflows.sqlite import _Write
 
 _files = itertools.count()
 
@@ -226,3 +229,23 @@ def test_a_run_as_json_has_the_contracts_fields() -> None:
         "created_at": T0,
         "updated_at": T0,
     }
+
+
+def test_a_sqlite_write_whose_commit_fails_is_rolled_back_and_lets_go_of_the_store(tmp_path: Path) -> None:
+    conn = connect(tmp_path / "kiln.db")
+    conn.execute("CREATE TABLE parents (id INTEGER PRIMARY KEY)")
+    conn.execute(  # checked at COMMIT, not at the insert: so the commit is what fails
+        "CREATE TABLE children (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES parents (id) "
+        "DEFERRABLE INITIALLY DEFERRED)"
+    )
+    lock, committed = threading.Lock(), []
+    write = _Write(conn, lock, lambda: committed.append(True))
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"), write as held:
+        held.execute("INSERT INTO children (id, parent) VALUES (1, 99)")
+    assert (conn.in_transaction, lock.locked(), committed) == (False, False, [])
+    assert conn.execute("SELECT count(*) FROM children").fetchone()[0] == 0
+    with write as held:  # and the next write goes through
+        held.execute("INSERT INTO parents (id) VALUES (99)")
+        held.execute("INSERT INTO children (id, parent) VALUES (1, 99)")
+    assert (conn.execute("SELECT parent FROM children").fetchall(), committed) == ([(99,)], [True])
+    conn.close()
