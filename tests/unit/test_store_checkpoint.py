@@ -34,11 +34,12 @@ def test_the_thread_starts_at_the_first_due_checkpoint_and_moves_the_whole_idle_
     for number in range(2):
         writer.execute("INSERT INTO notes (body) VALUES (?)", [f"note {number}"])
         checkpointer.committed()
-    assert (checkpointer.checkpoints, _threads(path)) == (0, [])  # not due yet: no thread at all
+    assert (checkpointer.checkpoints, checkpointer.last, _threads(path)) == (0, None, [])  # not due yet
 
     writer.execute("INSERT INTO notes (body) VALUES ('note 2')")
     checkpointer.committed()
     assert checkpointer.wait(1, timeout=10)
+    assert [thread.daemon for thread in _threads(path)] == [True]  # never keeps the process alive
     assert checkpointer.last is not None
     busy, log, moved = checkpointer.last
     assert (busy, moved) == (0, log)  # the writer was idle: all of the log went in
