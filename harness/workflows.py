@@ -378,17 +378,22 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
 
     def due_runs_are_the_unfinished_ones_whose_time_came() -> None:
         store = store_factory()
-        for run_id in ("pending", "sleeps", "retries", "done"):
+        for run_id in ("pending", "sleeps", "retries", "done", "failed"):
             store.create(_run(run_id), _started())
+        store.create(_run("born-done", status="completed"), _started())
         store.append(
             "sleeps", 1, [NewEvent("sleeping", T0, step="nap")], {"status": "sleeping", "due_at": T2}
         )
         store.append("retries", 1, [], {"status": "retrying", "due_at": T1})
         store.append("done", 1, [NewEvent("completed", T0)], {"status": "completed"})
+        store.append("failed", 1, [NewEvent("failed", T0)], {"status": "failed"})
+        store.append("pending", 1, [NewEvent("scratchpad", T0, step="k")], {"scratchpad": {"k": 1}})
         assert [run.id for run in store.due(T0)] == ["pending"]
         assert [run.id for run in store.due(T1)] == ["pending", "retries"]
         assert [run.id for run in store.due(T3)] == ["pending", "retries", "sleeps"]
         assert [run.id for run in store.due(T3, limit=1)] == ["pending"]
+        store.append("failed", 2, [], {"status": "pending"})  # due by its status, whatever it was
+        assert [run.id for run in store.due(T0)] == ["pending", "failed"]
 
     def a_claim_holds_a_run_for_one_owner_until_it_runs_out() -> None:
         store = store_factory()

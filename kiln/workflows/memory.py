@@ -36,6 +36,9 @@ class MemoryEventStore:
         self._runs: dict[str, Run] = {}
         self._events: dict[str, list[_StoredEvent]] = {}  # by run, in seq order from 1
         self._order: dict[str, int] = {}  # creation order, for newest-first listings
+        #: The runs neither completed nor failed, all that ``due`` looks at: a store's finished
+        #: runs grow without end, and a worker asks for due runs at every move of the clock.
+        self._live: set[str] = set()
         self._lock = threading.Lock()
 
     def create(self, run: Run, started: NewEvent) -> tuple[Run, bool]:
@@ -49,6 +52,8 @@ class MemoryEventStore:
             self._runs[run.id] = stored
             self._events[run.id] = [first]
             self._order[run.id] = len(self._order)
+            if stored.status not in _FINAL:
+                self._live.add(run.id)
             return run.changed(last_seq=1), True  # the caller's values, as it gave them
 
     def append(
@@ -70,6 +75,11 @@ class MemoryEventStore:
             last = expected_seq + len(events)
             self._runs[run_id] = run.changed(**update, last_seq=last)
             self._events[run_id].extend(new)
+            if "status" in update:  # due runs are those of the status, whatever it was before
+                if update["status"] in _FINAL:
+                    self._live.discard(run_id)
+                else:
+                    self._live.add(run_id)
             return last
 
     def events(self, run_id: str, after: int = 0) -> list[Event]:
@@ -98,11 +108,8 @@ class MemoryEventStore:
 
     def due(self, now: str, limit: int = 100) -> list[Run]:
         with self._lock:
-            due = [
-                run
-                for run in self._runs.values()
-                if run.status not in _FINAL and (run.due_at or "") <= now and (run.lease_until or "") <= now
-            ]
+            live = (self._runs[run_id] for run_id in self._live)
+            due = [run for run in live if (run.due_at or "") <= now and (run.lease_until or "") <= now]
             due.sort(key=lambda run: (run.due_at or run.created_at, self._order[run.id]))
         return [_own(run) for run in due[:limit]]
 

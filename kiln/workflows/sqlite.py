@@ -38,13 +38,19 @@ from kiln.workflows.events import Event, NewEvent, Run, SequenceConflict, Unknow
 
 __all__ = ["SqliteEventStore"]
 
+#: A run not finished: the condition of the index of live runs, which a query must state (as it is)
+#: for SQLite to use that index.
+_LIVE = "status NOT IN ('completed', 'failed')"
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS _kiln_wf_runs (id TEXT PRIMARY KEY, workflow TEXT NOT NULL, "
     "status TEXT NOT NULL, input TEXT, output TEXT, error TEXT, attempts INTEGER NOT NULL DEFAULT 0, "
     "scratchpad TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
     "due_at TEXT, owner TEXT, lease_until TEXT, updated_seq INTEGER NOT NULL, "
     "first_type TEXT, first_step TEXT, first_data TEXT, first_at TEXT)",
-    "CREATE INDEX IF NOT EXISTS _kiln_wf_runs_due ON _kiln_wf_runs (status, due_at)",
+    # the runs a worker may take up, in the order it takes them: finished runs are not in it, so
+    # it stays as small as the work in hand however many runs are kept
+    f"CREATE INDEX IF NOT EXISTS _kiln_wf_runs_live ON _kiln_wf_runs (coalesce(due_at, created_at)) "
+    f"WHERE {_LIVE}",
     # a run's workflow and creation time never change: the start writes this index, no step does
     "CREATE INDEX IF NOT EXISTS _kiln_wf_runs_listed ON _kiln_wf_runs (workflow, created_at)",
     "CREATE TABLE IF NOT EXISTS _kiln_wf_events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, "
@@ -60,6 +66,8 @@ _MOVE_FIRST_EVENTS = (
     "at FROM _kiln_wf_events WHERE run_id = _kiln_wf_runs.id AND seq = 1)",
     "DELETE FROM _kiln_wf_events WHERE seq = 1",
 )
+#: What a store made before the index of live runs drops: its index of due runs had every run.
+_DROP_DUE_INDEX = "DROP INDEX IF EXISTS _kiln_wf_runs_due"
 _LAST_EVENT = (
     "coalesce((SELECT {} FROM _kiln_wf_events WHERE run_id = _kiln_wf_runs.id ORDER BY seq DESC LIMIT 1), {})"
 )
@@ -95,6 +103,7 @@ _LAST_SEQ = (
 #: Events in one INSERT at most (six parameters each, far below SQLite's limit of them).
 _ROWS_PER_INSERT = 50
 _JSON_FIELDS = ("output", "scratchpad")
+_FINAL = ("completed", "failed")
 
 
 class SqliteEventStore:
@@ -117,6 +126,7 @@ class SqliteEventStore:
             if columns and "first_type" not in columns:
                 for statement in _MOVE_FIRST_EVENTS:
                     conn.execute(statement)
+            conn.execute(_DROP_DUE_INDEX)
             for statement in _SCHEMA:
                 conn.execute(statement)
 
@@ -266,6 +276,8 @@ class SqliteEventStore:
         if status is not None:
             where.append("status = ?")
             values.append(status)
+            if status not in _FINAL:  # said, so that the index of live runs serves
+                where.append(_LIVE)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         with self._lock:
             total = self._conn.execute(f"SELECT count(*) FROM _kiln_wf_runs{clause}", values).fetchone()[0]
@@ -279,7 +291,7 @@ class SqliteEventStore:
     def due(self, now: str, limit: int = 100) -> list[Run]:
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT {_COLUMNS} FROM _kiln_wf_runs WHERE status NOT IN ('completed', 'failed') "
+                f"SELECT {_COLUMNS} FROM _kiln_wf_runs INDEXED BY _kiln_wf_runs_live WHERE {_LIVE} "
                 "AND coalesce(due_at, '') <= ? AND coalesce(lease_until, '') <= ? "
                 "ORDER BY coalesce(due_at, created_at), rowid LIMIT ?",
                 [now, now, limit],
@@ -291,7 +303,7 @@ class SqliteEventStore:
         with self._lock:
             row = self._conn.execute(
                 "UPDATE _kiln_wf_runs SET owner = ?, lease_until = ? WHERE id = ? "
-                "AND status NOT IN ('completed', 'failed') AND coalesce(due_at, '') <= ? "
+                f"AND {_LIVE} AND coalesce(due_at, '') <= ? "
                 f"AND (owner IS NULL OR owner = ? OR coalesce(lease_until, '') <= ?) RETURNING {_COLUMNS}",
                 [owner, until, run_id, now, owner, now],
             ).fetchone()

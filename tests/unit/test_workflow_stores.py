@@ -145,8 +145,8 @@ def test_a_sqlite_store_made_before_updated_seq_opens_with_its_runs_as_they_were
     conn.close()
     assert stored == [("r1", 2), ("r1", 3), ("r1", 4), ("r2", 2)]  # the first events are in the rows
     assert sorted(name for name in indexes if name.startswith("_kiln_wf")) == [
-        "_kiln_wf_runs_due",
         "_kiln_wf_runs_listed",
+        "_kiln_wf_runs_live",  # the index of due runs, of every run, is gone for it
     ]
     assert ("last_seq" in columns, columns[-5:]) == (
         False,
@@ -191,6 +191,47 @@ def test_a_sqlite_start_and_an_append_of_an_event_alone_are_one_insert_and_one_w
     run = store.get("r1")
     assert run is not None
     assert (run.last_seq, run.updated_at, run.attempts) == (6, at, 1)
+    store.close()
+
+
+def test_sqlite_due_runs_and_live_listings_read_only_the_index_of_live_runs(tmp_path: Path) -> None:
+    store = SqliteEventStore(tmp_path / "kiln.db")
+    for number in range(300):  # finished runs, which the index of live runs does not hold
+        run_id = f"done-{number}"
+        store.create(
+            Run(id=run_id, workflow="w", input=None, created_at=T0, updated_at=T0), NewEvent("started", T0)
+        )
+        store.append(run_id, 1, [NewEvent("completed", T0)], {"status": "completed"})
+    later = "2026-01-01T00:00:05.000Z"
+    for run_id, status, due_at in [("sleeper", "sleeping", later), ("new", "pending", None)]:
+        run = Run(
+            id=run_id, workflow="w", input=None, created_at=T0, updated_at=T0, status=status, due_at=due_at
+        )
+        store.create(run, NewEvent("started", T0))
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
+
+    assert [run.id for run in store.due(T0)] == ["new"]
+    assert [run.id for run in store.due(later)] == ["new", "sleeper"]  # oldest due first
+    assert [run.id for run in store.runs(status="sleeping")[0]] == ["sleeper"]
+    assert store.runs(status="completed")[1] == 300
+    store._conn.set_trace_callback(None)
+    plans = [
+        " ".join(
+            row[3]  # the plan of the runs' table (a run's last event is one search of the events)
+            for row in store._conn.execute(f"EXPLAIN QUERY PLAN {statement}")
+            if "_kiln_wf_events" not in row[3] and not row[3].startswith("CORRELATED")
+        )
+        for statement in statements
+    ]
+    assert plans == [
+        "SCAN _kiln_wf_runs USING INDEX _kiln_wf_runs_live",  # due: in order, no sort
+        "SCAN _kiln_wf_runs USING INDEX _kiln_wf_runs_live",
+        "SCAN _kiln_wf_runs USING INDEX _kiln_wf_runs_live",  # a live status: its count
+        "SCAN _kiln_wf_runs USING INDEX _kiln_wf_runs_live USE TEMP B-TREE FOR ORDER BY",  # and its page
+        "SCAN _kiln_wf_runs",  # a finished status: every run
+        "SCAN _kiln_wf_runs USE TEMP B-TREE FOR ORDER BY",
+    ]
     store.close()
 
 
