@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--smtp-port",
         type=int,
-        help="the host's port for its projects' mail (kiln host --smtp-port), for the inbound mail step",
+        help="the host's port for its projects' mail (kiln host --smtp-port), for the inbound mail step; "
+        "with --local, the port its host takes mail on (default: a free one)",
     )
     return parser
 
@@ -170,7 +171,7 @@ def _local(args: argparse.Namespace, report: Report) -> int:
     admin = secrets.token_urlsafe(16)
     status = 1
     try:
-        with _local_host(folder, admin) as (url, smtp_port, mailbox):
+        with _local_host(folder, admin, smtp_port=args.smtp_port or 0) as (url, smtp_port, mailbox):
             report.note(f"kiln-smoke: started kiln host at {url} (mail on port {smtp_port}) in {folder}")
             status = _run(
                 url,
@@ -190,14 +191,14 @@ def _local(args: argparse.Namespace, report: Report) -> int:
 
 
 @contextmanager
-def _local_host(folder: Path, admin: str) -> Iterator[tuple[str, int, FakeSMTP]]:
-    """``kiln host`` in dev mode on free ports, its own mail going to a FakeSMTP: its URL, the
-    port it takes its projects' mail on, and that FakeSMTP."""
+def _local_host(folder: Path, admin: str, *, smtp_port: int = 0) -> Iterator[tuple[str, int, FakeSMTP]]:
+    """``kiln host`` in dev mode on a free port, its own mail going to a FakeSMTP: its URL, the
+    port it takes its projects' mail on (``smtp_port``, or a free one for 0), and that FakeSMTP."""
     with FakeSMTP() as smtp:
         env = {key: value for key, value in os.environ.items() if not key.startswith("KILN_")}
         argv = [sys.executable, "-m", "kiln", "host", str(folder / "root"), "--port", "0", "--mode", "dev"]
         server = ServerProcess(
-            [*argv, "--outbound", smtp.url, "--admin-token", admin, "--smtp-port", "0"], env=env
+            [*argv, "--outbound", smtp.url, "--admin-token", admin, "--smtp-port", str(smtp_port)], env=env
         )
         try:
             url = server.expect(UVICORN_URL, timeout=60).group(1)

@@ -4,6 +4,7 @@ warnings, a prod host refused, the instance count and summary line, JUnit XML, a
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -301,6 +302,22 @@ def test_local_starts_its_own_host_and_removes_its_folder_after_a_pass(
     assert "kiln-smoke: started kiln host at http://127.0.0.1:" in out
     assert "1/1 passed in " in out
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_local_with_an_smtp_port_starts_its_host_taking_mail_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    with socket.socket() as probe:  # a port free now, for the host to take
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    assert cli.main(["--local", "--fixture", str(FIXTURE), "--smtp-port", str(port)]) == 0
+
+    out = capsys.readouterr().out.replace("\n", "")
+    assert f"(mail on port {port})" in out
+    assert "1/1 passed in " in out  # the inbound mail step sent its letter there
 
 
 @pytest.mark.slow
