@@ -395,6 +395,29 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         store.append("failed", 2, [], {"status": "pending"})  # due by its status, whatever it was
         assert [run.id for run in store.due(T0)] == ["pending", "failed"]
 
+    def the_next_due_time_is_the_earliest_sleep_retry_or_hold_end_to_come() -> None:
+        store = store_factory()
+        assert store.next_due(T0) is None  # no runs
+        t4, t5 = "2026-01-01T00:00:04.000Z", "2026-01-01T00:00:05.000Z"
+        for run_id in ("pending", "sleeps", "retries-held", "running-held", "done"):
+            store.create(_run(run_id), _started())
+        assert store.next_due(T0) is None  # a pending run is due already: nothing comes
+        store.append(
+            "sleeps", 1, [NewEvent("sleeping", T0, step="nap")], {"status": "sleeping", "due_at": T3}
+        )
+        assert store.next_due(T0) == T3
+        store.append("done", 1, [NewEvent("completed", T0)], {"status": "completed", "due_at": T1})
+        assert store.next_due(T0) == T3  # a finished run never comes due, whatever its due_at
+        store.append("retries-held", 1, [], {"status": "retrying", "due_at": T1})
+        assert store.next_due(T0) == T1
+        assert store.claim("retries-held", "worker-a", until=t4, now=T1)  # held past its due time
+        assert store.next_due(T0) == T3  # due when the hold ends, the later of the two
+        assert store.claim("running-held", "worker-a", until=T2, now=T0)
+        assert store.next_due(T0) == T2  # a hold's end: another worker may take the run over
+        assert (store.next_due(T2), store.next_due(T3), store.next_due(t4)) == (T3, t4, None)  # after it
+        assert store.claim("sleeps", "worker-b", until=t5, now=T3)
+        assert store.next_due(T3) == t4
+
     def a_claim_holds_a_run_for_one_owner_until_it_runs_out() -> None:
         store = store_factory()
         store.create(_run(), _started())
@@ -468,6 +491,7 @@ def conformance(store_factory: Callable[[], EventStore]) -> list[Check]:
         runs_made_at_one_time_are_listed_last_made_first_fifty_at_most_due_a_hundred,
         runs_are_listed_newest_first_and_filtered,
         due_runs_are_the_unfinished_ones_whose_time_came,
+        the_next_due_time_is_the_earliest_sleep_retry_or_hold_end_to_come,
         a_claim_holds_a_run_for_one_owner_until_it_runs_out,
         a_claim_takes_only_a_run_that_is_due_and_unfinished,
         release_frees_a_run_only_for_its_owner,

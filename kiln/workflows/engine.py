@@ -18,7 +18,7 @@ import contextlib
 import inspect
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -513,15 +513,10 @@ class Engine:
         return carried
 
     def next_wake(self) -> datetime | None:
-        """When the next sleeping or retrying run is due, by kiln's clock (``None``: none waits)."""
-        waiting = [
-            run.due_at for status in ("sleeping", "retrying") for run in self._all(status) if run.due_at
-        ]
-        return datetime.fromisoformat(min(waiting).replace("Z", "+00:00")) if waiting else None
-
-    def _all(self, status: str) -> Iterator[Run]:
-        runs, _ = self.store.runs(status=status, limit=1000)
-        yield from runs
+        """When the next run becomes due after now, by kiln's clock: a sleep or a retry whose time
+        comes, or a hold that runs out (``None``: nothing waits)."""
+        when = self.store.next_due(format_datetime(self.clock.now()))
+        return datetime.fromisoformat(when.replace("Z", "+00:00")) if when else None
 
     def _lease_end(self, now: datetime | None = None) -> str:
         """When a hold taken at ``now`` (the clock's time by default) runs out."""

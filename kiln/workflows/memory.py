@@ -113,6 +113,12 @@ class MemoryEventStore:
             due.sort(key=lambda run: (run.due_at or run.created_at, self._order[run.id]))
         return [_own(run) for run in due[:limit]]
 
+    def next_due(self, after: str) -> str | None:
+        with self._lock:
+            live = (self._runs[run_id] for run_id in self._live)
+            times = [max(run.due_at or "", run.lease_until or "") for run in live]
+        return min((time for time in times if time > after), default=None)
+
     def claim(self, run_id: str, owner: str, until: str, now: str) -> Run | None:
         with self._lock:
             run = self._runs.get(run_id)

@@ -298,6 +298,16 @@ class SqliteEventStore:
             ).fetchall()
         return [_run(row) for row in rows]
 
+    def next_due(self, after: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT min(due) FROM (SELECT max(coalesce(due_at, ''), coalesce(lease_until, '')) AS due "
+                f"FROM _kiln_wf_runs INDEXED BY _kiln_wf_runs_live WHERE {_LIVE}) WHERE due > ?",
+                [after],
+            ).fetchone()
+        due: str | None = row[0]
+        return due
+
     def claim(self, run_id: str, owner: str, until: str, now: str) -> Run | None:
         # one statement, atomic by itself on an autocommit connection
         with self._lock:

@@ -63,6 +63,12 @@ class EventStore(Protocol):
         runs due by then, and running ones whose lease ran out."""
         ...
 
+    def next_due(self, after: str) -> str | None:
+        """The earliest time after ``after`` at which a run neither completed nor failed becomes
+        due: the later of its ``due_at`` and the end of its hold (``lease_until``); ``None`` if no
+        run becomes due after ``after`` (runs due by then already are not counted)."""
+        ...
+
     def claim(self, run_id: str, owner: str, until: str, now: str) -> Run | None:
         """Hold the run for ``owner`` until ``until`` and answer it as held, if it is neither
         completed nor failed, is due by ``now`` (``due_at`` unset or not after it), and nobody

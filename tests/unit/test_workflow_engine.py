@@ -329,11 +329,13 @@ def test_a_run_held_by_a_dead_worker_is_taken_over_after_the_heartbeat_timeout(
 
     assert _run(survivor, "orphan") is None
     assert asyncio.run(survivor.run_due()) == []
+    assert survivor.next_wake() == datetime(2026, 1, 1, 0, 0, 30, tzinfo=UTC)  # when the lease runs out
     clock.advance(timedelta(seconds=30))
     [resumed] = asyncio.run(survivor.run_due())
 
     assert resumed.status == "sleeping"
     assert [e.step for e in store.events("orphan")][1:3] == ["start", "nap-0"]
+    assert survivor.next_wake() == datetime(2026, 1, 1, 0, 0, 40, tzinfo=UTC)  # its first nap's end
 
 
 def test_two_workers_on_one_store_record_each_step_once(store: EventStore, clock: Clock) -> None:
