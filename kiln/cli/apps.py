@@ -9,11 +9,10 @@ import sys
 from typing import Any
 
 from kiln.cli.common import add_app_arguments, compile_folder, database, prepare, print_table
+from kiln.cli.routes import route_rows
 from kiln.clock import Clock
 from kiln.files.gc import collect_garbage
 from kiln.logs import LOG_FILE, serve_log_config
-from kiln.manifest.auth import USER
-from kiln.manifest.routes import dispatch_key
 from kiln.openapi import openapi_document
 from kiln.store.search_index import rebuild
 
@@ -80,37 +79,7 @@ def _routes(args: argparse.Namespace) -> int:
     compiled = compile_folder(args.app)
     if compiled is None:
         return 1
-    header = ("METHODS", "PATH", "TARGET")
-    rows = [("GET", "/health", "built in: health"), ("GET", "/openapi.json", "built in: OpenAPI document")]
-    for entity in compiled.manifest.entities.values():
-        if entity.name == USER:  # users are served by /auth, not a collection
-            continue
-        rows.append(("GET POST", entity.path, f"{entity.name} collection"))
-        rows.append(("GET PATCH PUT DELETE", entity.path + "/{id:int}", f"{entity.name} record"))
-        if entity.search_fields:
-            rows.append(("GET", entity.path + "/search", f"{entity.name} search"))
-    manifest = compiled.manifest
-    if manifest.has_files:
-        rows.append(("POST" + (" GET" if manifest.auth else ""), "/api/_files", "files: upload, list"))
-        if manifest.auth:
-            rows.append(("DELETE", "/api/_files/{id:int}", "files: delete"))
-        if manifest.files.presign:
-            rows.append(("POST", "/api/_files/presign", "files: presign"))
-            rows.append(("GET PUT", "/files/presigned/{name:path}", "files: presigned"))
-        rows.append(("GET", "/files/{id:int}/{name:path}", "files: download"))
-    if manifest.realtime is not None:
-        rows.append(("WS", "/ws", "realtime: rooms and record events"))
-    if manifest.auth is not None and manifest.cron:
-        rows.append(("GET", "/api/_cron", "cron: jobs"))
-        rows.append(("POST", "/api/_cron/{name}/trigger", "cron: trigger"))
-        rows.append(("GET", "/api/_cron/{name}/history", "cron: history"))
-    if manifest.auth is not None and manifest.mail is not None and manifest.mail.inbound is not None:
-        rows.append(("GET", "/api/_mail/inbox", "mail: inbox"))
-    if manifest.has_outbox:
-        rows.append(("GET", "/_dev/outbox", "mail: outbox by address, in dev mode"))
-    for route in sorted(compiled.manifest.routes, key=dispatch_key):
-        rows.append((" ".join(route.methods), route.path, route.target))
-    print_table(header, rows)
+    print_table(("METHODS", "PATH", "TARGET"), route_rows(compiled))
     return 0
 
 

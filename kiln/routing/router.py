@@ -21,7 +21,10 @@ from kiln.records import Shape
 from kiln.routing.bindings import BoundData
 from kiln.templates import Templates
 
-__all__ = ["declared_routes"]
+__all__ = ["DECLARED_ROUTE", "declared_routes"]
+
+#: The name of each Starlette route that serves declared routes (``kiln routes`` looks for it).
+DECLARED_ROUTE = "declared"
 
 Target = Callable[[Request], Awaitable[Response]]
 
@@ -58,7 +61,7 @@ def _starlette_route(path: str, targets: dict[str, Target]) -> StarletteRoute:
         method = "GET" if request.method == "HEAD" else request.method
         return await targets[method](request)
 
-    return StarletteRoute(path, endpoint, methods=list(targets))
+    return StarletteRoute(path, endpoint, methods=list(targets), name=DECLARED_ROUTE)
 
 
 def _guarded(route: Route, handlers: ModuleType | None, target: Target) -> Target:

@@ -11,6 +11,7 @@ import pytest
 from harness import TestApp
 from kiln import cli
 from kiln.cli import main
+from kiln.cli.common import compile_folder
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -88,7 +89,8 @@ def test_routes_lists_declared_routes_in_dispatch_order(capsys: pytest.CaptureFi
     assert capsys.readouterr().out == TODO_ROUTES
 
 
-# The files API sits after the collections; User has no collection (/auth serves users).
+# The files API sits after the collections and /auth; User has no collection (/auth serves users).
+# Built-in routes say what the OpenAPI document says of them.
 FILE_ROUTES = """\
 METHODS               PATH                          TARGET
 GET                   /health                       built in: health
@@ -97,11 +99,19 @@ GET POST              /api/albums                   Album collection
 GET PATCH PUT DELETE  /api/albums/{id:int}          Album record
 GET POST              /api/documents                Document collection
 GET PATCH PUT DELETE  /api/documents/{id:int}       Document record
-POST GET              /api/_files                   files: upload, list
-DELETE                /api/_files/{id:int}          files: delete
-POST                  /api/_files/presign           files: presign
-GET PUT               /files/presigned/{name:path}  files: presigned
-GET                   /files/{id:int}/{name:path}   files: download
+POST                  /auth/register                Create a user
+POST                  /auth/login                   Exchange email and password for a token
+GET                   /auth/me                      The calling user
+POST                  /auth/logout                  Revoke the token of this request
+POST                  /auth/password                Change the password; older tokens stop working
+POST                  /auth/verify                  Verify an email address with the token the mail carried
+POST                  /auth/forgot                  Mail a password reset token, if the address is registered
+POST                  /auth/reset                   Set a new password with a reset token; older tokens stop working
+GET POST              /api/_files                   List files; Upload a file
+GET                   /files/{id:int}/{name:path}   Download a file
+DELETE                /api/_files/{id:int}          Delete a file
+POST                  /api/_files/presign           Presign a URL
+GET PUT               /files/presigned/{name:path}  Download a presigned file; Upload a presigned file
 GET                   /_dev/outbox                  mail: outbox by address, in dev mode
 """
 
@@ -109,6 +119,52 @@ GET                   /_dev/outbox                  mail: outbox by address, in 
 def test_routes_lists_the_files_api_and_no_user_collection(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["routes", str(FIXTURES / "file-app")]) == 0
     assert capsys.readouterr().out == FILE_ROUTES
+
+
+RUNTIME_ROUTES_FROM_CRON_ON = """\
+GET                   /api/_cron                     List the cron jobs
+POST                  /api/_cron/{name}/trigger      Run a cron job now
+GET                   /api/_cron/{name}/history      A cron job's runs, newest first
+GET                   /api/_mail/inbox               The received mail, newest first
+GET                   /_dev/outbox                   mail: outbox by address, in dev mode
+GET                   /api/_workflows/runs           Workflow runs, newest first
+GET                   /api/_workflows/runs/{run_id}  A workflow run
+POST                  /api/_workflows/{name}         Start a run of a workflow
+GET                   /static/{path:path}            static files: static/
+GET                   /api/status                    handler handlers:status
+GET                   /api/add                       handler handlers:add
+GET                   /api/spin                      handler handlers:spin
+GET                   /api/trap                      handler handlers:trap
+GET                   /api/upstream                  handler handlers:upstream
+POST                  /api/notify                    handler handlers:notify
+GET                   (any other path)               SPA fallback: static/index.html for browser navigations
+"""
+
+
+def test_routes_lists_the_runtimes_workflows_static_files_and_the_spa_fallback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["routes", str(FIXTURES / "runtime-app")]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith(RUNTIME_ROUTES_FROM_CRON_ON)
+    assert "POST                  /auth/reset  " in out
+
+
+APPS = sorted(path.name for path in FIXTURES.iterdir() if (path / "app.toml").is_file())
+
+
+@pytest.mark.parametrize("fixture", APPS)
+def test_routes_lists_every_route_the_app_serves(fixture: str, capsys: pytest.CaptureFixture[str]) -> None:
+    compiled = compile_folder(FIXTURES / fixture)
+    assert compiled is not None
+    assert main(["routes", str(FIXTURES / fixture)]) == 0
+    header, *lines = capsys.readouterr().out.splitlines()
+    start, end = header.index("PATH"), header.index("TARGET")
+    listed = [line[start:end].strip() for line in lines]
+    served = [route.path for route in compiled.shared.routes]  # what the app dispatches on
+    assert "/health" in served
+    missing = [path for path in served if path not in listed and f"{path}/{{path:path}}" not in listed]
+    assert missing == []
 
 
 def test_kiln_without_a_command_shows_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
