@@ -30,6 +30,10 @@ def _engine() -> Any:
 
     config = wasmtime.Config()
     config.consume_fuel = True
+    # compile on the calling thread: wasmtime's pool of compiling threads does not survive a fork,
+    # and a forked child (a preforking server, mutmut's runner) hung at its first compile. A
+    # kiln module is small; its compile gains nothing from threads.
+    config.parallel_compilation = False
     return wasmtime.Engine(config)
 
 

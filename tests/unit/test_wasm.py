@@ -3,6 +3,7 @@ add.wasm is exactly what its checked-in add.wat compiles to."""
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,23 @@ def test_each_call_gets_a_fresh_instance(tmp_path: Path) -> None:
 def test_an_unreadable_path_is_a_wasm_error(tmp_path: Path) -> None:
     with pytest.raises(WasmError, match=r"^cannot be read: "):
         load_module("gone", tmp_path / "gone.wasm")
+
+
+def _compile_and_add(tmp_path: Path) -> None:
+    """In a forked child: compile a module anew and call it; exit 0 if it added up."""
+    (tmp_path / "child.wat").write_text(COUNTER)
+    module = load_module("child", tmp_path / "child.wat")
+    raise SystemExit(0 if module.call("half", 5.0) == 2.5 else 1)
+
+
+def test_a_process_forked_after_a_compile_compiles_too(tmp_path: Path) -> None:
+    # a compile on a thread pool of wasmtime's own hung in a forked child, whose copy of the pool
+    # has no threads: a preforking server (or mutmut's runner) that loaded an app with WASM first
+    load_module("add", WASM / "add.wasm")  # the parent compiles first
+    child = multiprocessing.get_context("fork").Process(target=_compile_and_add, args=(tmp_path,))
+    child.start()
+    child.join(timeout=30)
+    if child.is_alive():
+        child.kill()
+        child.join()
+    assert child.exitcode == 0
