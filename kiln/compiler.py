@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -165,7 +166,9 @@ def _version(path: Path) -> int:
 
 
 def _build_template(manifest: Manifest) -> Path:
-    path = _templates_dir() / f"{manifest.name}-{next(_serial)}.db"  # never reused, even after clear_cache
+    # never reused, even after clear_cache, nor by a forked process, which shares the folder and
+    # the count: two processes at once wrote one file (preforked servers, mutmut's runner)
+    path = _templates_dir() / f"{manifest.name}-{os.getpid()}-{next(_serial)}.db"
     conn = connect(path)
     try:
         create_schema(conn, manifest)

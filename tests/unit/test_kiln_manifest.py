@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -743,6 +745,35 @@ def test_compiling_again_after_clear_cache_builds_a_new_template(tmp_path: Path)
         seen.add(compiled.template_db)
         assert compiled.prepare(tmp_path / f"data-{len(seen)}").is_file()
     assert len(seen) == 20
+
+
+def _compile_and_send(folder: Path, sender: Any) -> None:
+    """In a forked child: compile the app afresh and send back where its template is."""
+    from kiln.compiler import clear_cache
+
+    clear_cache()
+    sender.send(str(compile_app(folder).template_db))
+
+
+def test_a_forked_process_builds_its_templates_in_files_of_its_own(tmp_path: Path) -> None:
+    """A forked process shares the folder of templates and the count that names them: two
+    processes compiling at once (preforked servers, mutmut's runner) wrote one file."""
+    from kiln.compiler import clear_cache
+
+    _write(tmp_path, "")
+    compile_app(tmp_path)  # the templates' folder exists before the fork
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_compile_and_send, args=(tmp_path, sender))
+    child.start()
+    assert receiver.poll(30)
+    theirs = Path(receiver.recv())
+    child.join(timeout=30)
+    clear_cache()
+    ours = compile_app(tmp_path).template_db
+    assert child.exitcode == 0
+    assert theirs.parent == ours.parent  # one folder
+    assert theirs != ours
 
 
 def test_search_paths_are_free_for_routes_when_nothing_is_searched(tmp_path: Path) -> None:
