@@ -277,7 +277,6 @@ class _Execution:
         self._pending = [NewEvent("step_completed", self.now(), step=name, data={"result": result})]
         self._pending_update = {"status": "running", "attempts": attempts}
         self.history.record("step", name)
-        self.history.results[name] = result
         return result
 
     async def _call(self, name: str, function: Callable[[], Any]) -> Any:

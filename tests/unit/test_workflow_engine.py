@@ -181,12 +181,101 @@ def test_a_failing_step_is_retried_after_1_then_2_seconds(store: EventStore, clo
     clock.advance(timedelta(seconds=2))
     third = asyncio.run(engine.run_due())[0]
     assert (third.status, third.attempts, third.output, third.error) == ("completed", 3, 3, None)
-    assert [(e.type, (e.data or {}).get("attempt")) for e in store.events(run.id)][1:] == [
-        ("step_failed", 1),
-        ("step_failed", 2),
-        ("step_completed", None),
-        ("completed", None),
+    assert [(e.type, e.step, e.data) for e in store.events(run.id)][1:] == [
+        ("step_failed", "call", {"error": "the service is down (try 1)", "attempt": 1}),
+        ("step_failed", "call", {"error": "the service is down (try 2)", "attempt": 2}),
+        ("step_completed", "call", {"result": 3}),
+        ("completed", None, {"output": 3}),
     ]
+
+
+def test_an_error_without_a_message_is_named_by_its_type(store: EventStore, clock: Clock) -> None:
+    @workflow(f"mute-{next(_names)}", max_attempts=1)
+    async def mute(wf: Any, input: Any) -> None:
+        def call() -> None:
+            raise TimeoutError()  # str() of it is ""
+
+        await wf.step("call", call)
+
+    engine = _engine(store, clock, mute)
+    run, _ = engine.start(definition_of(mute).name, None)  # type: ignore[union-attr]
+    failed = _run(engine, run.id)
+    assert (failed.status, failed.error) == ("failed", "TimeoutError")
+    assert store.events(run.id)[1].data == {"error": "TimeoutError", "attempt": 1}
+
+
+def test_a_result_that_is_not_json_on_a_later_try_fails_the_run_with_that_tries_count(
+    store: EventStore, clock: Clock
+) -> None:
+    tries: list[int] = []
+
+    @workflow(f"late-set-{next(_names)}", max_attempts=3)
+    async def late_set(wf: Any, input: Any) -> None:
+        def call() -> Any:
+            tries.append(1)
+            if len(tries) == 1:
+                raise ConnectionError("down")
+            return {1, 2}  # a set: not JSON
+
+        await wf.step("call", call)
+
+    engine = _engine(store, clock, late_set)
+    run, _ = engine.start(definition_of(late_set).name, None)  # type: ignore[union-attr]
+    _run(engine, run.id)
+    clock.advance(timedelta(seconds=1))
+    [failed] = asyncio.run(engine.run_due())
+    assert (failed.status, failed.attempts) == ("failed", 2)  # the tries of the step that ran last
+    assert (
+        failed.error
+        == "the result of step 'call' must be JSON, but it is set: Type is not JSON serializable: set"
+    )
+
+
+def test_an_async_step_taken_up_again_says_running_while_it_awaits(store: EventStore, clock: Clock) -> None:
+    seen: list[tuple[str, str | None]] = []
+    tries: list[int] = []
+
+    @workflow(f"slow-retry-{next(_names)}", max_attempts=3)
+    async def slow_retry(wf: Any, input: Any) -> int:
+        async def call() -> int:
+            tries.append(1)
+            run = store.get(wf.run_id)
+            assert run is not None
+            seen.append((run.status, run.due_at))
+            if len(tries) == 1:
+                raise ConnectionError("down")
+            return 7
+
+        return int(await wf.step("call", call))
+
+    engine = _engine(store, clock, slow_retry)
+    run, _ = engine.start(definition_of(slow_retry).name, None)  # type: ignore[union-attr]
+    assert _run(engine, run.id).status == "retrying"
+    clock.advance(timedelta(seconds=1))
+    [done] = asyncio.run(engine.run_due())
+    assert (done.status, done.output) == ("completed", 7)
+    # pending at first, then retrying with its due time: each said running, due nowhere, while it awaited
+    assert seen == [("running", None), ("running", None)]
+
+
+def test_the_observer_hears_of_each_steps_body_with_its_run(store: EventStore, clock: Clock) -> None:
+    @workflow(f"observed-{next(_names)}", max_attempts=1)
+    async def observed(wf: Any, input: Any) -> None:
+        async def later() -> int:
+            return 2
+
+        def broken() -> None:
+            raise NonRetryableError("no")
+
+        await wf.step("sync", lambda: 1)
+        await wf.step("async", later)
+        await wf.step("raises", broken)
+
+    engine = _engine(store, clock, observed)
+    heard: list[tuple[str, str]] = []
+    engine.observer = lambda run_id, step: heard.append((run_id, step))
+    asyncio.run(engine.start_and_run(definition_of(observed).name, run_id="seen"))  # type: ignore[union-attr]
+    assert heard == [("seen", "sync"), ("seen", "async"), ("seen", "raises")]
 
 
 def test_a_step_that_keeps_failing_fails_the_run_after_max_attempts(store: EventStore, clock: Clock) -> None:
