@@ -515,7 +515,7 @@ class Engine:
         """When the next run becomes due after now, by kiln's clock: a sleep or a retry whose time
         comes, or a hold that runs out (``None``: nothing waits)."""
         when = self.store.next_due(format_datetime(self.clock.now()))
-        return datetime.fromisoformat(when.replace("Z", "+00:00")) if when else None
+        return datetime.fromisoformat(when) if when else None  # Python 3.11 reads the Z
 
     def _lease_end(self, now: datetime | None = None) -> str:
         """When a hold taken at ``now`` (the clock's time by default) runs out."""
