@@ -150,6 +150,12 @@ def test_routes_lists_the_runtimes_workflows_static_files_and_the_spa_fallback(
     assert "POST                  /auth/reset  " in out
 
 
+def test_routes_lists_the_websocket_of_an_app_with_realtime(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["routes", str(FIXTURES / "chat-app")]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert "WS                    /ws                    realtime: rooms and record events" in rows
+
+
 APPS = sorted(path.name for path in FIXTURES.iterdir() if (path / "app.toml").is_file())
 
 
