@@ -29,6 +29,15 @@ def _diff(before: str, after: str) -> str:
             '    if conn.execute("SELECT 1 FROM users WHERE email = ?", [email]):',
             '    if conn.execute("select 1 from users where email = ?", [email]):',
         ),
+        # quoted values the same, the rest in another case
+        (
+            "    \"AND coalesce(due_at, '') <= ? AND coalesce(lease_until, '') <= ? \"",
+            "    \"AND COALESCE(DUE_AT, '') <= ? AND COALESCE(LEASE_UNTIL, '') <= ? \"",
+        ),
+        (
+            '    "ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",',
+            '    "order by created_at desc, rowid desc limit ? offset ?",',
+        ),
     ],
 )
 def test_a_case_change_in_sql_is_equivalent(runner: ModuleType, before: str, after: str) -> None:
@@ -50,6 +59,13 @@ def test_a_case_change_in_sql_is_equivalent(runner: ModuleType, before: str, aft
         ),
         # more than the case changed
         ('    "SELECT id FROM posts"', '    "XXSELECT id FROM postsXX"'),
+        # a quoted value changed, beside SQL whose case changed
+        (
+            "    \"WHERE status NOT IN ('completed', 'failed')\"",
+            "    \"where status not in ('COMPLETED', 'failed')\"",
+        ),
+        # one keyword is too little to call it SQL
+        ('    where.append("status = ?")', '    where.append("STATUS = ?")'),
         # Python comparing with SQL text is code, and "select" is not "SELECT" to it
         ('    return s.upper().startswith("SELECT")', '    return s.upper().startswith("select")'),
     ],
