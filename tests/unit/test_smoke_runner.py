@@ -309,7 +309,10 @@ def _free_port_outside_the_ephemeral_range() -> int:
     """A port free now that the system hands nobody else meanwhile: below the range it picks
     from for port 0 and for outgoing connections (a port it picked could be taken again by the
     time the host binds it, with the suite's other servers busy on the machine)."""
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except OSError:  # not Linux: the range IANA gives, which macOS and Windows use
+        low = 49152
     for port in random.Random().sample(range(max(1024, low - 10_000), low), 50):
         with socket.socket() as probe:
             try:
