@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from workflow_engines import engine_for
 
 from kiln.clock import Clock
 from kiln.workflows import (
@@ -51,12 +52,6 @@ async def double(wf: Any, input: Any) -> int:
     return int(n)
 
 
-def _engine(store: EventStore, clock: Clock, *flows: Callable[..., Any], **options: Any) -> Engine:
-    definitions = [definition_of(flow) for flow in flows]
-    assert all(definitions)
-    return Engine(store, clock, {d.name: d for d in definitions if d is not None}, **options)
-
-
 def _run(engine: Engine, run_id: str) -> Any:
     return asyncio.run(engine.run(run_id))
 
@@ -65,7 +60,7 @@ def test_the_smoke_workflow_doubles_sleeps_six_times_on_the_clock_and_persists(
     store: EventStore, clock: Clock
 ) -> None:
     results = Results()
-    engine = _engine(store, clock, double, db=lambda: contextlib.nullcontext(results))
+    engine = engine_for(store, clock, double, db=lambda: contextlib.nullcontext(results))
     run, created = engine.start("double-and-persist", {"n": 21}, run_id="smoke-1")
     assert (created, run.status) == (True, "pending")
 
@@ -93,7 +88,7 @@ def test_the_smoke_workflow_doubles_sleeps_six_times_on_the_clock_and_persists(
 
 
 def test_a_sleep_does_not_end_before_its_time(store: EventStore, clock: Clock) -> None:
-    engine = _engine(store, clock, double, db=lambda: contextlib.nullcontext(Results()))
+    engine = engine_for(store, clock, double, db=lambda: contextlib.nullcontext(Results()))
     engine.start("double-and-persist", {"n": 1}, run_id="r")
     _run(engine, "r")
     clock.advance(timedelta(seconds=9.999))
@@ -114,7 +109,7 @@ def test_a_recorded_step_is_never_run_again(store: EventStore, clock: Clock) -> 
         second = await wf.step("second", lambda: calls.append("second") or "two")
         return f"{first}-{second}"
 
-    engine = _engine(store, clock, counting)
+    engine = engine_for(store, clock, counting)
     run, _ = engine.start(definition_of(counting).name, None)  # type: ignore[union-attr]
     _run(engine, run.id)
     clock.advance(timedelta(seconds=5))
@@ -125,7 +120,7 @@ def test_a_recorded_step_is_never_run_again(store: EventStore, clock: Clock) -> 
 
 
 def test_starting_an_existing_id_starts_nothing(store: EventStore, clock: Clock) -> None:
-    engine = _engine(store, clock, double, db=lambda: contextlib.nullcontext(Results()))
+    engine = engine_for(store, clock, double, db=lambda: contextlib.nullcontext(Results()))
     engine.start("double-and-persist", {"n": 1}, run_id="same")
     again, created = engine.start("double-and-persist", {"n": 999}, run_id="same")
     assert (created, again.input) == (False, {"n": 1})
@@ -133,7 +128,7 @@ def test_starting_an_existing_id_starts_nothing(store: EventStore, clock: Clock)
 
 
 def test_concurrent_starts_of_one_id_make_one_run(store: EventStore, clock: Clock) -> None:
-    engine = _engine(store, clock, double, db=lambda: contextlib.nullcontext(Results()))
+    engine = engine_for(store, clock, double, db=lambda: contextlib.nullcontext(Results()))
     barrier = threading.Barrier(12)
     created: list[bool] = []
 
@@ -168,7 +163,7 @@ def _flaky(failures: int, max_attempts: int = 3) -> Callable[..., Any]:
 
 def test_a_failing_step_is_retried_after_1_then_2_seconds(store: EventStore, clock: Clock) -> None:
     flaky = _flaky(failures=2)
-    engine = _engine(store, clock, flaky)
+    engine = engine_for(store, clock, flaky)
     run, _ = engine.start(definition_of(flaky).name, None)  # type: ignore[union-attr]
 
     first = _run(engine, run.id)
@@ -197,7 +192,7 @@ def test_an_error_without_a_message_is_named_by_its_type(store: EventStore, cloc
 
         await wf.step("call", call)
 
-    engine = _engine(store, clock, mute)
+    engine = engine_for(store, clock, mute)
     run, _ = engine.start(definition_of(mute).name, None)  # type: ignore[union-attr]
     failed = _run(engine, run.id)
     assert (failed.status, failed.error) == ("failed", "TimeoutError")
@@ -219,7 +214,7 @@ def test_a_result_that_is_not_json_on_a_later_try_fails_the_run_with_that_tries_
 
         await wf.step("call", call)
 
-    engine = _engine(store, clock, late_set)
+    engine = engine_for(store, clock, late_set)
     run, _ = engine.start(definition_of(late_set).name, None)  # type: ignore[union-attr]
     _run(engine, run.id)
     clock.advance(timedelta(seconds=1))
@@ -248,7 +243,7 @@ def test_an_async_step_taken_up_again_says_running_while_it_awaits(store: EventS
 
         return int(await wf.step("call", call))
 
-    engine = _engine(store, clock, slow_retry)
+    engine = engine_for(store, clock, slow_retry)
     run, _ = engine.start(definition_of(slow_retry).name, None)  # type: ignore[union-attr]
     assert _run(engine, run.id).status == "retrying"
     clock.advance(timedelta(seconds=1))
@@ -271,7 +266,7 @@ def test_the_observer_hears_of_each_steps_body_with_its_run(store: EventStore, c
         await wf.step("async", later)
         await wf.step("raises", broken)
 
-    engine = _engine(store, clock, observed)
+    engine = engine_for(store, clock, observed)
     heard: list[tuple[str, str]] = []
     engine.observer = lambda run_id, step: heard.append((run_id, step))
     asyncio.run(engine.start_and_run(definition_of(observed).name, run_id="seen"))  # type: ignore[union-attr]
@@ -280,7 +275,7 @@ def test_the_observer_hears_of_each_steps_body_with_its_run(store: EventStore, c
 
 def test_a_step_that_keeps_failing_fails_the_run_after_max_attempts(store: EventStore, clock: Clock) -> None:
     flaky = _flaky(failures=99, max_attempts=2)
-    engine = _engine(store, clock, flaky)
+    engine = engine_for(store, clock, flaky)
     run, _ = engine.start(definition_of(flaky).name, None)  # type: ignore[union-attr]
     _run(engine, run.id)
     clock.advance(timedelta(seconds=1))
@@ -301,7 +296,7 @@ def test_a_non_retryable_error_fails_the_run_at_once(
 
         await wf.step("charge", charge)
 
-    engine = _engine(store, clock, refuses)
+    engine = engine_for(store, clock, refuses)
     run, _ = engine.start(definition_of(refuses).name, {"amount": 5}, run_id="declined")  # type: ignore[union-attr]
     with caplog.at_level(logging.WARNING, logger="kiln.workflows"):
         done = _run(engine, run.id)
@@ -320,7 +315,7 @@ def test_a_step_result_that_is_not_json_fails_the_step_clearly(store: EventStore
     async def unjson(wf: Any, input: Any) -> None:
         await wf.step("make", lambda: {1, 2, 3})
 
-    engine = _engine(store, clock, unjson)
+    engine = engine_for(store, clock, unjson)
     run, _ = engine.start(definition_of(unjson).name, None)  # type: ignore[union-attr]
     done = _run(engine, run.id)
     assert done.status == "failed"
@@ -346,10 +341,10 @@ def test_code_that_no_longer_matches_its_history_fails_with_nondeterminism(
         await wf.step("validate", lambda: 0)  # a step added before the recorded one
         await wf.step("fetch", lambda: 1)
 
-    run, _ = _engine(store, clock, before).start(name, None)
-    _run(_engine(store, clock, before), run.id)
+    run, _ = engine_for(store, clock, before).start(name, None)
+    _run(engine_for(store, clock, before), run.id)
     clock.advance(timedelta(seconds=60))
-    done = _run(_engine(store, clock, after), run.id)
+    done = _run(engine_for(store, clock, after), run.id)
 
     assert done.status == "failed"
     assert done.error == (
@@ -364,7 +359,7 @@ def test_a_step_name_used_twice_fails_the_run(store: EventStore, clock: Clock) -
         await wf.step("same", lambda: 1)
         await wf.step("same", lambda: 2)
 
-    engine = _engine(store, clock, twice)
+    engine = engine_for(store, clock, twice)
     run, _ = engine.start(definition_of(twice).name, None)  # type: ignore[union-attr]
     assert _run(engine, run.id).error == "step 'same' is used twice in one run: give each its own name"
 
@@ -374,7 +369,7 @@ def test_an_error_outside_a_step_fails_the_run_with_its_type(store: EventStore, 
     async def broken(wf: Any, input: Any) -> None:
         raise KeyError("missing")
 
-    engine = _engine(store, clock, broken)
+    engine = engine_for(store, clock, broken)
     run, _ = engine.start(definition_of(broken).name, None)  # type: ignore[union-attr]
     assert _run(engine, run.id).error == "KeyError: 'missing'"
 
@@ -388,7 +383,7 @@ def test_scratchpad_writes_are_recorded_once_across_replays(store: EventStore, c
         wf.scratchpad.update(count=2)
         return dict(wf.scratchpad)
 
-    engine = _engine(store, clock, notes)
+    engine = engine_for(store, clock, notes)
     run, _ = engine.start(definition_of(notes).name, None)  # type: ignore[union-attr]
     assert _run(engine, run.id).scratchpad == {"stage": "fetched"}
     clock.advance(timedelta(seconds=1))
@@ -402,7 +397,7 @@ def test_a_run_held_by_a_dead_worker_is_taken_over_after_the_heartbeat_timeout(
     store: EventStore, clock: Clock
 ) -> None:
     results = Results()
-    survivor = _engine(
+    survivor = engine_for(
         store,
         clock,
         double,
@@ -439,8 +434,8 @@ def test_two_workers_on_one_store_record_each_step_once(store: EventStore, clock
 
         return int(await wf.step("charge", slow))
 
-    one = _engine(store, clock, shared, worker="one")
-    two = _engine(store, clock, shared, worker="two")
+    one = engine_for(store, clock, shared, worker="one")
+    two = engine_for(store, clock, shared, worker="two")
     run, _ = one.start(definition_of(shared).name, None)  # type: ignore[union-attr]
 
     async def both() -> list[Any]:
@@ -463,7 +458,7 @@ def test_a_worker_whose_run_was_recorded_meanwhile_stops_without_writing(
 
         return int(await wf.step("work", meddle))
 
-    engine = _engine(store, clock, raced)
+    engine = engine_for(store, clock, raced)
     run, _ = engine.start(definition_of(raced).name, None)  # type: ignore[union-attr]
     after = _run(engine, run.id)
     assert [e.type for e in store.events(run.id)] == ["started", "scratchpad"]
@@ -471,7 +466,7 @@ def test_a_worker_whose_run_was_recorded_meanwhile_stops_without_writing(
 
 
 def test_starting_an_unknown_workflow_or_with_input_that_is_not_json(store: EventStore, clock: Clock) -> None:
-    engine = _engine(store, clock, double, db=lambda: contextlib.nullcontext(Results()))
+    engine = engine_for(store, clock, double, db=lambda: contextlib.nullcontext(Results()))
     with pytest.raises(UnknownWorkflow, match=r"no workflow named 'nope' \(workflows: double-and-persist\)"):
         engine.start("nope", None)
     with pytest.raises(TypeError, match="a workflow's input must be JSON, but it is object"):
@@ -515,8 +510,8 @@ def test_a_long_async_step_keeps_its_hold_on_the_run_with_heartbeats(store: Even
 
             return str(await wf.step("upload", upload))
 
-        one = _engine(store, clock, long, worker="one", heartbeat_timeout=30, heartbeat_interval=0.01)
-        two = _engine(store, clock, long, worker="two", heartbeat_timeout=30)
+        one = engine_for(store, clock, long, worker="one", heartbeat_timeout=30, heartbeat_interval=0.01)
+        two = engine_for(store, clock, long, worker="two", heartbeat_timeout=30)
         run, _ = one.start(definition_of(long).name, None)  # type: ignore[union-attr]
         carrying = asyncio.create_task(one.run(run.id))
         await asyncio.wait_for(started.wait(), 5)
@@ -538,7 +533,7 @@ def test_a_recorded_sleep_taken_up_before_its_end_goes_on_sleeping(store: EventS
         await wf.sleep("nap", seconds=60)
         return "rested"
 
-    engine = _engine(store, clock, nap)
+    engine = engine_for(store, clock, nap)
     run, _ = engine.start(definition_of(nap).name, None)  # type: ignore[union-attr]
     # a history with the sleep but no due time (as a store written by an older kiln could hold)
     store.append(run.id, 1, [NewEvent("sleeping", "2026-01-01T00:00:00.000Z", step="nap",
@@ -557,7 +552,7 @@ def test_a_sleep_of_no_time_sleeps_and_wakes_in_one_write(store: EventStore, clo
         await wf.sleep("blink", seconds=0)
         return "awake"
 
-    engine = _engine(store, clock, blink)
+    engine = engine_for(store, clock, blink)
     run, _ = engine.start(definition_of(blink).name, None)  # type: ignore[union-attr]
     assert _run(engine, run.id).output == "awake"
     events = store.events(run.id)
@@ -574,7 +569,7 @@ def test_scratchpad_keys_must_be_strings_and_values_json(store: EventStore, cloc
     async def keys(wf: Any, input: Any) -> None:
         wf.scratchpad[input["key"]] = input["value"] if input["value"] != "a set" else {1}
 
-    engine = _engine(store, clock, keys)
+    engine = engine_for(store, clock, keys)
     bad_key, _ = engine.start(definition_of(keys).name, {"key": 7, "value": 1})  # type: ignore[union-attr]
     bad_value, _ = engine.start(definition_of(keys).name, {"key": "k", "value": "a set"})  # type: ignore[union-attr]
     assert _run(engine, bad_key.id).error == "TypeError: scratchpad keys are strings, not int"
@@ -589,7 +584,7 @@ def test_scratchpad_update_takes_a_mapping_and_keywords(store: EventStore, clock
         wf.scratchpad.update({"a": 1}, b=2)
         return dict(wf.scratchpad)
 
-    engine = _engine(store, clock, update)
+    engine = engine_for(store, clock, update)
     run, _ = engine.start(definition_of(update).name, None)  # type: ignore[union-attr]
     done = _run(engine, run.id)
     assert (done.output, done.scratchpad) == ({"a": 1, "b": 2}, {"a": 1, "b": 2})
@@ -601,7 +596,7 @@ def test_the_context_gives_the_input_the_clock_and_the_run_id(store: EventStore,
         return {"input": wf.input, "same": wf.input is input or wf.input == input, "now": wf.clock.now().isoformat(),
                 "run": wf.run_id}  # fmt: skip
 
-    engine = _engine(store, clock, context)
+    engine = engine_for(store, clock, context)
     run, _ = engine.start(definition_of(context).name, {"n": 3}, run_id="ctx")  # type: ignore[union-attr]
     assert _run(engine, run.id).output == {
         "input": {"n": 3},
@@ -623,7 +618,7 @@ def test_a_workflow_that_changes_its_input_changes_nothing_stored_and_replays_fr
         await wf.sleep("nap", seconds=10)
         return list(input["tags"])
 
-    engine = _engine(store, clock, mutating)
+    engine = engine_for(store, clock, mutating)
     name = definition_of(mutating).name  # type: ignore[union-attr]
     asyncio.run(engine.start_and_run(name, {"tags": ["a"]}, run_id="mut"))
     clock.advance(timedelta(seconds=10))
@@ -652,7 +647,7 @@ def test_each_event_has_the_millisecond_of_its_own_time(store: EventStore, clock
         for name, when in times.items():
             await wf.step(name, lambda when=when: clock.set(when))
 
-    engine = _engine(store, clock, stamps)
+    engine = engine_for(store, clock, stamps)
     asyncio.run(engine.start_and_run(definition_of(stamps).name, run_id="stamps"))  # type: ignore[union-attr]
 
     assert [(event.step, event.at) for event in store.events("stamps") if event.type == "step_completed"] == [
@@ -666,7 +661,7 @@ def test_each_event_has_the_millisecond_of_its_own_time(store: EventStore, clock
 
 def test_updated_at_is_the_time_of_the_last_write(store: EventStore, clock: Clock) -> None:
     flaky = _flaky(failures=1)
-    engine = _engine(store, clock, flaky)
+    engine = engine_for(store, clock, flaky)
     run, _ = engine.start(definition_of(flaky).name, None)  # type: ignore[union-attr]
     assert _run(engine, run.id).updated_at == "2026-01-01T00:00:00.000Z"
     clock.advance(timedelta(seconds=1))
@@ -689,7 +684,7 @@ def test_a_step_is_recorded_before_the_next_step_runs_and_the_last_with_the_end(
         await wf.step("c", lambda: seen.append(recorded()) or "c")
         return "abc"
 
-    engine = _engine(store, clock, three)
+    engine = engine_for(store, clock, three)
     engine.start(definition_of(three).name, run_id="three")  # type: ignore[union-attr]
     finished = _run(engine, "three")
 
@@ -710,7 +705,7 @@ def test_a_step_before_a_failure_outside_any_step_is_recorded_with_the_failure(
         await wf.step("a", lambda: 1)
         raise KeyError("missing")
 
-    engine = _engine(store, clock, breaks)
+    engine = engine_for(store, clock, breaks)
     engine.start(definition_of(breaks).name, run_id="breaks")  # type: ignore[union-attr]
     failed = _run(engine, "breaks")
 
@@ -724,7 +719,7 @@ def test_a_step_before_a_failure_outside_any_step_is_recorded_with_the_failure(
 
 def test_start_and_run_carries_a_new_run_to_its_end_in_one_call(store: EventStore, clock: Clock) -> None:
     results = Results()
-    engine = _engine(store, clock, double, db=lambda: contextlib.nullcontext(results), worker="w1")
+    engine = engine_for(store, clock, double, db=lambda: contextlib.nullcontext(results), worker="w1")
 
     run, created = asyncio.run(engine.start_and_run("double-and-persist", {"n": 4}, run_id="at-once"))
 
@@ -740,7 +735,7 @@ def test_start_and_run_carries_a_new_run_to_its_end_in_one_call(store: EventStor
         (2, "step_completed", "start"),
         (3, "sleeping", "nap-0"),
     ]
-    other = _engine(store, clock, double, db=lambda: contextlib.nullcontext(results), worker="w2")
+    other = engine_for(store, clock, double, db=lambda: contextlib.nullcontext(results), worker="w2")
     for _ in range(6):
         clock.advance(timedelta(seconds=10))
         asyncio.run(other.run_due())
@@ -759,7 +754,7 @@ def test_start_and_run_of_a_known_id_starts_nothing_and_runs_no_step_again(
     async def once(wf: Any, input: Any) -> str:
         return str(await wf.step("only", lambda: calls.append("only") or "done"))
 
-    engine = _engine(store, clock, once)
+    engine = engine_for(store, clock, once)
     name = definition_of(once).name  # type: ignore[union-attr]
     first, first_created = asyncio.run(engine.start_and_run(name, run_id="dup"))
     again, again_created = asyncio.run(engine.start_and_run(name, {"ignored": True}, run_id="dup"))
@@ -785,8 +780,8 @@ def test_a_run_begun_by_start_and_run_is_held_against_other_workers_while_its_st
 
         return int(await wf.step("look", look))
 
-    first = _engine(store, clock, held, worker="first")
-    other = _engine(store, clock, held, worker="second")
+    first = engine_for(store, clock, held, worker="first")
+    other = engine_for(store, clock, held, worker="second")
     run, _ = asyncio.run(first.start_and_run(definition_of(held).name, run_id="held"))  # type: ignore[union-attr]
 
     assert seen == [None]  # the second worker could not take it up
@@ -796,7 +791,7 @@ def test_a_run_begun_by_start_and_run_is_held_against_other_workers_while_its_st
 def test_start_and_run_refuses_an_unknown_workflow_and_stores_nothing(
     store: EventStore, clock: Clock
 ) -> None:
-    engine = _engine(store, clock, double)
+    engine = engine_for(store, clock, double)
     with pytest.raises(UnknownWorkflow, match="no workflow named 'nope'"):
         asyncio.run(engine.start_and_run("nope", run_id="never"))
     assert store.get("never") is None
@@ -812,7 +807,7 @@ def test_runs_started_in_one_millisecond_share_its_stamp_and_the_end_of_their_ho
         run = store.get(wf.run_id)
         holds[wf.run_id] = run.lease_until if run is not None else None
 
-    engine = _engine(store, clock, held, heartbeat_timeout=5.0)
+    engine = engine_for(store, clock, held, heartbeat_timeout=5.0)
     name = definition_of(held).name  # type: ignore[union-attr]
     start = datetime(2026, 1, 1, tzinfo=UTC)
     for run_id, when in (

@@ -11,9 +11,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from workflow_engines import engine_for
 
 from kiln.clock import Clock
-from kiln.workflows import Engine, EventStore, NewEvent, Run, UnknownWorkflow, definition_of, workflow
+from kiln.workflows import EventStore, NewEvent, Run, UnknownWorkflow, workflow
 
 T0 = "2026-01-01T00:00:00.000Z"
 
@@ -47,15 +48,10 @@ def _naps_reading(store: EventStore) -> Any:
     return naps_reading
 
 
-def _engine(store: EventStore, clock: Clock, *flows: Any, **options: Any) -> Engine:
-    definitions = [definition_of(flow) for flow in flows]
-    return Engine(store, clock, {d.name: d for d in definitions if d is not None}, **options)
-
-
 def test_a_start_stores_a_pending_run_nobody_holds_with_its_started_event(
     store: EventStore, clock: Clock
 ) -> None:
-    engine = _engine(store, clock, one_step)
+    engine = engine_for(store, clock, one_step)
     engine.start("engine-runs-one-step", {"n": 1}, run_id="r")
     run = store.get("r")
     assert run is not None
@@ -74,7 +70,7 @@ def test_a_run_started_held_is_running_and_held_from_its_first_step(store: Event
         seen.append((run.status, run.owner, run.lease_until))
         await wf.step("a", lambda: 1)
 
-    engine = _engine(store, clock, held, worker="w1", heartbeat_timeout=5)
+    engine = engine_for(store, clock, held, worker="w1", heartbeat_timeout=5)
     asyncio.run(engine.start_and_run("engine-runs-held", run_id="h"))
     assert seen == [("running", "w1", "2026-01-01T00:00:05.000Z")]
     assert store.events("h")[0].at == T0
@@ -82,8 +78,8 @@ def test_a_run_started_held_is_running_and_held_from_its_first_step(store: Event
 
 def test_an_unknown_workflow_names_the_ones_there_are(store: EventStore, clock: Clock) -> None:
     with pytest.raises(UnknownWorkflow, match=r"^no workflow named 'nope' \(workflows: none\)$"):
-        _engine(store, clock).start("nope")
-    two = _engine(store, clock, one_step, naps)
+        engine_for(store, clock).start("nope")
+    two = engine_for(store, clock, one_step, naps)
     expected = r"^no workflow named 'nope' \(workflows: engine-runs-one-step, engine-runs-naps\)$"
     with pytest.raises(UnknownWorkflow, match=expected):
         two.start("nope")
@@ -92,7 +88,7 @@ def test_an_unknown_workflow_names_the_ones_there_are(store: EventStore, clock: 
 def test_start_and_run_of_a_known_pending_run_carries_it_and_answers_it_as_it_ends(
     store: EventStore, clock: Clock
 ) -> None:
-    engine = _engine(store, clock, one_step)
+    engine = engine_for(store, clock, one_step)
     engine.start("engine-runs-one-step", run_id="known")
     run, created = asyncio.run(engine.start_and_run("engine-runs-one-step", run_id="known"))
     assert (created, run.status, run.output) == (False, "completed", 5)
@@ -101,7 +97,7 @@ def test_start_and_run_of_a_known_pending_run_carries_it_and_answers_it_as_it_en
 def test_run_answers_a_finished_or_not_yet_due_run_and_none_for_one_held_or_unknown(
     store: EventStore, clock: Clock
 ) -> None:
-    engine = _engine(store, clock, one_step, naps, worker="w1")
+    engine = engine_for(store, clock, one_step, naps, worker="w1")
     asyncio.run(engine.start_and_run("engine-runs-one-step", run_id="done"))
     asyncio.run(engine.start_and_run("engine-runs-naps", run_id="napping"))
     engine.start("engine-runs-one-step", run_id="held")
@@ -116,7 +112,7 @@ def test_run_answers_a_finished_or_not_yet_due_run_and_none_for_one_held_or_unkn
 
 
 def test_run_due_carries_at_most_its_limit(store: EventStore, clock: Clock) -> None:
-    engine = _engine(store, clock, one_step)
+    engine = engine_for(store, clock, one_step)
     for run_id in ("a", "b", "c"):
         engine.start("engine-runs-one-step", run_id=run_id)
     assert [run.id for run in asyncio.run(engine.run_due(limit=2))] == ["a", "b"]
@@ -126,7 +122,7 @@ def test_run_due_carries_at_most_its_limit(store: EventStore, clock: Clock) -> N
 def test_a_sleep_that_wakes_says_running_and_due_nowhere_and_so_does_one_of_no_time(
     store: EventStore, clock: Clock
 ) -> None:
-    engine = _engine(store, clock, _naps_reading(store), worker="w1")
+    engine = engine_for(store, clock, _naps_reading(store), worker="w1")
     asyncio.run(engine.start_and_run("engine-runs-naps-reading", run_id="n"))
     clock.advance(timedelta(seconds=10))
     [done] = asyncio.run(engine.run_due())
@@ -146,7 +142,7 @@ def test_a_sleep_name_used_twice_fails_the_run(store: EventStore, clock: Clock) 
         await wf.sleep("same", seconds=0)
         await wf.sleep("same", seconds=0)
 
-    engine = _engine(store, clock, twice)
+    engine = engine_for(store, clock, twice)
     run, _ = asyncio.run(engine.start_and_run("engine-runs-sleeps-twice"))
     assert (run.status, run.error) == (
         "failed",
@@ -159,7 +155,7 @@ def test_a_workflow_whose_result_is_not_json_fails(store: EventStore, clock: Clo
     async def gives_a_set(wf: Any, input: Any) -> Any:
         return {1}
 
-    engine = _engine(store, clock, gives_a_set)
+    engine = engine_for(store, clock, gives_a_set)
     run, _ = asyncio.run(engine.start_and_run("engine-runs-set"))
     assert (run.status, run.output) == ("failed", None)
     assert (
@@ -174,7 +170,7 @@ def test_deleting_a_scratchpad_entry_fails_the_run_saying_what_to_do(store: Even
         wf.scratchpad["k"] = 1
         del wf.scratchpad["k"]
 
-    engine = _engine(store, clock, deletes)
+    engine = engine_for(store, clock, deletes)
     run, _ = asyncio.run(engine.start_and_run("engine-runs-deletes"))
     assert (run.status, run.scratchpad) == ("failed", {"k": 1})
     assert run.error == "TypeError: scratchpad entries cannot be deleted; set them to None"
@@ -195,7 +191,7 @@ def test_a_retry_lets_the_run_go_and_logs_when_it_comes_back(
 
         return int(await wf.step("call", call))
 
-    engine = _engine(store, clock, retries, worker="w1")
+    engine = engine_for(store, clock, retries, worker="w1")
     with caplog.at_level(logging.INFO, logger="kiln.workflows"):
         asyncio.run(engine.start_and_run("engine-runs-retries", run_id="r"))
     run = store.get("r")
@@ -221,7 +217,7 @@ def test_a_run_of_a_workflow_this_app_lacks_is_logged_and_let_go(
     store.create(
         Run(id="stray", workflow="gone", input=None, created_at=T0, updated_at=T0), NewEvent("started", T0)
     )
-    engine = _engine(store, clock, one_step, worker="w1")
+    engine = engine_for(store, clock, one_step, worker="w1")
     with caplog.at_level(logging.ERROR, logger="kiln.workflows"):
         answered = asyncio.run(engine.run("stray"))
     assert answered is not None
@@ -247,7 +243,7 @@ def test_one_worker_carries_a_run_once_at_a_time(store: EventStore, clock: Clock
 
         return int(await wf.step("wait", wait))
 
-    engine = _engine(store, clock, slow, worker="w1")
+    engine = engine_for(store, clock, slow, worker="w1")
     engine.start("engine-runs-slow", run_id="s")
 
     async def both() -> tuple[Any, Any]:
@@ -265,7 +261,7 @@ def test_one_worker_carries_a_run_once_at_a_time(store: EventStore, clock: Clock
 def test_the_heartbeat_defaults_to_30_seconds_renewed_every_third_of_it(
     store: EventStore, clock: Clock
 ) -> None:
-    engine = _engine(store, clock, one_step)
+    engine = engine_for(store, clock, one_step)
     assert (engine.heartbeat_timeout, engine.heartbeat_interval) == (30.0, 10.0)
-    assert _engine(store, clock, heartbeat_timeout=6).heartbeat_interval == 2.0
+    assert engine_for(store, clock, heartbeat_timeout=6).heartbeat_interval == 2.0
     assert re.fullmatch(r"worker-[0-9a-f]{8}", engine.worker)
