@@ -27,13 +27,12 @@ import orjson
 from kiln.clock import Clock
 from kiln.fieldtypes.times import format_datetime
 from kiln.workflows.definition import NonRetryableError, Workflow
-from kiln.workflows.events import Event, NewEvent, Run, SequenceConflict, copy_json
+from kiln.workflows.events import FINAL_STATUSES, Event, NewEvent, Run, SequenceConflict, copy_json
 from kiln.workflows.store import EventStore
 
 __all__ = ["Engine", "UnknownWorkflow", "WorkflowContext", "backoff"]
 
 logger = logging.getLogger("kiln.workflows")
-_FINAL = ("completed", "failed")
 #: Part of the append that ends an execution (a sleep, a retry, the end): the worker lets the run go
 #: in the same write, instead of a release of its own.
 _LET_GO = {"owner": None, "lease_until": None}
@@ -453,7 +452,7 @@ class Engine:
         current = self.store.claim(run_id, self.worker, self._lease_end(), now)
         if current is None:  # finished, not due, unknown, or held by another worker
             run = self.store.get(run_id)
-            if run is None or run.status in _FINAL or (run.due_at or "") > now:
+            if run is None or run.status in FINAL_STATUSES or (run.due_at or "") > now:
                 return run
             return None
         return await self._carry(current, None)

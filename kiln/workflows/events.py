@@ -15,6 +15,7 @@ import orjson
 
 __all__ = [
     "EVENT_TYPES",
+    "FINAL_STATUSES",
     "STATUSES",
     "Event",
     "NewEvent",
@@ -38,6 +39,8 @@ EVENT_TYPES = (
 )
 #: Every status a run can have; the last two are final.
 STATUSES = ("pending", "running", "sleeping", "retrying", "completed", "failed")
+#: The statuses of a run that has ended: it is never due again.
+FINAL_STATUSES = ("completed", "failed")
 #: The fields of a run an append may change.
 UPDATABLE = (
     "status",

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from kiln.workflows.events import (
+    FINAL_STATUSES,
     Event,
     NewEvent,
     Run,
@@ -24,7 +25,6 @@ from kiln.workflows.events import (
 
 __all__ = ["MemoryEventStore"]
 
-_FINAL = ("completed", "failed")
 #: ``(seq, type, at, step, data as JSON text)``.
 _StoredEvent = tuple[int, str, str, str | None, str]
 
@@ -52,7 +52,7 @@ class MemoryEventStore:
             self._runs[run.id] = stored
             self._events[run.id] = [first]
             self._order[run.id] = len(self._order)
-            if stored.status not in _FINAL:
+            if stored.status not in FINAL_STATUSES:
                 self._live.add(run.id)
             return run.changed(last_seq=1), True  # the caller's values, as it gave them
 
@@ -76,7 +76,7 @@ class MemoryEventStore:
             self._runs[run_id] = run.changed(**update, last_seq=last)
             self._events[run_id].extend(new)
             if "status" in update:  # due runs are those of the status, whatever it was before
-                if update["status"] in _FINAL:
+                if update["status"] in FINAL_STATUSES:
                     self._live.discard(run_id)
                 else:
                     self._live.add(run_id)
@@ -122,7 +122,7 @@ class MemoryEventStore:
     def claim(self, run_id: str, owner: str, until: str, now: str) -> Run | None:
         with self._lock:
             run = self._runs.get(run_id)
-            if run is None or run.status in _FINAL or (run.due_at or "") > now:
+            if run is None or run.status in FINAL_STATUSES or (run.due_at or "") > now:
                 return None
             if run.owner not in (None, owner) and (run.lease_until or "") > now:
                 return None

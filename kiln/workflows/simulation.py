@@ -30,7 +30,7 @@ from kiln.clock import Clock
 from kiln.fieldtypes.times import format_datetime
 from kiln.workflows.definition import definition_of
 from kiln.workflows.engine import Engine
-from kiln.workflows.events import NewEvent, Run
+from kiln.workflows.events import FINAL_STATUSES, NewEvent, Run
 from kiln.workflows.memory import MemoryEventStore
 from kiln.workflows.store import EventStore
 
@@ -191,7 +191,7 @@ def _next_moment(store: EventStore, now: str) -> str | None:
     """The next time something becomes due: a sleep or retry ending, or a dead worker's lease."""
     times = []
     for run in store.runs(limit=100_000)[0]:
-        if run.status in ("completed", "failed"):
+        if run.status in FINAL_STATUSES:
             continue
         for moment in (run.due_at, run.lease_until):
             if moment is not None and moment > now:
@@ -209,7 +209,7 @@ def _check(store: EventStore, ids: list[str], invoked: Counter[tuple[str, str]])
         if run is None:
             violations.append(f"{run_id} was never stored")
             continue
-        if run.status not in ("completed", "failed"):
+        if run.status not in FINAL_STATUSES:
             violations.append(f"{run_id} ended {run.status}, not completed or failed")
         outcomes: Counter[str] = Counter()
         completions: Counter[str] = Counter()

@@ -34,13 +34,21 @@ import orjson
 
 from kiln.store import connect
 from kiln.store.checkpoint import Checkpointer
-from kiln.workflows.events import Event, NewEvent, Run, SequenceConflict, UnknownRun, check_update
+from kiln.workflows.events import (
+    FINAL_STATUSES,
+    Event,
+    NewEvent,
+    Run,
+    SequenceConflict,
+    UnknownRun,
+    check_update,
+)
 
 __all__ = ["SqliteEventStore"]
 
 #: A run not finished: the condition of the index of live runs, which a query must state (as it is)
 #: for SQLite to use that index.
-_LIVE = "status NOT IN ('completed', 'failed')"
+_LIVE = f"status NOT IN ({', '.join(repr(status) for status in FINAL_STATUSES)})"
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS _kiln_wf_runs (id TEXT PRIMARY KEY, workflow TEXT NOT NULL, "
     "status TEXT NOT NULL, input TEXT, output TEXT, error TEXT, attempts INTEGER NOT NULL DEFAULT 0, "
@@ -103,7 +111,6 @@ _LAST_SEQ = (
 #: Events in one INSERT at most (six parameters each, far below SQLite's limit of them).
 _ROWS_PER_INSERT = 50
 _JSON_FIELDS = ("output", "scratchpad")
-_FINAL = ("completed", "failed")
 
 
 class SqliteEventStore:
@@ -276,7 +283,7 @@ class SqliteEventStore:
         if status is not None:
             where.append("status = ?")
             values.append(status)
-            if status not in _FINAL:  # said, so that the index of live runs serves
+            if status not in FINAL_STATUSES:  # said, so that the index of live runs serves
                 where.append(_LIVE)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         with self._lock:
